@@ -1,0 +1,66 @@
+"""Argument handling shared by the command-line tools: validation before anything expensive starts."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+TASKS = (
+    "DexGrasp-KukaAllegro-State-v0",
+    "DexGrasp-KukaAllegro-Depth-v0",
+    "DexGrasp-KukaAllegro-StereoRGB-v0",
+)
+DEFAULT_TASK = "DexGrasp-KukaAllegro-Depth-v0"
+
+
+class UsageError(ValueError):
+    """Bad input from the user; reported as one line and exit status 2."""
+
+
+def add_task_args(parser: argparse.ArgumentParser, default_task: str | None = DEFAULT_TASK) -> None:
+    """Task arguments; ``--device`` comes with Isaac Lab's launcher arguments (cpu, cuda or cuda:N)."""
+    parser.add_argument("--task", default=default_task, help=f"task id, one of: {', '.join(TASKS)}")
+    parser.add_argument("--num_envs", type=int, default=None, help="number of environments (total)")
+    parser.add_argument("--seed", type=int, default=None, help="random seed")
+    parser.add_argument("--rl_library", choices=("rsl_rl", "skrl"), default="rsl_rl")
+
+
+def check_task(task: str) -> str:
+    if task not in TASKS:
+        raise UsageError(f"unknown task '{task}'; available: {', '.join(TASKS)}")
+    return task
+
+
+def check_positive(name: str, value: int | None) -> None:
+    if value is not None and value < 1:
+        raise UsageError(f"{name} must be a positive integer, got {value}")
+
+
+def resolve_device(device: str | None) -> str:
+    """A torch device string that exists on this machine."""
+    import torch
+
+    if device is None:
+        return "cuda:0" if torch.cuda.is_available() else "cpu"
+    if device == "cpu":
+        return device
+    if device == "cuda":
+        device = "cuda:0"
+    if device.startswith("cuda:") and device[5:].isdigit():
+        count = torch.cuda.device_count()
+        if int(device[5:]) >= count:
+            have = f"{count} CUDA device(s)" if count else "no CUDA device"
+            raise UsageError(f"device '{device}' does not exist: this machine has {have}")
+        return device
+    raise UsageError(f"unknown device '{device}' (use cpu, cuda or cuda:N)")
+
+
+def run_cli(main, argv: list[str] | None = None) -> int:
+    """Run ``main(argv)``, turning usage errors into one line on stderr and exit status 2."""
+    from dexgrasp.training.checkpoint import CheckpointError
+
+    try:
+        return int(main(sys.argv[1:] if argv is None else argv) or 0)
+    except (UsageError, CheckpointError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,59 @@
+"""``scripts/play.py``: run a trained grasp policy, report success and write camera frames.
+
+Prints ``success_rate: <float>`` last, after episode statistics; writes ``frames.png`` (a grid of the
+cameras the policy sees, depth colour-mapped, stereo pairs side by side), ``episodes.csv`` and
+``summary.json`` into ``--out``, and ``video.mp4`` with ``--video``.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from .common import UsageError, add_task_args, check_positive, check_task, resolve_device, run_cli
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from isaaclab.app import add_launcher_args
+
+    parser = argparse.ArgumentParser(description="Evaluate a Kuka-Allegro grasp policy.")
+    add_task_args(parser)
+    parser.add_argument("--checkpoint", required=True, help="checkpoint written by scripts/train.py")
+    parser.add_argument("--episodes", type=int, default=8, help="episodes to run")
+    parser.add_argument("--out", default="play_out", help="folder for frames, video and statistics")
+    parser.add_argument("--video", action="store_true", help="also write an MP4 of environment 0")
+    add_launcher_args(parser)
+    parser.set_defaults(device=None, num_envs=None)
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    parser = build_parser()
+    args, overrides = parser.parse_known_args(argv)
+    unknown = [a for a in overrides if a.startswith("--")]
+    if unknown:
+        raise UsageError(f"unknown option {unknown[0]}")
+    check_task(args.task)
+    check_positive("--num_envs", args.num_envs)
+    check_positive("--episodes", args.episodes)
+    args.device = resolve_device(args.device)
+
+    from dexgrasp.evaluation.rollout import evaluate
+    from dexgrasp.training.checkpoint import check_checkpoint
+    from dexgrasp.training.env_factory import load_cfgs
+
+    meta = check_checkpoint(args.checkpoint, args.task)
+    library = meta.get("library", "rsl_rl")
+    num_envs = args.num_envs or min(args.episodes, 4)
+    try:
+        env_cfg, agent_cfg = load_cfgs(args.task, library, overrides, num_envs, args.device, args.seed, play=True)
+    except ValueError as exc:
+        raise UsageError(str(exc).splitlines()[0]) from exc
+    summary = evaluate(args, env_cfg, agent_cfg, library)
+    for key in ("episodes", "mean_length", "mean_return"):
+        print(f"{key}: {summary[key]}")
+    print(f"success_rate: {summary['success_rate']:.4f}")
+    return 0
+
+
+def cli() -> int:
+    return run_cli(main)

@@ -1,0 +1,70 @@
+"""``scripts/train.py``: train a grasp policy with RSL-RL or skrl.
+
+Usage: ``python scripts/train.py --task DexGrasp-KukaAllegro-Depth-v0 --num_envs 8 --max_iterations 5 presets=res64``.
+Arguments this tool does not know are Isaac Lab overrides (``env.episode_length_s=4``,
+``agent.actor.rnn_hidden_dim=64``, ``presets=res32``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from datetime import datetime
+
+from .common import UsageError, add_task_args, check_positive, check_task, resolve_device, run_cli
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from isaaclab.app import add_launcher_args
+
+    parser = argparse.ArgumentParser(description="Train a Kuka-Allegro grasp policy.", fromfile_prefix_chars="@")
+    add_task_args(parser)
+    parser.add_argument("--max_iterations", type=int, default=None, help="learning iterations")
+    parser.add_argument("--log_dir", default=None, help="run folder (default: logs/<library>/<experiment>/<time>)")
+    parser.add_argument("--resume", default=None, help="checkpoint to continue from (same task)")
+    add_launcher_args(parser)
+    parser.set_defaults(device=None)
+    return parser
+
+
+def parse(argv: list[str]):
+    parser = build_parser()
+    args, overrides = parser.parse_known_args(argv)
+    unknown = [a for a in overrides if a.startswith("--")]
+    if unknown:
+        raise UsageError(f"unknown option {unknown[0]}")
+    check_task(args.task)
+    check_positive("--num_envs", args.num_envs)
+    check_positive("--max_iterations", args.max_iterations)
+    args.device = resolve_device(args.device)
+    return args, overrides
+
+
+def default_log_dir(library: str, experiment: str) -> str:
+    return os.path.abspath(os.path.join("logs", library, experiment, datetime.now().strftime("%Y-%m-%d_%H-%M-%S")))
+
+
+def main(argv: list[str]) -> int:
+    args, overrides = parse(argv)
+    from dexgrasp.training.checkpoint import check_checkpoint
+    from dexgrasp.training.env_factory import load_cfgs
+
+    if args.resume:
+        check_checkpoint(args.resume, args.task, args.rl_library)
+    try:
+        env_cfg, agent_cfg = load_cfgs(args.task, args.rl_library, overrides, args.num_envs, args.device, args.seed)
+    except ValueError as exc:
+        raise UsageError(str(exc).splitlines()[0]) from exc
+    if args.rl_library == "rsl_rl":
+        from dexgrasp.training.train_rsl_rl import train
+    else:
+        from dexgrasp.training.train_skrl import train
+    start = time.time()
+    train(args, env_cfg, agent_cfg)
+    print(f"training finished in {time.time() - start:.1f} s")
+    return 0
+
+
+def cli() -> int:
+    return run_cli(main)

@@ -1,0 +1,1 @@
+"""Policy evaluation: rollouts, episode statistics, camera frame grids and videos."""

@@ -1,0 +1,50 @@
+"""Turning observation images into pictures people look at (simulation-free)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+
+def to_rgb(image: torch.Tensor) -> np.ndarray:
+    """One channel-first image as HxWx3 uint8: RGB as is, depth in [0, 1] colour-mapped (near = warm)."""
+    img = image.detach().float().cpu()
+    if img.shape[0] == 3:
+        scale = 1.0 if image.dtype == torch.uint8 else 255.0
+        return (img * scale).clamp(0, 255).byte().permute(1, 2, 0).numpy()
+    from matplotlib import colormaps
+
+    depth = img[0].clamp(0, 1).numpy()
+    return (colormaps["turbo_r"](depth)[..., :3] * 255).astype(np.uint8)
+
+
+def camera_row(images: dict[str, torch.Tensor], index: int) -> np.ndarray:
+    """The images of environment ``index`` side by side (left before right for a stereo pair)."""
+    return np.concatenate([to_rgb(images[name][index]) for name in sorted(images)], axis=1)
+
+
+def grid(rows: list[np.ndarray], pad: int = 2) -> np.ndarray:
+    """Stack equally wide rows with a white gap."""
+    width = max(r.shape[1] for r in rows)
+    out = []
+    for row in rows:
+        padded = np.full((row.shape[0] + pad, width, 3), 255, dtype=np.uint8)
+        padded[: row.shape[0], : row.shape[1]] = row
+        out.append(padded)
+    return np.concatenate(out, axis=0)
+
+
+def save_png(image: np.ndarray, path: str, min_height: int = 256) -> None:
+    """Write ``image``, upscaled by an integer factor so small training images stay visible."""
+    from PIL import Image
+
+    factor = max(1, min_height // max(1, image.shape[0]))
+    Image.fromarray(image).resize((image.shape[1] * factor, image.shape[0] * factor), Image.NEAREST).save(path)
+
+
+def save_video(frames: list[np.ndarray], path: str, fps: int = 30) -> None:
+    import imageio.v2 as imageio
+
+    with imageio.get_writer(path, fps=fps, codec="libx264", macro_block_size=1) as writer:
+        for frame in frames:
+            writer.append_data(frame)

@@ -1,0 +1,138 @@
+"""Roll a trained policy out in its task and gather episode statistics and camera frames."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+
+import torch
+
+from . import frames as F
+
+IMAGE_GROUPS = ("depth", "left_rgb", "right_rgb")
+
+
+class _Policy:
+    """Deterministic action of a checkpoint, for RSL-RL and skrl alike."""
+
+    def __init__(self, env, env_cfg, agent_cfg, library: str, checkpoint: str, device: str):
+        self.library = library
+        if library == "rsl_rl":
+            from isaaclab_rl.rsl_rl import RslRlVecEnvWrapper
+
+            from dexgrasp.training.rsl_rl_runner import GraspOnPolicyRunner
+
+            self.env = RslRlVecEnvWrapper(env, clip_actions=agent_cfg.clip_actions)
+            runner = GraspOnPolicyRunner(self.env, agent_cfg.to_dict(), None, device, metadata=dict)
+            runner.load(checkpoint, map_location=device)
+            self.policy = runner.get_inference_policy(device)
+        else:
+            from dexgrasp.training.train_skrl import build_runner
+
+            runner, self.env = build_runner(env, agent_cfg, None)
+            runner.agent.load(checkpoint)
+            runner.agent.enable_training_mode(False) if hasattr(runner.agent, "enable_training_mode") else None
+            self.agent = runner.agent
+
+    def reset(self) -> dict:
+        if self.library == "rsl_rl":
+            return self.env.get_observations()
+        obs, _ = self.env.reset()
+        return obs
+
+    def step(self, obs):
+        """One step: returns (next policy input, rewards, dones, raw observation groups)."""
+        if self.library == "rsl_rl":
+            actions = self.policy(obs)
+            obs, rewards, dones, _ = self.env.step(actions)
+            self.policy.reset(dones)
+            return obs, rewards, dones, obs
+        _, outputs = self.agent.act(obs, self.env.state(), timestep=0, timesteps=1)
+        actions = outputs.get("mean_actions")
+        obs, rewards, terminated, truncated, _ = self.env.step(actions)
+        groups = self.env._unwrapped.obs_buf
+        return obs, rewards.view(-1), (terminated | truncated).view(-1), groups
+
+
+def evaluate(args, env_cfg, agent_cfg, library: str) -> dict:
+    """Run ``args.episodes`` episodes; write frames, statistics (CSV/JSON) and an optional video."""
+    from dexgrasp.tasks.grasp.camera_cfg import camera_cfg
+    from dexgrasp.tasks.grasp.mdp import episode_success
+    from dexgrasp.training.env_factory import has_cameras, make_env, simulation
+
+    if not has_cameras(env_cfg):
+        # the state task has no camera of its own: watch it through the depth camera's viewpoint in RGB
+        env_cfg.scene.viewer_camera = camera_cfg("ViewerCamera", ["rgb"], env_cfg.image.width, env_cfg.image.height)
+    os.makedirs(args.out, exist_ok=True)
+    with simulation(env_cfg, args.device, visualizer=args.visualizer, enable_cameras=True):
+        env = make_env(args.task, env_cfg)
+        try:
+            runner = _Policy(env, env_cfg, agent_cfg, library, args.checkpoint, args.device)
+            summary = _run_episodes(env.unwrapped, runner, args, episode_success)
+        finally:
+            env.close()
+    return summary
+
+
+def _images(env, groups) -> dict[str, torch.Tensor]:
+    found = {g: groups[g] for g in IMAGE_GROUPS if g in groups}
+    if not found and "viewer_camera" in env.scene.sensors:
+        rgb = env.scene.sensors["viewer_camera"].data.output["rgb"].torch[..., :3]
+        found = {"viewer_rgb": rgb.permute(0, 3, 1, 2)}
+    return found
+
+
+@torch.inference_mode()
+def _run_episodes(env, runner: _Policy, args, episode_success) -> dict:
+    n = env.num_envs
+    ep_return = torch.zeros(n, device=env.device)
+    ep_length = torch.zeros(n, dtype=torch.long, device=env.device)
+    records, snapshots, video = [], [], []
+    obs = runner.reset()
+    max_steps = int(env.max_episode_length) * (args.episodes // n + 2)
+    snapshot_every = max(1, int(env.max_episode_length) // 4)
+    for step in range(max_steps):
+        obs, rewards, dones, groups = runner.step(obs)
+        ep_return += rewards.to(env.device)
+        ep_length += 1
+        images = _images(env, groups)
+        if images and step % snapshot_every == 0 and len(snapshots) < 4:
+            snapshots.extend(F.camera_row(images, i) for i in range(min(n, 2)))
+        if images and args.video:
+            video.append(F.camera_row(images, 0))
+        done_ids = dones.to(env.device).nonzero().flatten()
+        success = episode_success(env)
+        for i in done_ids.tolist():
+            if len(records) < args.episodes:
+                records.append(
+                    {"env": i, "length": int(ep_length[i]), "return": float(ep_return[i]), "success": bool(success[i])}
+                )
+        ep_return[done_ids] = 0.0
+        ep_length[done_ids] = 0
+        if len(records) >= args.episodes:
+            break
+    return _write(records, snapshots, video, args)
+
+
+def _write(records: list[dict], snapshots, video, args) -> dict:
+    count = len(records)
+    summary = {
+        "task": args.task,
+        "checkpoint": os.path.abspath(args.checkpoint),
+        "episodes": count,
+        "success_rate": sum(r["success"] for r in records) / count if count else 0.0,
+        "mean_length": sum(r["length"] for r in records) / count if count else 0.0,
+        "mean_return": sum(r["return"] for r in records) / count if count else 0.0,
+    }
+    with open(os.path.join(args.out, "episodes.csv"), "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=["env", "length", "return", "success"])
+        writer.writeheader()
+        writer.writerows(records)
+    with open(os.path.join(args.out, "summary.json"), "w") as f:
+        json.dump(summary, f, indent=2)
+    if snapshots:
+        F.save_png(F.grid(snapshots), os.path.join(args.out, "frames.png"))
+    if video:
+        F.save_video(video, os.path.join(args.out, "video.mp4"))
+    return summary

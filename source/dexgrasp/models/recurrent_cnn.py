@@ -1,0 +1,79 @@
+"""CNN encoders for image groups, concatenated with proprioception, then a recurrent core and an MLP.
+
+RSL-RL ships a CNN model (no memory) and an RNN model (no images); the depth policy and the stereo student
+need both. Images may arrive as uint8 (RGB kept compact in the rollout storage and on the wire): they are
+converted to float in [0, 1] here, on the learner's device, only when a batch is encoded.
+"""
+
+from __future__ import annotations
+
+import torch
+from tensordict import TensorDict
+
+from rsl_rl.models.cnn_model import CNNModel
+from rsl_rl.modules import RNN, HiddenState
+
+
+def as_float_image(x: torch.Tensor) -> torch.Tensor:
+    """uint8 images to float in [0, 1]; float images pass through."""
+    return x.float().div_(255.0) if x.dtype == torch.uint8 else x
+
+
+class RecurrentCNNModel(CNNModel):
+    """CNN latent of each image group + normalised 1D groups -> LSTM/GRU -> MLP head."""
+
+    is_recurrent: bool = True
+
+    def __init__(
+        self,
+        obs: TensorDict,
+        obs_groups: dict[str, list[str]],
+        obs_set: str,
+        output_dim: int,
+        hidden_dims=(256, 256),
+        activation: str = "elu",
+        obs_normalization: bool = False,
+        distribution_cfg: dict | None = None,
+        cnn_cfg: dict | None = None,
+        cnns=None,
+        rnn_type: str = "lstm",
+        rnn_hidden_dim: int = 256,
+        rnn_num_layers: int = 1,
+    ) -> None:
+        self.latent_dim = rnn_hidden_dim
+        super().__init__(
+            obs, obs_groups, obs_set, output_dim, hidden_dims, activation, obs_normalization, distribution_cfg, cnn_cfg, cnns
+        )
+        self.rnn = RNN(self.obs_dim + self.cnn_latent_dim, rnn_hidden_dim, rnn_num_layers, rnn_type)
+
+    def get_latent(
+        self, obs: TensorDict, masks: torch.Tensor | None = None, hidden_state: HiddenState = None
+    ) -> torch.Tensor:
+        latents = []
+        for group in self.obs_groups_2d:
+            image = as_float_image(obs[group])
+            lead = image.shape[:-3]  # (B,) when acting, (T, B) when updating on trajectories
+            encoded = self.cnns[group](image.reshape(-1, *image.shape[-3:]))
+            latents.append(encoded.reshape(*lead, -1))
+        if self.obs_groups:
+            latents.insert(0, self.obs_normalizer(torch.cat([obs[g] for g in self.obs_groups], dim=-1)))
+        latent = torch.cat(latents, dim=-1)
+        return self.rnn(latent, masks, hidden_state).squeeze(0)
+
+    def reset(self, dones: torch.Tensor | None = None, hidden_state: HiddenState = None) -> None:
+        self.rnn.reset(dones, hidden_state)
+
+    def get_hidden_state(self) -> HiddenState:
+        return self.rnn.hidden_state  # type: ignore
+
+    def detach_hidden_state(self, dones: torch.Tensor | None = None) -> None:
+        self.rnn.detach_hidden_state(dones)
+
+    def _get_latent_dim(self) -> int:
+        return self.latent_dim
+
+    def as_jit(self):
+        raise NotImplementedError("export of the recurrent CNN policy is not supported; use the checkpoint")
+
+    def as_onnx(self, verbose: bool = False):
+        raise NotImplementedError("export of the recurrent CNN policy is not supported; use the checkpoint")

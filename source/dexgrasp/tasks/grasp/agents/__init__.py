@@ -1,0 +1,1 @@
+"""Learner configurations of the grasp tasks (RSL-RL and skrl)."""

@@ -1,0 +1,100 @@
+"""RSL-RL PPO configurations of the grasp tasks (reference sizes from the task description).
+
+The state teacher is recurrent (LSTM 1024 then MLP 512-512, critic LSTM 2048 then 1024-512); the image
+policies encode each image with a small strided CNN, concatenate proprioception and run a recurrent core
+(:class:`dexgrasp.models.RecurrentCNNModel`). The critic always reads the privileged ``critic`` group.
+Sizes are fields, so small machines override them (``agent.actor.rnn_hidden_dim=64``).
+"""
+
+from isaaclab.utils import configclass
+
+from isaaclab_rl.rsl_rl import RslRlCNNModelCfg, RslRlOnPolicyRunnerCfg, RslRlPpoAlgorithmCfg, RslRlRNNModelCfg
+
+
+@configclass
+class RslRlRecurrentCNNModelCfg(RslRlCNNModelCfg):
+    """Configuration of :class:`dexgrasp.models.RecurrentCNNModel`."""
+
+    class_name: str = "dexgrasp.models:RecurrentCNNModel"
+    rnn_type: str = "lstm"
+    rnn_hidden_dim: int = 512
+    rnn_num_layers: int = 1
+
+
+GAUSSIAN = RslRlRNNModelCfg.GaussianDistributionCfg(init_std=0.8)
+
+STATE_ACTOR = RslRlRNNModelCfg(
+    hidden_dims=[512, 512],
+    activation="elu",
+    obs_normalization=True,
+    distribution_cfg=GAUSSIAN,
+    rnn_type="lstm",
+    rnn_hidden_dim=1024,
+    rnn_num_layers=1,
+)
+
+CRITIC = RslRlRNNModelCfg(
+    hidden_dims=[1024, 512],
+    activation="elu",
+    obs_normalization=True,
+    rnn_type="lstm",
+    rnn_hidden_dim=2048,
+    rnn_num_layers=1,
+)
+
+IMAGE_ACTOR = RslRlRecurrentCNNModelCfg(
+    hidden_dims=[512, 512],
+    activation="elu",
+    obs_normalization=True,
+    distribution_cfg=GAUSSIAN,
+    cnn_cfg=RslRlCNNModelCfg.CNNCfg(
+        output_channels=[16, 32, 32, 32],
+        kernel_size=[5, 3, 3, 3],
+        stride=[2, 2, 2, 2],
+        padding="zeros",
+        activation="elu",
+    ),
+    rnn_hidden_dim=512,
+)
+
+PPO = RslRlPpoAlgorithmCfg(
+    num_learning_epochs=4,
+    num_mini_batches=4,
+    learning_rate=3.0e-4,
+    schedule="adaptive",
+    gamma=0.998,
+    lam=0.95,
+    entropy_coef=0.002,
+    desired_kl=0.016,
+    max_grad_norm=1.0,
+    value_loss_coef=4.0,
+    use_clipped_value_loss=True,
+    clip_param=0.2,
+)
+
+
+@configclass
+class GraspStatePPORunnerCfg(RslRlOnPolicyRunnerCfg):
+    num_steps_per_env = 16
+    max_iterations = 10000
+    save_interval = 100
+    experiment_name = "dexgrasp_state"
+    obs_groups = {"actor": ["policy"], "critic": ["critic"]}
+    actor = STATE_ACTOR
+    critic = CRITIC
+    algorithm = PPO
+
+
+@configclass
+class GraspDepthPPORunnerCfg(GraspStatePPORunnerCfg):
+    experiment_name = "dexgrasp_depth"
+    obs_groups = {"actor": ["policy", "depth"], "critic": ["critic"]}
+    actor = IMAGE_ACTOR
+    # images are finite by construction; the per-group NaN scan would read every image each step
+    check_for_nan = False
+
+
+@configclass
+class GraspStereoRGBPPORunnerCfg(GraspDepthPPORunnerCfg):
+    experiment_name = "dexgrasp_stereo_rgb"
+    obs_groups = {"actor": ["policy", "left_rgb", "right_rgb"], "critic": ["critic"]}

@@ -1,0 +1,84 @@
+"""The grasp environment: Isaac Lab's manager-based RL environment with the task's scene settings applied.
+
+Scene-shaping fields of the configuration (image size, depth range, object set, robot source, contact
+capacity) are applied here, right before the scene is built, so presets and command-line overrides of
+those fields take effect whichever launcher creates the environment.
+"""
+
+from __future__ import annotations
+
+from isaaclab.envs import ManagerBasedRLEnv
+
+from dexgrasp.assets import procedural_objects
+
+from .grasp_env_cfg import TABLE_TOP, GraspStateEnvCfg
+
+CAMERA_NAMES = ("depth_camera", "left_camera", "right_camera", "viewer_camera")
+
+
+def validate_env_cfg(cfg: GraspStateEnvCfg) -> None:
+    """Reject settings that cannot build a scene, with a message naming the field."""
+    if cfg.scene.num_envs < 1:
+        raise ValueError(f"num_envs must be positive, got {cfg.scene.num_envs}")
+    if cfg.image.width < 1 or cfg.image.height < 1:
+        raise ValueError(f"camera resolution must be positive, got {cfg.image.width}x{cfg.image.height}")
+    near, far = cfg.depth_range
+    if not 0 <= near < far:
+        raise ValueError(f"depth_range must satisfy 0 <= near < far, got {cfg.depth_range}")
+    if cfg.objects.source not in ("procedural", "cube", "folder"):
+        raise ValueError(f"unknown object set '{cfg.objects.source}' (procedural, cube or folder)")
+    if cfg.objects.source == "folder" and not cfg.objects.folder:
+        raise ValueError("object set 'folder' needs objects.folder")
+    if cfg.robot_source not in ("offline", "official"):
+        raise ValueError(f"unknown robot_source '{cfg.robot_source}' (offline or official)")
+
+
+def apply_scene_settings(cfg: GraspStateEnvCfg) -> None:
+    """Write the scene-shaping fields into the scene configuration (idempotent)."""
+    validate_env_cfg(cfg)
+    scene = cfg.scene
+    on_cuda = str(cfg.sim.device).startswith("cuda")
+    for name in CAMERA_NAMES:
+        camera = getattr(scene, name, None)
+        if camera is None:
+            continue
+        camera.width, camera.height = cfg.image.width, cfg.image.height
+        if hasattr(camera.renderer_cfg, "use_cuda_graph"):
+            camera.renderer_cfg.use_cuda_graph = on_cuda
+    for group in ("depth",):
+        obs_group = getattr(cfg.observations, group, None)
+        if obs_group is not None:
+            obs_group.depth.params["depth_range"] = tuple(cfg.depth_range)
+
+    objects = cfg.objects
+    if objects.source == "procedural":
+        specs = procedural_objects.generate_object_specs(objects.num_objects, objects.seed, tuple(objects.size_range))
+        scene.object.spawn = procedural_objects.object_set_spawner(specs, mass=objects.mass)
+        cfg.object_descriptors = [s.descriptor for s in specs]
+    elif objects.source == "cube":
+        spec = procedural_objects.ObjectSpec("box", (0.06, 0.06, 0.06), {"size": (0.06, 0.06, 0.06)})
+        scene.object.spawn = procedural_objects.object_set_spawner([spec], mass=objects.mass)
+        cfg.object_descriptors = [spec.descriptor]
+    else:
+        scene.object.spawn = procedural_objects.mesh_folder_objects(objects.folder, mass=objects.mass)
+        count = len(scene.object.spawn.usd_path)
+        cfg.object_descriptors = [[0.0] * procedural_objects.DESCRIPTOR_DIM for _ in range(count)]
+    scene.object.init_state.pos = (*scene.object.init_state.pos[:2], TABLE_TOP + cfg.drop_height)
+
+    if cfg.robot_source == "official":
+        from dexgrasp.assets.kuka_allegro import KUKA_ALLEGRO_OFFICIAL_CFG
+
+        scene.robot = KUKA_ALLEGRO_OFFICIAL_CFG()
+    physics = cfg.sim.physics
+    if hasattr(physics, "collision_cfg") and physics.collision_cfg is not None:
+        physics.collision_cfg.rigid_contact_max = cfg.contacts_per_env * scene.num_envs
+
+
+class GraspEnv(ManagerBasedRLEnv):
+    """Manager-based grasp environment; see the module docstring for why it exists."""
+
+    cfg: GraspStateEnvCfg
+
+    def __init__(self, cfg: GraspStateEnvCfg, render_mode: str | None = None, **kwargs):
+        apply_scene_settings(cfg)
+        super().__init__(cfg, render_mode, **kwargs)

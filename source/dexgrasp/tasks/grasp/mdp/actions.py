@@ -1,0 +1,129 @@
+"""Action terms of the grasp task.
+
+The default action is 11-D, as in the reference system: a bounded 6-D palm pose target (position and ZYX
+Euler angles around a nominal palm-down orientation) reached by Isaac Lab's differential IK, plus 5 hand
+synergy coefficients mapped linearly to the 16 finger joint targets. Both terms take actions in [-1, 1]
+and map them affinely onto their bounds, so a policy's Gaussian lives in one scale for every dimension.
+"""
+
+from __future__ import annotations
+
+from dataclasses import MISSING
+from typing import TYPE_CHECKING
+
+import torch
+
+import isaaclab.utils.math as math_utils
+from isaaclab.envs.mdp.actions.actions_cfg import DifferentialInverseKinematicsActionCfg
+from isaaclab.envs.mdp.actions.task_space_actions import DifferentialInverseKinematicsAction
+from isaaclab.managers import ActionTerm, ActionTermCfg
+from isaaclab.utils import configclass
+
+if TYPE_CHECKING:
+    from isaaclab.envs import ManagerBasedEnv
+
+__all__ = ["PalmPoseAction", "PalmPoseActionCfg", "HandSynergyAction", "HandSynergyActionCfg"]
+
+
+def _affine(actions: torch.Tensor, low: torch.Tensor, high: torch.Tensor) -> torch.Tensor:
+    """Map [-1, 1] onto [low, high] per dimension (clamped)."""
+    return low + (actions.clamp(-1.0, 1.0) + 1.0) * 0.5 * (high - low)
+
+
+class PalmPoseAction(DifferentialInverseKinematicsAction):
+    """Absolute palm pose target within bounds, tracked by differential IK on the arm joints."""
+
+    cfg: PalmPoseActionCfg
+
+    def __init__(self, cfg: PalmPoseActionCfg, env: ManagerBasedEnv):
+        super().__init__(cfg, env)
+        bounds = list(cfg.position_bounds) + [(-a, a) for a in cfg.euler_zyx_bounds]
+        self._low = torch.tensor([b[0] for b in bounds], device=self.device)
+        self._high = torch.tensor([b[1] for b in bounds], device=self.device)
+        nominal = torch.tensor(cfg.nominal_quat, device=self.device, dtype=torch.float32)
+        self._nominal = nominal.expand(self.num_envs, 4)
+        self._pose_command = torch.zeros(self.num_envs, 7, device=self.device)
+
+    @property
+    def action_dim(self) -> int:
+        return 6
+
+    def process_actions(self, actions: torch.Tensor):
+        self._raw_actions[:] = actions
+        target = _affine(actions, self._low, self._high)
+        self._processed_actions[:] = target
+        yaw, pitch, roll = target[:, 3], target[:, 4], target[:, 5]
+        offset = math_utils.quat_from_euler_xyz(roll, pitch, yaw)  # R = Rz(yaw) Ry(pitch) Rx(roll): ZYX
+        self._pose_command[:, :3] = target[:, :3]
+        self._pose_command[:, 3:] = math_utils.quat_mul(offset, self._nominal)
+        ee_pos, ee_quat = self._compute_frame_pose()
+        self._ik_controller.set_command(self._pose_command, ee_pos, ee_quat)
+
+
+@configclass
+class PalmPoseActionCfg(DifferentialInverseKinematicsActionCfg):
+    """Palm pose target: position box and ZYX Euler offsets around ``nominal_quat`` (x, y, z, w)."""
+
+    class_type: type[ActionTerm] = PalmPoseAction
+    position_bounds: tuple[tuple[float, float], ...] = ((-1.2, 0.0), (-0.7, 0.7), (0.0, 1.0))
+    euler_zyx_bounds: tuple[float, float, float] = (0.785, 0.785, 0.785)
+    nominal_quat: tuple[float, float, float, float] = MISSING
+
+
+class HandSynergyAction(ActionTerm):
+    """Finger joint position targets from a few postural synergies: q = q_mean + B c, clamped to limits.
+
+    The basis ``B`` (16 x k) and the coefficient bounds come from the configuration; see
+    :mod:`dexgrasp.assets.hand_synergies` for how the default basis is built.
+    """
+
+    cfg: HandSynergyActionCfg
+
+    def __init__(self, cfg: HandSynergyActionCfg, env: ManagerBasedEnv):
+        super().__init__(cfg, env)
+        self._joint_ids, self._joint_names = self._asset.find_joints(cfg.joint_names, preserve_order=True)
+        self._basis = torch.tensor(cfg.basis, device=self.device, dtype=torch.float32)  # (16, k)
+        self._mean = torch.tensor(cfg.mean, device=self.device, dtype=torch.float32)
+        self._low = torch.tensor(cfg.coefficient_bounds[0], device=self.device)
+        self._high = torch.tensor(cfg.coefficient_bounds[1], device=self.device)
+        if self._basis.shape[0] != len(self._joint_ids):
+            raise ValueError(f"Synergy basis has {self._basis.shape[0]} rows for {len(self._joint_ids)} joints.")
+        self._raw_actions = torch.zeros(self.num_envs, self.action_dim, device=self.device)
+        self._processed_actions = torch.zeros(self.num_envs, len(self._joint_ids), device=self.device)
+
+    @property
+    def action_dim(self) -> int:
+        return self._basis.shape[1]
+
+    @property
+    def raw_actions(self) -> torch.Tensor:
+        return self._raw_actions
+
+    @property
+    def processed_actions(self) -> torch.Tensor:
+        return self._processed_actions
+
+    def process_actions(self, actions: torch.Tensor):
+        self._raw_actions[:] = actions
+        coeffs = _affine(actions, self._low, self._high)
+        q = self._mean + coeffs @ self._basis.T
+        limits = self._asset.data.soft_joint_pos_limits.torch[:, self._joint_ids]
+        self._processed_actions[:] = torch.clamp(q, limits[..., 0], limits[..., 1])
+
+    def apply_actions(self):
+        self._asset.set_joint_position_target_index(target=self._processed_actions, joint_ids=self._joint_ids)
+
+    def reset(self, env_ids=None) -> None:
+        if env_ids is None:
+            self._raw_actions[:] = 0.0
+        else:
+            self._raw_actions[env_ids] = 0.0
+
+
+@configclass
+class HandSynergyActionCfg(ActionTermCfg):
+    class_type: type[ActionTerm] = HandSynergyAction
+    joint_names: list[str] = MISSING
+    basis: list[list[float]] = MISSING
+    mean: list[float] = MISSING
+    coefficient_bounds: tuple[list[float], list[float]] = MISSING

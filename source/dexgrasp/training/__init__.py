@@ -1,0 +1,1 @@
+"""Training glue: checkpoints, learner runners and their settings (importable without Isaac Lab)."""

@@ -1,0 +1,64 @@
+"""Checkpoints written atomically and tagged with the task they belong to.
+
+A checkpoint is RSL-RL's own dictionary (``model_state_dict``, ``optimizer_state_dict``, ``iter``, ``infos``)
+or skrl's; ``infos`` carries this package's metadata: the task id, the learner library, the curriculum state
+and the observation groups the policy reads. Writing goes to a temporary file in the same folder and is
+renamed into place, so a crash leaves the previous complete checkpoint, never a truncated one.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import torch
+
+METADATA_KEY = "dexgrasp"
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that is missing, unreadable or belongs to something else."""
+
+
+def atomic_torch_save(obj, path: str) -> None:
+    """``torch.save`` through a temporary file and ``os.replace`` (atomic on POSIX)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".pt", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(obj, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def read_metadata(path: str) -> dict:
+    """The package metadata of a checkpoint (empty dict when it has none)."""
+    if not os.path.isfile(path):
+        raise CheckpointError(f"checkpoint not found: {path}")
+    try:
+        data = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as exc:  # any unpickling failure means the file is not a checkpoint
+        raise CheckpointError(f"cannot read checkpoint {path}: {exc}") from exc
+    infos = data.get("infos") if isinstance(data, dict) else None
+    meta = (infos or {}).get(METADATA_KEY) if isinstance(infos, dict) else None
+    if meta is None and isinstance(data, dict):
+        meta = data.get(METADATA_KEY)
+    return dict(meta or {})
+
+
+def check_checkpoint(path: str, task: str, library: str | None = None) -> dict:
+    """Metadata of ``path`` after checking it was written for ``task`` (and ``library`` when given)."""
+    meta = read_metadata(path)
+    if not meta:
+        raise CheckpointError(f"checkpoint {path} was not written by this package (no task metadata)")
+    if meta.get("task") != task:
+        raise CheckpointError(f"checkpoint {path} belongs to task '{meta.get('task')}', not '{task}'")
+    if library is not None and meta.get("library") != library:
+        raise CheckpointError(f"checkpoint {path} was trained with {meta.get('library')}, not {library}")
+    return meta

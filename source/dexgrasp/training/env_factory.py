@@ -1,0 +1,70 @@
+"""Configuration and construction of a grasp environment, shared by train, play and the runner's workers."""
+
+from __future__ import annotations
+
+import contextlib
+
+import gymnasium as gym
+
+AGENT_ENTRY = {"rsl_rl": "rsl_rl_cfg_entry_point", "skrl": "skrl_cfg_entry_point"}
+
+
+def load_cfgs(
+    task: str,
+    library: str,
+    overrides: list[str] | None = None,
+    num_envs: int | None = None,
+    device: str = "cpu",
+    seed: int | None = None,
+    play: bool = False,
+):
+    """Environment and agent configurations with presets, overrides and the command-line settings applied.
+
+    Raises ``ValueError`` for settings that cannot build a scene (checked before any simulator starts).
+    """
+    import dexgrasp.tasks  # noqa: F401  (registers the tasks)
+    from isaaclab_tasks.utils import resolve_task_config
+
+    from dexgrasp.tasks.grasp.grasp_env import validate_env_cfg
+
+    env_cfg, agent_cfg = resolve_task_config(task, AGENT_ENTRY[library], play_mode=play, overrides=list(overrides or []))
+    if num_envs is not None:
+        env_cfg.scene.num_envs = num_envs
+    env_cfg.sim.device = device
+    if library == "rsl_rl":
+        agent_cfg.device = device
+        if seed is not None:
+            agent_cfg.seed = seed
+        env_cfg.seed = agent_cfg.seed
+    else:
+        if seed is not None:
+            agent_cfg["seed"] = seed
+        env_cfg.seed = agent_cfg["seed"]
+    validate_env_cfg(env_cfg)
+    return env_cfg, agent_cfg
+
+
+def has_cameras(env_cfg) -> bool:
+    return any(getattr(env_cfg.scene, name, None) is not None for name in ("depth_camera", "left_camera", "right_camera"))
+
+
+@contextlib.contextmanager
+def simulation(env_cfg, device: str, visualizer: str | None = None, enable_cameras: bool = False):
+    """Isaac Lab's simulation launcher for this configuration (kitless unless the configuration needs Kit)."""
+    from isaaclab.app import launch_simulation
+
+    args = {
+        "headless": visualizer is None,
+        "device": device,
+        "enable_cameras": enable_cameras or has_cameras(env_cfg),
+        "visualizer": visualizer.split(",") if visualizer else None,
+    }
+    with launch_simulation(env_cfg, args):
+        yield
+
+
+def make_env(task: str, env_cfg, render_mode: str | None = None):
+    """The Gymnasium environment of ``task`` (a simulation must be running)."""
+    import dexgrasp.tasks  # noqa: F401
+
+    return gym.make(task, cfg=env_cfg, render_mode=render_mode)

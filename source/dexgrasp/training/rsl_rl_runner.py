@@ -1,0 +1,28 @@
+"""RSL-RL's OnPolicyRunner with atomic, task-tagged checkpoints that carry the curriculum state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rsl_rl.runners import OnPolicyRunner
+
+from .checkpoint import METADATA_KEY, atomic_torch_save
+
+
+class GraspOnPolicyRunner(OnPolicyRunner):
+    """OnPolicyRunner whose ``save`` is atomic and records the package metadata.
+
+    ``metadata`` is a callable so the curriculum state is read at save time: in a disaggregated run it is
+    the state agreed by all simulation processes.
+    """
+
+    def __init__(self, env, train_cfg: dict, log_dir: str | None, device: str, metadata: Callable[[], dict]):
+        super().__init__(env, train_cfg, log_dir=log_dir, device=device)
+        self._metadata = metadata
+
+    def save(self, path: str, infos: dict | None = None) -> None:
+        saved = self.alg.save()
+        saved["iter"] = self.current_learning_iteration
+        saved["infos"] = {**(infos or {}), METADATA_KEY: self._metadata()}
+        atomic_torch_save(saved, path)
+        self.logger.save_model(path, self.current_learning_iteration)

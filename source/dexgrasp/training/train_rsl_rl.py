@@ -1,0 +1,62 @@
+"""Single-process RSL-RL training of a grasp task (the ``single`` topology)."""
+
+from __future__ import annotations
+
+import os
+
+from isaaclab.utils.io import dump_yaml
+
+
+def metadata_for(task: str, library: str, env, agent_cfg) -> dict:
+    from dexgrasp.tasks.grasp.mdp import get_curriculum_state
+
+    return {
+        "task": task,
+        "library": library,
+        "obs_groups": dict(agent_cfg["obs_groups"]) if isinstance(agent_cfg, dict) else dict(agent_cfg.obs_groups),
+        "curriculum": get_curriculum_state(env.unwrapped),
+    }
+
+
+def train(args, env_cfg, agent_cfg) -> None:
+    from isaaclab_rl.rsl_rl import RslRlVecEnvWrapper, handle_deprecated_rsl_rl_cfg
+    from isaaclab_rl.rsl_rl.utils import check_rsl_rl_version
+
+    from dexgrasp.tasks.grasp.mdp import set_curriculum_state
+
+    from .checkpoint import read_metadata
+    from .env_factory import make_env, simulation
+    from .rsl_rl_runner import GraspOnPolicyRunner
+
+    agent_cfg = handle_deprecated_rsl_rl_cfg(agent_cfg, check_rsl_rl_version())
+    if args.max_iterations is not None:
+        agent_cfg.max_iterations = args.max_iterations
+    log_dir = args.log_dir or _default_log_dir(agent_cfg.experiment_name)
+    os.makedirs(log_dir, exist_ok=True)
+    print(f"[dexgrasp] task {args.task}, {env_cfg.scene.num_envs} envs on {args.device}, logging to {log_dir}")
+    with simulation(env_cfg, args.device, visualizer=args.visualizer):
+        env = make_env(args.task, env_cfg)
+        try:
+            dump_yaml(os.path.join(log_dir, "params", "env.yaml"), env_cfg)
+            dump_yaml(os.path.join(log_dir, "params", "agent.yaml"), agent_cfg)
+            wrapped = RslRlVecEnvWrapper(env, clip_actions=agent_cfg.clip_actions)
+            runner = GraspOnPolicyRunner(
+                wrapped,
+                agent_cfg.to_dict(),
+                log_dir=log_dir,
+                device=agent_cfg.device,
+                metadata=lambda: metadata_for(args.task, "rsl_rl", env, agent_cfg),
+            )
+            if args.resume:
+                runner.load(args.resume, map_location=agent_cfg.device)
+                set_curriculum_state(env.unwrapped, read_metadata(args.resume).get("curriculum", {}))
+                print(f"[dexgrasp] resumed from {args.resume} at iteration {runner.current_learning_iteration}")
+            runner.learn(num_learning_iterations=agent_cfg.max_iterations, init_at_random_ep_len=True)
+        finally:
+            env.close()
+
+
+def _default_log_dir(experiment: str) -> str:
+    from dexgrasp.cli.train import default_log_dir
+
+    return default_log_dir("rsl_rl", experiment)

@@ -1,0 +1,126 @@
+"""Builds one grasp task on the CPU (2 environments, small images), probes it, prints a JSON report.
+
+Run by tests/test_tasks.py in a subprocess so each task gets a fresh Isaac Lab process.
+Usage: python check_task.py TASK_ID RESOLUTION
+"""
+
+import json
+import sys
+
+TASK, RES = sys.argv[1], int(sys.argv[2])
+
+from dexgrasp.training.env_factory import load_cfgs, make_env, simulation  # noqa: E402
+
+overrides = [f"env.image.width={RES}", f"env.image.height={RES}", "presets=cube", "env.episode_length_s=0.2"]
+env_cfg, _ = load_cfgs(TASK, "rsl_rl", overrides, num_envs=2, device="cpu", seed=0)
+report = {}
+
+with simulation(env_cfg, "cpu"):
+    import torch
+
+    from dexgrasp.tasks.grasp import camera_cfg as cams
+    from dexgrasp.tasks.grasp.mdp import episode_success
+
+    env = make_env(TASK, env_cfg).unwrapped
+    obs, _ = env.reset()
+    report["groups"] = {k: [list(v.shape), str(v.dtype).replace("torch.", "")] for k, v in obs.items()}
+    report["action_dim"] = int(env.action_manager.total_action_dim)
+    obj = env.scene["object"]
+    origins = env.scene.env_origins
+    zero = torch.zeros(env.num_envs, env.action_manager.total_action_dim)
+
+    def place(pos_env, ids=None):
+        """Teleport the object (env-frame position), at rest and upright."""
+        ids = torch.arange(env.num_envs) if ids is None else torch.as_tensor(ids)
+        pose = torch.zeros(len(ids), 7)
+        pose[:, :3] = torch.as_tensor(pos_env, dtype=torch.float32) + origins[ids]
+        pose[:, 6] = 1.0
+        obj.write_root_pose_to_sim_index(root_pose=pose, env_ids=ids)
+        obj.write_root_velocity_to_sim_index(root_velocity=torch.zeros(len(ids), 6), env_ids=ids)
+
+    def term(name):
+        cfg = env.reward_manager.get_term_cfg(name)
+        return cfg.func(env, **cfg.params)
+
+    # object resting on the table at the camera's look-at point: visible in every camera
+    look = (cams.LOOK_AT[0], cams.LOOK_AT[1], 0.25 + 0.03)
+    for _ in range(3):
+        place(look)
+        obs, rew, terminated, truncated, _ = env.step(zero)
+    report["reward_finite"] = bool(torch.isfinite(rew).all())
+    rot, _ = cams.look_at_ros(cams.CAMERA_POS, cams.LOOK_AT)
+    forward = rot[:, 2]
+    table_t = (0.25 - cams.CAMERA_POS[2]) / forward[2]
+    report["expected_table_depth_center"] = float(table_t)
+    report["expected_object_top_depth"] = None
+    if "depth" in obs:
+        near, far = env_cfg.depth_range
+        d = obs["depth"]
+        metric = d * (far - near) + near
+        c = RES // 2
+        report["depth_min"], report["depth_max"] = float(d.min()), float(d.max())
+        report["depth_finite"] = bool(torch.isfinite(d).all())
+        report["depth_center_m"] = float(metric[0, 0, c - 1 : c + 1, c - 1 : c + 1].min())
+        report["depth_corner_m"] = float(metric[0, 0, 0, 0])
+        # the object rests 6 cm tall at the look-at point: its top is closer than the table behind it
+        report["expected_object_depth_m"] = float(
+            (torch.tensor(look) - torch.tensor(cams.CAMERA_POS)) @ torch.tensor(forward, dtype=torch.float32)
+        )
+    if "left_rgb" in obs:
+        def red_centroid(img):
+            img = img[0].float()
+            mask = (img[0] > img[1] + 40) & (img[0] > img[2] + 40)
+            xs = torch.nonzero(mask)[:, 1].float()
+            return float(xs.mean()) if len(xs) else float("nan"), int(mask.sum())
+
+        (xl, nl), (xr, nr) = red_centroid(obs["left_rgb"]), red_centroid(obs["right_rgb"])
+        z = float((torch.tensor(look) - torch.tensor(cams.CAMERA_POS)) @ torch.tensor(forward, dtype=torch.float32))
+        f_px = RES * cams.FOCAL_LENGTH / cams.HORIZONTAL_APERTURE
+        report["stereo"] = {
+            "left_x": xl, "right_x": xr, "left_px": nl, "right_px": nr,
+            "disparity": xl - xr, "expected": f_px * cams.STEREO_BASELINE / z,
+            "images_differ": bool((obs["left_rgb"] != obs["right_rgb"]).any()),
+        }
+
+    # rewards respond to their causes
+    robot = env.scene["robot"]
+    hand_ids = env.reward_manager.get_term_cfg("reach").params["hand_cfg"].body_ids
+    palm = robot.data.body_pos_w.torch[:, hand_ids[0]] - origins
+    place(look)
+    env.scene.update(0.0)
+    reach_far = term("reach")
+    place(palm)
+    env.scene.update(0.0)
+    reach_near = term("reach")
+    place(env_cfg.goal_pos)
+    env.scene.update(0.0)
+    goal_at, lift_at = term("goal"), term("lift")
+    place(look)
+    env.scene.update(0.0)
+    goal_away, lift_away = term("goal"), term("lift")
+    report["reach"] = [float(reach_far[0]), float(reach_near[0])]
+    report["goal"] = [float(goal_away[0]), float(goal_at[0])]
+    report["lift"] = [float(lift_away[0]), float(lift_at[0])]
+    report["finger_curl"] = float(term("finger_curl")[0])
+
+    # resets: out of bounds now, time-out after the (0.2 s) episode, success when held at the goal
+    env.reset()
+    place((1.0, 0.0, 0.5), ids=[0])
+    _, _, terminated, truncated, _ = env.step(zero)
+    report["out_of_bounds_terminated"] = [bool(terminated[0]), bool(terminated[1])]
+    env.reset()
+    steps = 0
+    while True:
+        place(env_cfg.goal_pos, ids=[0])
+        place(look, ids=[1])
+        _, _, terminated, truncated, _ = env.step(zero)
+        steps += 1
+        if truncated.any() or steps > 100:
+            break
+    report["time_out_after_steps"] = steps
+    report["max_episode_length"] = int(env.max_episode_length)
+    report["truncated"] = [bool(truncated[0]), bool(truncated[1])]
+    report["success"] = [bool(s) for s in episode_success(env)]
+    env.close()
+
+print("REPORT " + json.dumps(report))

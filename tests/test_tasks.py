@@ -1,0 +1,68 @@
+"""Each task builds on the CPU (2 environments, 32x32 images) and behaves as the task description says."""
+
+import math
+
+import pytest
+
+from conftest import report_of, run
+
+STATE, DEPTH, STEREO = "DexGrasp-KukaAllegro-State-v0", "DexGrasp-KukaAllegro-Depth-v0", "DexGrasp-KukaAllegro-StereoRGB-v0"
+
+
+@pytest.fixture(scope="module")
+def reports():
+    cache = {}
+
+    def get(task, res=32):
+        if (task, res) not in cache:
+            cache[(task, res)] = report_of(run(["tests/sim/check_task.py", task, str(res)], timeout=900))
+        return cache[(task, res)]
+
+    return get
+
+
+def test_state_task_groups_and_actions(reports):
+    r = reports(STATE)
+    assert r["action_dim"] == 11
+    assert r["groups"]["policy"][1] == "float32" and len(r["groups"]["policy"][0]) == 2
+    assert r["groups"]["critic"][0][1] > r["groups"]["policy"][0][1]  # privileged extras
+    assert set(r["groups"]) == {"policy", "critic"}
+
+
+def test_depth_task_image_in_range_and_sees_scene(reports):
+    r = reports(DEPTH)
+    assert r["groups"]["depth"] == [[2, 1, 32, 32], "float32"]
+    assert r["depth_finite"] and 0.0 <= r["depth_min"] <= r["depth_max"] <= 1.0
+    # the object at the look-at point is seen at about its distance, nearer than the table behind it
+    assert abs(r["depth_center_m"] - r["expected_object_depth_m"]) < 0.06
+    assert r["depth_center_m"] < r["expected_table_depth_center"] - 0.01
+    # proprioception only: no object pose in the depth policy's vector group
+    assert r["groups"]["policy"][0][1] < reports(STATE)["groups"]["policy"][0][1]
+
+
+def test_stereo_pair_disparity_matches_baseline(reports):
+    r = reports(STEREO, 64)
+    assert r["groups"]["left_rgb"] == [[2, 3, 64, 64], "uint8"]
+    assert r["groups"]["right_rgb"] == [[2, 3, 64, 64], "uint8"]
+    s = r["stereo"]
+    assert s["images_differ"] and s["left_px"] > 4 and s["right_px"] > 4
+    assert abs(s["disparity"] - s["expected"]) < 1.0, s
+
+
+def test_rewards_respond_to_their_causes(reports):
+    r = reports(STATE)
+    assert r["reward_finite"]
+    far, near = r["reach"]
+    assert near > 10 * far and near > 0.1
+    away, at = r["goal"]
+    assert math.isclose(at, 1.0, abs_tol=0.02) and away < 0.1
+    away, at = r["lift"]
+    assert at > away and math.isclose(at, 5.0, rel_tol=0.02)  # curriculum level 0: lift weight 5
+    assert r["finger_curl"] > 0.0
+
+
+def test_resets_and_success(reports):
+    r = reports(STATE)
+    assert r["out_of_bounds_terminated"] == [True, False]
+    assert r["truncated"] == [True, True] and r["time_out_after_steps"] == r["max_episode_length"]
+    assert r["success"] == [True, False]
