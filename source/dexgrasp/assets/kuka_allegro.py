@@ -154,8 +154,9 @@ KUKA_ALLEGRO_CFG = ArticulationCfg(
         "hand": ImplicitActuatorCfg(
             joint_names_expr=["(index|middle|ring|thumb)_joint_[0-3]"],
             stiffness=3.0,
-            damping=0.1,
-            armature=0.002,
+            damping=0.2,
+            # below ~0.01 the finger links go unstable under random finger targets with the arm moving
+            armature=0.02,
             joint_effort_limit=HAND_EFFORT,
             actuator_velocity_limit=HAND_VELOCITY,
         ),

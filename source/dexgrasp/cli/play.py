@@ -45,9 +45,16 @@ def main(argv: list[str]) -> int:
     library = meta.get("library", "rsl_rl")
     num_envs = args.num_envs or min(args.episodes, 4)
     try:
-        env_cfg, agent_cfg = load_cfgs(args.task, library, overrides, num_envs, args.device, args.seed, play=True)
+        # a distilled student (rsl_rl_distill) carries its model in its checkpoint; the task's agent is a stand-in
+        agent_library = "rsl_rl" if library == "rsl_rl_distill" else library
+        env_cfg, agent_cfg = load_cfgs(args.task, agent_library, overrides, num_envs, args.device, args.seed, play=True)
     except ValueError as exc:
         raise UsageError(str(exc).splitlines()[0]) from exc
+    # the policy is rebuilt as it was trained (sizes may have been overridden at training time)
+    if library == "rsl_rl":
+        agent_cfg = {**agent_cfg.to_dict(), **meta.get("agent_cfg", {}), "device": args.device}
+    else:
+        agent_cfg = meta.get("agent_cfg", agent_cfg)
     summary = evaluate(args, env_cfg, agent_cfg, library)
     for key in ("episodes", "mean_length", "mean_return"):
         print(f"{key}: {summary[key]}")

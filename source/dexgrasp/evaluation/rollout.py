@@ -14,17 +14,25 @@ IMAGE_GROUPS = ("depth", "left_rgb", "right_rgb")
 
 
 class _Policy:
-    """Deterministic action of a checkpoint, for RSL-RL and skrl alike."""
+    """Deterministic action of a checkpoint, for RSL-RL and skrl alike (``agent_cfg`` is a plain dict)."""
 
     def __init__(self, env, env_cfg, agent_cfg, library: str, checkpoint: str, device: str):
         self.library = library
-        if library == "rsl_rl":
+        if library == "rsl_rl_distill":
+            from isaaclab_rl.rsl_rl import RslRlVecEnvWrapper
+
+            from dexgrasp.distillation.policy import load_student
+
+            self.library = "rsl_rl"  # a distilled student acts like an RSL-RL policy
+            self.env = RslRlVecEnvWrapper(env)
+            self.policy = load_student(checkpoint, self.env.get_observations(), self.env.num_actions, device)
+        elif library == "rsl_rl":
             from isaaclab_rl.rsl_rl import RslRlVecEnvWrapper
 
             from dexgrasp.training.rsl_rl_runner import GraspOnPolicyRunner
 
-            self.env = RslRlVecEnvWrapper(env, clip_actions=agent_cfg.clip_actions)
-            runner = GraspOnPolicyRunner(self.env, agent_cfg.to_dict(), None, device, metadata=dict)
+            self.env = RslRlVecEnvWrapper(env, clip_actions=agent_cfg.get("clip_actions"))
+            runner = GraspOnPolicyRunner(self.env, agent_cfg, None, device, metadata=dict)
             runner.load(checkpoint, map_location=device)
             self.policy = runner.get_inference_policy(device)
         else:

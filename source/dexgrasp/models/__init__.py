@@ -1,5 +1,6 @@
 """Policy models plugged into RSL-RL by class path (``dexgrasp.models:RecurrentCNNModel``)."""
 
 from .recurrent_cnn import RecurrentCNNModel
+from .stereo_attention import StereoCrossAttentionModel
 
-__all__ = ["RecurrentCNNModel"]
+__all__ = ["RecurrentCNNModel", "StereoCrossAttentionModel"]

@@ -54,7 +54,7 @@ class RecurrentCNNModel(CNNModel):
             image = as_float_image(obs[group])
             lead = image.shape[:-3]  # (B,) when acting, (T, B) when updating on trajectories
             encoded = self.cnns[group](image.reshape(-1, *image.shape[-3:]))
-            latents.append(encoded.reshape(*lead, -1))
+            latents.append(encoded.reshape(*lead, encoded.shape[-1]))
         if self.obs_groups:
             latents.insert(0, self.obs_normalizer(torch.cat([obs[g] for g in self.obs_groups], dim=-1)))
         latent = torch.cat(latents, dim=-1)

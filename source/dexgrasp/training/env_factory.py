@@ -32,7 +32,16 @@ def load_cfgs(
         env_cfg.scene.num_envs = num_envs
     env_cfg.sim.device = device
     if library == "rsl_rl":
+        from isaaclab_rl.rsl_rl import handle_deprecated_rsl_rl_cfg
+        from isaaclab_rl.rsl_rl.utils import check_rsl_rl_version
+
+        agent_cfg = handle_deprecated_rsl_rl_cfg(agent_cfg, check_rsl_rl_version())
         agent_cfg.device = device
+        batches = agent_cfg.algorithm.num_mini_batches
+        if env_cfg.scene.num_envs < batches:
+            # recurrent policies split mini-batches by environment: none may be empty
+            print(f"[dexgrasp] {env_cfg.scene.num_envs} environments: using that many mini-batches, not {batches}")
+            agent_cfg.algorithm.num_mini_batches = env_cfg.scene.num_envs
         if seed is not None:
             agent_cfg.seed = seed
         env_cfg.seed = agent_cfg.seed

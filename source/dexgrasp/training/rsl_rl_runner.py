@@ -26,3 +26,10 @@ class GraspOnPolicyRunner(OnPolicyRunner):
         saved["infos"] = {**(infos or {}), METADATA_KEY: self._metadata()}
         atomic_torch_save(saved, path)
         self.logger.save_model(path, self.current_learning_iteration)
+
+    def load(self, path: str, load_cfg: dict | None = None, strict: bool = True, map_location: str | None = None):
+        """Load, then continue *after* the checkpoint's iteration (RSL-RL would repeat it)."""
+        infos = super().load(path, load_cfg=load_cfg, strict=strict, map_location=map_location)
+        if load_cfg is None or load_cfg.get("iteration", True):
+            self.current_learning_iteration += 1
+        return infos

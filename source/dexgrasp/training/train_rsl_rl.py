@@ -15,12 +15,12 @@ def metadata_for(task: str, library: str, env, agent_cfg) -> dict:
         "library": library,
         "obs_groups": dict(agent_cfg["obs_groups"]) if isinstance(agent_cfg, dict) else dict(agent_cfg.obs_groups),
         "curriculum": get_curriculum_state(env.unwrapped),
+        "agent_cfg": agent_cfg if isinstance(agent_cfg, dict) else agent_cfg.to_dict(),
     }
 
 
 def train(args, env_cfg, agent_cfg) -> None:
-    from isaaclab_rl.rsl_rl import RslRlVecEnvWrapper, handle_deprecated_rsl_rl_cfg
-    from isaaclab_rl.rsl_rl.utils import check_rsl_rl_version
+    from isaaclab_rl.rsl_rl import RslRlVecEnvWrapper
 
     from dexgrasp.tasks.grasp.mdp import set_curriculum_state
 
@@ -28,7 +28,6 @@ def train(args, env_cfg, agent_cfg) -> None:
     from .env_factory import make_env, simulation
     from .rsl_rl_runner import GraspOnPolicyRunner
 
-    agent_cfg = handle_deprecated_rsl_rl_cfg(agent_cfg, check_rsl_rl_version())
     if args.max_iterations is not None:
         agent_cfg.max_iterations = args.max_iterations
     log_dir = args.log_dir or _default_log_dir(agent_cfg.experiment_name)

@@ -17,8 +17,11 @@ def build_runner(env, agent_cfg: dict, log_dir: str | None):
     cfg = copy.deepcopy(agent_cfg)
     groups = cfg.pop("observation_groups", ["policy"])
     if log_dir is not None:
-        cfg["agent"]["experiment"]["directory"] = os.path.dirname(log_dir)
-        cfg["agent"]["experiment"]["experiment_name"] = os.path.basename(log_dir)
+        experiment = cfg["agent"]["experiment"]
+        experiment["directory"] = os.path.dirname(log_dir)
+        experiment["experiment_name"] = os.path.basename(log_dir)
+        if experiment.get("write_interval", "auto") == "auto":
+            experiment["write_interval"] = cfg["agent"]["rollouts"]  # one TensorBoard point per iteration
     else:
         cfg["agent"]["experiment"]["write_interval"] = 0
         cfg["agent"]["experiment"]["checkpoint_interval"] = 0
@@ -60,6 +63,7 @@ def train(args, env_cfg, agent_cfg: dict) -> None:
                 "library": "skrl",
                 "obs_groups": {"actor": agent_cfg.get("observation_groups", ["policy"]), "critic": ["critic"]},
                 "curriculum": get_curriculum_state(env.unwrapped),
+                "agent_cfg": agent_cfg,
             }
             path = os.path.join(log_dir, "checkpoints", "model_final.pt")
             save_agent(runner.agent, path, metadata)

@@ -2,7 +2,7 @@
 
 import gymnasium as gym
 
-from . import agents
+from . import agents, distill_tasks  # noqa: F401  (distill_tasks registers the distillation variants)
 
 TASK_IDS = (
     "DexGrasp-KukaAllegro-State-v0",

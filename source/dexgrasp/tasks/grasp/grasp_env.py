@@ -11,7 +11,7 @@ from isaaclab.envs import ManagerBasedRLEnv
 
 from dexgrasp.assets import procedural_objects
 
-from .grasp_env_cfg import TABLE_TOP, GraspStateEnvCfg
+from .grasp_env_cfg import TABLE_TOP, GraspStateEnvCfg, with_ready_pose
 
 CAMERA_NAMES = ("depth_camera", "left_camera", "right_camera", "viewer_camera")
 
@@ -68,7 +68,7 @@ def apply_scene_settings(cfg: GraspStateEnvCfg) -> None:
     if cfg.robot_source == "official":
         from dexgrasp.assets.kuka_allegro import KUKA_ALLEGRO_OFFICIAL_CFG
 
-        scene.robot = KUKA_ALLEGRO_OFFICIAL_CFG()
+        scene.robot = with_ready_pose(KUKA_ALLEGRO_OFFICIAL_CFG())
     physics = cfg.sim.physics
     if hasattr(physics, "collision_cfg") and physics.collision_cfg is not None:
         physics.collision_cfg.rigid_contact_max = cfg.contacts_per_env * scene.num_envs

@@ -52,6 +52,27 @@ TABLE_CENTER = (-0.21 - TABLE_SIZE[0] / 2, 0.668 - TABLE_SIZE[1] / 2, TABLE_TOP 
 WORKSPACE_CENTER = (-0.55, 0.1)
 WORKSPACE_SIZE = (0.5, 0.8)
 
+READY_ARM_POSE = {
+    "iiwa7_joint_1": 0.69,
+    "iiwa7_joint_2": -0.80,
+    "iiwa7_joint_3": -0.57,
+    "iiwa7_joint_4": 1.19,
+    "iiwa7_joint_5": -1.11,
+    "iiwa7_joint_6": -1.69,
+    "iiwa7_joint_7": -1.27,
+}
+"""Arm pose of every reset: the palm down over the workspace at the zero action's target (-0.6, 0, 0.5).
+
+The robot's own default (arm straight up) is a kinematic singularity: damped-least-squares IK barely moves
+out of it, so episodes would be spent leaving it. This pose is where the IK converges for the zero action.
+"""
+
+
+def with_ready_pose(robot: ArticulationCfg) -> ArticulationCfg:
+    """``robot`` with its arm joints starting at :data:`READY_ARM_POSE` (finger defaults kept)."""
+    fingers = {k: v for k, v in robot.init_state.joint_pos.items() if "iiwa" not in k}
+    return robot.replace(init_state=robot.init_state.replace(joint_pos={**fingers, **READY_ARM_POSE}))
+
 
 ##
 # Settings that shape the scene
@@ -104,7 +125,7 @@ class PhysicsCfg(PresetCfg):
         solver_cfg=MJWarpSolverCfg(
             solver="newton",
             integrator="implicitfast",
-            njmax=300,
+            njmax=800,
             nconmax=200,
             impratio=1.0,
             cone="pyramidal",
@@ -129,7 +150,7 @@ class PhysicsCfg(PresetCfg):
 class GraspSceneCfg(InteractiveSceneCfg):
     """Robot at the origin, table in front of it along -x, one object per environment, lights, floor."""
 
-    robot: ArticulationCfg = KUKA_ALLEGRO_CFG
+    robot: ArticulationCfg = with_ready_pose(KUKA_ALLEGRO_CFG)
     table = AssetBaseCfg(
         prim_path="{ENV_REGEX_NS}/Table",
         spawn=sim_utils.CuboidCfg(

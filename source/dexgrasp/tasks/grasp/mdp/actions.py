@@ -59,6 +59,24 @@ class PalmPoseAction(DifferentialInverseKinematicsAction):
         ee_pos, ee_quat = self._compute_frame_pose()
         self._ik_controller.set_command(self._pose_command, ee_pos, ee_quat)
 
+    def apply_actions(self):
+        """One damped-least-squares step towards the target, rate-limited and kept within the joint limits.
+
+        A far target makes the IK step large; sent unfiltered it swings the arm fast enough to destabilise the
+        light finger links. The rate limit (``max_joint_speed``) matches what a real arm controller would allow.
+        """
+        ee_pos, ee_quat = self._compute_frame_pose()
+        joint_pos = self._asset.data.joint_pos.torch[:, self._joint_ids]
+        desired = self._ik_controller.compute(ee_pos, ee_quat, self._compute_frame_jacobian(), joint_pos)
+        # scale the whole step (not each joint) so the arm still moves along the IK direction
+        delta = desired - joint_pos
+        largest = delta.abs().amax(dim=-1, keepdim=True)
+        step = self.cfg.max_joint_speed * self._env.physics_dt
+        desired = joint_pos + delta * torch.clamp(step / largest.clamp_min(1e-9), max=1.0)
+        limits = self._asset.data.soft_joint_pos_limits.torch[:, self._joint_ids]
+        desired = torch.clamp(desired, limits[..., 0], limits[..., 1])
+        self._asset.set_joint_position_target_index(target=desired, joint_ids=self._joint_ids)
+
 
 @configclass
 class PalmPoseActionCfg(DifferentialInverseKinematicsActionCfg):
@@ -68,6 +86,8 @@ class PalmPoseActionCfg(DifferentialInverseKinematicsActionCfg):
     position_bounds: tuple[tuple[float, float], ...] = ((-1.2, 0.0), (-0.7, 0.7), (0.0, 1.0))
     euler_zyx_bounds: tuple[float, float, float] = (0.785, 0.785, 0.785)
     nominal_quat: tuple[float, float, float, float] = MISSING
+    max_joint_speed: float = 2.0
+    """Largest arm joint speed the IK targets ask for [rad/s] (the iiwa7 allows 1.7-3.1)."""
 
 
 class HandSynergyAction(ActionTerm):

@@ -1,0 +1,84 @@
+"""``scripts/distill.py``: distil a state or depth teacher into a stereo RGB or depth student.
+
+Online (DAgger): ``--teacher T.pt``; offline from recorded episodes: ``--dataset D.hdf5`` (repeatable),
+followed by online DAgger when ``--teacher`` and ``--max_iterations`` are given too. Arguments this tool
+does not know are Isaac Lab overrides (``presets=res32``, ``agent.student.trunk=resnet18``,
+``agent.algorithm.beta_iterations=50``). Prints ``student_checkpoint: <path>`` last.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from .common import UsageError, check_positive, check_task, resolve_device, run_cli
+
+STUDENT_TASKS = ("DexGrasp-KukaAllegro-StereoRGB-v0", "DexGrasp-KukaAllegro-Depth-v0")
+TOPOLOGIES = ("single", "disaggregated")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from isaaclab.app import add_launcher_args
+
+    parser = argparse.ArgumentParser(description="Distil a teacher policy into a student.", fromfile_prefix_chars="@")
+    parser.add_argument("--task", default=STUDENT_TASKS[0], help=f"student task, one of: {', '.join(STUDENT_TASKS)}")
+    parser.add_argument("--teacher", default=None, help="checkpoint of a state or depth policy (scripts/train.py)")
+    parser.add_argument("--dataset", action="append", default=[], help="episodes of scripts/record.py (repeatable)")
+    parser.add_argument("--offline_epochs", type=float, default=1.0, help="passes over the datasets")
+    parser.add_argument("--max_iterations", type=int, default=None, help="online DAgger iterations")
+    parser.add_argument("--num_envs", type=int, default=None, help="environments (online) or replay lanes (offline)")
+    parser.add_argument("--seed", type=int, default=None, help="random seed")
+    parser.add_argument("--log_dir", default=None, help="run folder (default: logs/rsl_rl_distill/<experiment>/<time>)")
+    parser.add_argument("--resume", default=None, help="student checkpoint of scripts/distill.py to go on from")
+    parser.add_argument("--topology", choices=TOPOLOGIES, default="single", help="where simulation and learner run")
+    add_launcher_args(parser)
+    parser.set_defaults(device=None)
+    return parser
+
+
+def parse(argv: list[str]):
+    parser = build_parser()
+    args, overrides = parser.parse_known_args(argv)
+    unknown = [a for a in overrides if a.startswith("--")]
+    if unknown:
+        raise UsageError(f"unknown option {unknown[0]}")
+    check_task(args.task)
+    if args.task not in STUDENT_TASKS:
+        raise UsageError(f"'{args.task}' is not a student task; distil into one of: {', '.join(STUDENT_TASKS)}")
+    if args.topology != "single":
+        raise UsageError(
+            f"--topology {args.topology} is not available for distillation yet; use --topology single"
+        )
+    if args.teacher is None and not args.dataset:
+        raise UsageError("give --teacher (online DAgger) or --dataset (offline), or both")
+    if args.max_iterations is not None and args.teacher is None:
+        raise UsageError("online iterations (--max_iterations) need a --teacher to label the student's steps")
+    check_positive("--num_envs", args.num_envs)
+    check_positive("--max_iterations", args.max_iterations)
+    if args.offline_epochs <= 0:
+        raise UsageError(f"--offline_epochs must be positive, got {args.offline_epochs}")
+    args.device = resolve_device(args.device)
+    return args, overrides
+
+
+def main(argv: list[str]) -> int:
+    args, overrides = parse(argv)
+    from dexgrasp.datasets import DatasetError
+    from dexgrasp.distillation.single_process import plan, run
+    from dexgrasp.tasks.grasp.distill_tasks import VariantError
+
+    try:
+        run_plan = plan(args, overrides)
+    except (DatasetError, VariantError) as exc:
+        raise UsageError(str(exc)) from exc
+    except ValueError as exc:  # settings that cannot build a scene
+        raise UsageError(str(exc).splitlines()[0]) from exc
+    start = time.time()
+    checkpoint = run(run_plan)
+    print(f"distillation finished in {time.time() - start:.1f} s")
+    print(f"student_checkpoint: {checkpoint}")
+    return 0
+
+
+def cli() -> int:
+    return run_cli(main)

@@ -1,0 +1,197 @@
+"""DAgger for the grasp students: RSL-RL's ``Distillation`` with the losses and the schedule of the task.
+
+What changes against RSL-RL's algorithm:
+
+* **Who acts.** Each episode is driven either by the teacher or by the student, drawn when it starts with
+  probability ``beta`` for the teacher; ``beta`` goes linearly from ``beta_start`` to ``beta_end`` over
+  ``beta_iterations`` updates. Early updates then see the teacher's state distribution, later ones the
+  student's own (DAgger). The frozen teacher labels every step either way.
+* **The loss.** Squared error of the action means weighted by the teacher's inverse variance (dimensions
+  the teacher is sure about count more; weights normalised to average 1 over the batch), plus squared error
+  of the stds, plus an auxiliary object-position loss from a small head on the student's latent.
+* **Recurrent teachers** keep their own hidden state across updates (RSL-RL rewinds it at each update).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+from tensordict import TensorDict
+
+from rsl_rl.algorithms import Distillation
+from rsl_rl.env import VecEnv
+from rsl_rl.modules import MLP
+from rsl_rl.utils import resolve_class, resolve_obs_groups
+
+from .policy import model_outputs
+from .storage import LabelledRolloutStorage
+
+
+class GraspDistillation(Distillation):
+    def __init__(
+        self,
+        student,
+        teacher,
+        storage: LabelledRolloutStorage,
+        inverse_variance_weighting: bool = True,
+        std_loss_coef: float = 1.0,
+        aux_loss_coef: float = 1.0,
+        aux_obs_group: str | None = "object_pos",
+        aux_hidden_dims: tuple[int, ...] | list[int] = (64,),
+        aux_dim: int = 3,
+        beta_start: float = 1.0,
+        beta_end: float = 0.0,
+        beta_iterations: int = 100,
+        **kwargs,
+    ) -> None:
+        super().__init__(student, teacher, storage, **kwargs)
+        self.teacher_loaded = not getattr(teacher, "needs_weights", True)
+        self.inverse_variance_weighting = inverse_variance_weighting
+        self.std_loss_coef = std_loss_coef
+        self.aux_loss_coef = aux_loss_coef
+        self.aux_obs_group = aux_obs_group
+        self.aux_head: nn.Module | None = None
+        if aux_obs_group is not None:
+            self.aux_head = MLP(student._get_latent_dim(), aux_dim, list(aux_hidden_dims), "elu").to(self.device)
+            self.optimizer.add_param_group({"params": self.aux_head.parameters()})
+        self.beta_start, self.beta_end, self.beta_iterations = beta_start, beta_end, max(1, beta_iterations)
+        self._teacher_driven: torch.Tensor | None = None
+        self.loss_history: list[dict[str, float]] = []
+        """The mean loss terms of every update so far (reported by the command line at the end)."""
+
+    @property
+    def beta(self) -> float:
+        progress = min(1.0, self.num_updates / self.beta_iterations)
+        return self.beta_start + (self.beta_end - self.beta_start) * progress
+
+    def teacher_labels(self, obs: TensorDict) -> tuple[torch.Tensor, torch.Tensor]:
+        if hasattr(self.teacher, "labels"):
+            return self.teacher.labels(obs)
+        mean, std, _ = model_outputs(self.teacher, obs)
+        return mean, std
+
+    def act(self, obs: TensorDict) -> torch.Tensor:
+        student_actions = self.student(obs, stochastic_output=True).detach()
+        mean, std = self.teacher_labels(obs)
+        if self._teacher_driven is None:
+            self._teacher_driven = self._draw_drivers(len(mean))
+        self.transition.privileged_actions = mean.detach()
+        self.transition.privileged_stds = std.detach().expand_as(mean)
+        self.transition.actions = torch.where(self._teacher_driven[:, None], self.transition.privileged_actions, student_actions)
+        self.transition.observations = obs
+        return self.transition.actions
+
+    def process_env_step(self, obs: TensorDict, rewards: torch.Tensor, dones: torch.Tensor, extras: dict) -> None:
+        self.transition.rewards = rewards
+        self.transition.dones = dones
+        self.storage.add_transition(self.transition)
+        self.transition.clear()
+        self.student.reset(dones)
+        self.teacher.reset(dones)
+        done = dones.view(-1).bool()
+        if self._teacher_driven is not None and done.any():
+            self._teacher_driven[done] = self._draw_drivers(int(done.sum()))
+
+    def update(self) -> dict[str, float]:
+        self.num_updates += 1
+        sums: dict[str, float] = {}
+        count = 0
+        loss = 0
+        for _ in range(self.num_learning_epochs):
+            self.student.reset(hidden_state=self.last_hidden_states[0])
+            self.student.detach_hidden_state()
+            for batch in self.storage.generator():
+                with torch.amp.autocast(
+                    device_type=torch.device(self.device).type, enabled=self.use_mixed_precision, dtype=torch.bfloat16
+                ):
+                    terms = self.losses(batch)
+                    total = terms["action_mean"] + self.std_loss_coef * terms["action_std"]
+                    if "object_position" in terms:
+                        total = total + self.aux_loss_coef * terms["object_position"]
+                loss = loss + total
+                for key, value in terms.items():
+                    sums[key] = sums.get(key, 0.0) + value.item()
+                sums["total"] = sums.get("total", 0.0) + total.item()
+                count += 1
+                if count % self.gradient_length == 0:
+                    self._step(loss)
+                    loss = 0
+                dones = batch.dones.view(-1)
+                self.student.reset(dones)
+                self.student.detach_hidden_state(dones)
+            if torch.is_tensor(loss):
+                self._step(loss)
+                loss = 0
+        self.last_hidden_states = (self.student.get_hidden_state(), None)
+        self.student.detach_hidden_state()
+        self.student.update_normalization(self.storage.observations.flatten(0, 1))
+        self.storage.clear()
+        self.loss_history.append({**{key: value / count for key, value in sums.items()}, "dagger_beta": self.beta})
+        return self.loss_history[-1]
+
+    def losses(self, batch) -> dict[str, torch.Tensor]:
+        """Loss terms of one step of the batch (advances the student's recurrent state)."""
+        mean, std, latent = model_outputs(self.student, batch.observations)
+        target_mean, target_std = batch.privileged_actions, batch.privileged_stds
+        error = (mean - target_mean).square()
+        if self.inverse_variance_weighting:
+            weight = target_std.clamp_min(1e-3).square().reciprocal()
+            error = error * (weight / weight.mean())
+        terms = {"action_mean": error.mean(), "action_std": (std.expand_as(target_std) - target_std).square().mean()}
+        if self.aux_head is not None:
+            target = batch.observations[self.aux_obs_group]
+            terms["object_position"] = (self.aux_head(latent) - target).square().mean()
+        return terms
+
+    def _step(self, loss: torch.Tensor) -> None:
+        self.optimizer.zero_grad()
+        loss.backward()
+        if self.is_multi_gpu:
+            self.reduce_parameters()
+        if self.max_grad_norm:
+            nn.utils.clip_grad_norm_(self._trained_parameters(), self.max_grad_norm)
+        self.optimizer.step()
+        self.student.detach_hidden_state()
+
+    def _trained_parameters(self) -> list[nn.Parameter]:
+        return [p for group in self.optimizer.param_groups for p in group["params"]]
+
+    def _draw_drivers(self, count: int) -> torch.Tensor:
+        return torch.rand(count, device=self.device) < self.beta
+
+    def save(self) -> dict:
+        saved = super().save()
+        saved["num_updates"] = self.num_updates
+        if self.aux_head is not None:
+            saved["aux_head_state_dict"] = self.aux_head.state_dict()
+        return saved
+
+    def load(self, loaded_dict: dict, load_cfg: dict | None, strict: bool) -> bool:
+        load_iteration = super().load(loaded_dict, load_cfg, strict)
+        if "student_state_dict" in loaded_dict and (load_cfg is None or load_cfg.get("student")):
+            self.num_updates = int(loaded_dict.get("num_updates", 0))
+            if self.aux_head is not None and "aux_head_state_dict" in loaded_dict:
+                self.aux_head.load_state_dict(loaded_dict["aux_head_state_dict"], strict=strict)
+        return load_iteration
+
+    @staticmethod
+    def construct_algorithm(obs: TensorDict, env: VecEnv, cfg: dict, device: str) -> GraspDistillation:
+        """RSL-RL's construction, with the labelled storage and the object-position head's size."""
+        alg_class, alg_cfg = resolve_class(cfg["algorithm"])
+        student_class, student_cfg = resolve_class(cfg["student"])
+        teacher_class, teacher_cfg = resolve_class(cfg["teacher"])
+        cfg["obs_groups"] = resolve_obs_groups(obs, cfg["obs_groups"], ["student", "teacher"])
+        for extension in ("rnd_cfg", "symmetry_cfg"):
+            if alg_cfg.pop(extension, None) is not None:
+                raise ValueError(f"{extension} is not compatible with distillation")
+        aux_group = alg_cfg.get("aux_obs_group")
+        if aux_group is not None:
+            if aux_group not in obs:
+                raise ValueError(f"the auxiliary target group '{aux_group}' is not among the observations {list(obs.keys())}")
+            alg_cfg["aux_dim"] = obs[aux_group].shape[-1]
+        student = student_class(obs, cfg["obs_groups"], "student", env.num_actions, **student_cfg).to(device)
+        teacher = teacher_class(obs, cfg["obs_groups"], "teacher", env.num_actions, **teacher_cfg).to(device)
+        storage = LabelledRolloutStorage(env.num_envs, cfg["num_steps_per_env"], obs, [env.num_actions], device)
+        alg = alg_class(student, teacher, storage, device=device, **alg_cfg, multi_gpu_cfg=cfg["multi_gpu"])
+        alg.compile(cfg.get("torch_compile_mode"))
+        return alg

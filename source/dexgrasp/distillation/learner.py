@@ -1,0 +1,65 @@
+"""The learner side of distillation: a function of an RSL-RL ``VecEnv`` and picklable settings.
+
+The same function learns from a simulation in this process (``--topology single``), from recorded episodes
+(:class:`~dexgrasp.distillation.replay_env.ReplayVecEnv`), and is shaped to be the ``learner_fn`` of a
+disaggregated run, whose learner sees its simulation processes as one ``VecEnv``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from .config import LIBRARY
+from .runner import GraspDistillationRunner
+
+
+@dataclass
+class LearnResult:
+    checkpoint: str | None
+    iterations: int
+    losses: list[dict[str, float]] = field(default_factory=list)
+    """The loss terms of every update, in order."""
+
+
+def curriculum_of(env) -> dict:
+    """The ADR state of a simulated environment; replayed episodes have none."""
+    if not hasattr(env, "unwrapped"):
+        return {}
+    from dexgrasp.tasks.grasp.mdp import get_curriculum_state
+
+    return get_curriculum_state(env.unwrapped)
+
+
+def learn(
+    env,
+    *,
+    train_cfg: dict,
+    metadata: dict,
+    iterations: int,
+    log_dir: str | None,
+    device: str,
+    teacher_checkpoint: str | None = None,
+    student_checkpoint: str | None = None,
+    init_at_random_ep_len: bool = False,
+) -> LearnResult:
+    """Distil for ``iterations`` updates on ``env``; checkpoints go to ``log_dir`` tagged with ``metadata``.
+
+    ``teacher_checkpoint`` is the teacher's training checkpoint (None when the teacher is recorded labels);
+    ``student_checkpoint`` a distillation checkpoint to go on from (resume, or online after offline).
+    """
+    runner = GraspDistillationRunner(
+        env,
+        train_cfg,
+        log_dir=log_dir,
+        device=device,
+        metadata=lambda: {**metadata, "library": LIBRARY, "curriculum": curriculum_of(env)},
+    )
+    if teacher_checkpoint is not None:
+        runner.load_teacher(teacher_checkpoint)
+    if student_checkpoint is not None:
+        runner.load_student(student_checkpoint)
+    runner.learn(num_learning_iterations=iterations, init_at_random_ep_len=init_at_random_ep_len)
+    last = runner.current_learning_iteration
+    checkpoint = os.path.join(log_dir, f"model_{last}.pt") if log_dir else None
+    return LearnResult(checkpoint, iterations, runner.alg.loss_history)

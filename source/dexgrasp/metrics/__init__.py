@@ -1,0 +1,1 @@
+"""Reading training logs and turning them into curves and tables (simulation-free)."""

@@ -1,0 +1,193 @@
+"""What runs inside each process of a disaggregated run: join the group, play the role, exit cleanly.
+
+Spawned by the launcher, a process runs :func:`main` with a payload file and its rank; under torchrun
+the launcher calls :func:`run_role` in place. Either way:
+
+- The learner runs ``learner_fn(env, **learner_kwargs)`` on a :class:`DisaggregatedVecEnv`. If that raises (a
+  simulation process died or stopped answering, SIGTERM/SIGINT from the launcher or torchrun, a bug), the
+  callbacks registered with ``env.on_failure`` run (further signals are ignored, so they do not cut a checkpoint
+  short), then the process exits non-zero.
+- A simulation process serves its environment until the learner says CLOSE. It exits with EXIT_PEER_LOST when
+  it loses the learner (a consequence of another failure, which the launcher reports as such), non-zero otherwise.
+
+A failed process leaves with ``os._exit``: its process group may still hold a receive from a dead peer, and
+tearing that down can hang. Spawned processes also ask the kernel to signal them when the launcher dies
+(SIGTERM for the learner, so it can still save; SIGKILL for simulation processes), so none is left behind.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import pickle
+import signal
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+import torch.distributed as dist
+
+from .layout import Layout
+from .remote_env import DisaggregatedVecEnv, SimPeer
+from .spec import ObsKey
+from .transport import PeerFailure, init_group
+from .worker import run_simulation
+
+EXIT_FAILED, EXIT_PEER_LOST, EXIT_INTERRUPTED = 1, 3, 130
+"""Exit codes: this process failed; a simulation process lost its learner (a consequence); stopped by a signal."""
+
+
+class Stopped(BaseException):
+    """The process was told to stop (SIGTERM/SIGINT). A BaseException, so ``except Exception`` does not eat it."""
+
+
+@dataclass
+class RunSpec:
+    """Everything a process of the run needs; pickled once for spawned processes."""
+
+    layout: Layout
+    env_factory: Callable
+    env_factory_kwargs: dict
+    learner_fn: Callable
+    learner_kwargs: dict
+    worker_timeout: float
+    startup_timeout: float
+    learner_timeout: float
+    seed: int
+    synchronous: bool
+    wire_dtypes: dict[ObsKey, torch.dtype] | None = None
+    learner_dtypes: dict[ObsKey, torch.dtype] | None = None
+
+
+def log(message: str) -> None:
+    print(f"[dexgrasp.runner] {message}", file=sys.stderr, flush=True)
+
+
+class _StopOnSignal:
+    """Raises :class:`Stopped` on the first SIGTERM/SIGINT and ignores the rest (they must not cut callbacks short)."""
+
+    def __init__(self) -> None:
+        self.stopping = False
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, self)
+
+    def __call__(self, signum, _frame) -> None:
+        if not self.stopping:
+            self.stopping = True
+            raise Stopped(f"received {signal.Signals(signum).name}")
+
+
+def run_role(run: RunSpec, rank: int, local_device: str) -> int:
+    """Play the role ``rank`` has in ``run.layout``; return the process's exit code."""
+    kind, index = run.layout.role(rank)
+    if kind == "learner":
+        return _run_learner(run, rank, index, local_device)
+    return _run_simulation(run, rank, index, local_device)
+
+
+def _run_learner(run: RunSpec, rank: int, index: int, local_device: str) -> int:
+    layout = run.layout
+    name = f"learner {index} (rank {rank}, device {layout.learner_devices[index]})"
+    stop = _StopOnSignal()
+    env = None
+    try:
+        init_group(
+            layout.backend, rank, layout.world_size, local_device, max(run.startup_timeout, run.worker_timeout)
+        )
+        peers = [SimPeer(i, layout.rank_of_sim(i), layout.sim_devices[i]) for i in layout.sims_of(index)]
+        env = DisaggregatedVecEnv(
+            peers,
+            local_device,
+            layout.backend,
+            worker_timeout=run.worker_timeout,
+            startup_timeout=run.startup_timeout,
+            learner_dtypes=run.learner_dtypes,
+            synchronous=run.synchronous,
+        )
+        log(f"{name}: {env.describe()}")
+        run.learner_fn(env, **run.learner_kwargs)
+        env.close()
+        return 0
+    except BaseException as exc:  # noqa: BLE001 - every failure ends the run the same way
+        stop.stopping = True
+        interrupted = isinstance(exc, Stopped)
+        log(f"{name} stopping: {exc}" if interrupted or isinstance(exc, PeerFailure) else f"{name} failed:")
+        if not interrupted and not isinstance(exc, PeerFailure):
+            traceback.print_exc()
+        for callback in env.failure_callbacks if env is not None else []:
+            try:
+                callback(exc)
+            except Exception:  # noqa: BLE001 - one failing callback must not skip the others
+                log(f"{name}: failure callback {callback!r} raised:")
+                traceback.print_exc()
+        return EXIT_INTERRUPTED if interrupted else EXIT_FAILED
+
+
+def _run_simulation(run: RunSpec, rank: int, index: int, local_device: str) -> int:
+    layout = run.layout
+    name = f"simulation process {index} (rank {rank}, device {layout.sim_devices[index]})"
+    try:
+        init_group(
+            layout.backend,
+            rank,
+            layout.world_size,
+            local_device,
+            max(run.startup_timeout, run.learner_timeout),
+        )
+        run_simulation(
+            run.env_factory,
+            run.env_factory_kwargs,
+            sim_index=index,
+            device=local_device,
+            num_envs=layout.env_counts[index],
+            seed=run.seed + index,
+            learner_rank=layout.rank_of_learner(layout.feeds[index]),
+            backend=layout.backend,
+            wire_dtypes=run.wire_dtypes,
+            startup_timeout=run.startup_timeout,
+            learner_timeout=run.learner_timeout,
+        )
+        return 0
+    except PeerFailure as exc:
+        log(f"{name} stopping: {exc}")
+        return EXIT_PEER_LOST
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except BaseException as exc:  # noqa: BLE001
+        log(f"{name} failed: {type(exc).__name__}: {exc}")
+        traceback.print_exc()
+        return EXIT_FAILED
+
+
+def finish(code: int) -> None:
+    """Leave the process group; hard-exit on failure (see module doc)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if code != 0:
+        os._exit(code)
+    if dist.is_initialized():
+        dist.destroy_process_group()
+
+
+def _die_with_parent(parent_pid: int, sig: int) -> None:
+    """Ask Linux to send ``sig`` to this process when its parent (the launcher) dies."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(sig))  # PR_SET_PDEATHSIG
+    if os.getppid() != parent_pid:
+        os._exit(EXIT_FAILED)
+
+
+def main(argv: list[str]) -> None:
+    payload_path, rank = argv[0], int(argv[1])
+    with open(payload_path, "rb") as f:
+        payload = pickle.load(f)
+    sys.path[:0] = [p for p in payload["sys_path"] if p not in sys.path]
+    run: RunSpec = pickle.loads(payload["run"])
+    kind, _ = run.layout.role(rank)
+    _die_with_parent(int(os.environ["DEXGRASP_LAUNCHER_PID"]), signal.SIGTERM if kind == "learner" else signal.SIGKILL)
+    device = run.layout.device_of(rank)
+    code = run_role(run, rank, "cuda:0" if device.startswith("cuda") else "cpu")
+    finish(code)
+    sys.exit(code)

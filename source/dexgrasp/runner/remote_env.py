@@ -1,0 +1,289 @@
+"""The learner's view of its simulation processes: one RSL-RL ``VecEnv`` on the learner device.
+
+:class:`DisaggregatedVecEnv` concatenates the environments of the simulation processes that feed this learner in
+rank order (process ``i`` owns rows ``slices[i]``), so RSL-RL's ``OnPolicyRunner``, PPO and ``RolloutStorage`` run
+on it unchanged. ``step(actions)`` sends every process its slice of the actions, then receives all of them; the
+pipelined runner (``pipelined_runner.py``) uses the same three primitives, :meth:`send_actions`, :meth:`receive`
+and :meth:`collect`, interleaved with acting.
+
+Buffers are allocated once after the handshake. Step results go into three rotating frames: RSL-RL keeps a
+step's observations in its pending transition until the next step has been received, and the pipelined runner
+has already posted the receives of the step after that. A returned TensorDict is overwritten three steps later.
+
+``episode_length_buf`` mirrors the simulation processes' episode lengths (updated each step). Assigning to it, as
+``OnPolicyRunner.learn(init_at_random_ep_len=True)`` does, sends the new lengths to the processes with their next
+actions, before they step. Writing into it in place is not forwarded: assign.
+
+``extras["log"]`` holds, for each log key any process reported this step, the mean over the reporting processes,
+plus ``nonfinite_obs_resets``: the number of environments the processes reset this step for NaN/Inf values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+import torch.distributed as dist
+from rsl_rl.env import VecEnv
+from tensordict import TensorDict
+
+from .spec import EnvSpec, ObsKey, check_compatible
+from .transport import (
+    CLOSE,
+    STEP,
+    TAG_ACTIONS,
+    TAG_EPISODE_LENGTH,
+    TAG_HEADER,
+    TAG_OBS,
+    TAG_SCALARS,
+    Scalars,
+    recv_object,
+    wait_all,
+    wire_device,
+)
+
+NONFINITE_LOG_KEY = "nonfinite_obs_resets"
+
+
+@dataclass(frozen=True)
+class SimPeer:
+    """A simulation process as the learner names it in messages: index, global rank, device in the layout."""
+
+    index: int
+    rank: int
+    device: str
+
+    def __str__(self) -> str:
+        return f"simulation process {self.index} (rank {self.rank}, device {self.device})"
+
+
+@dataclass
+class _Frame:
+    """One step's worth of learner-side buffers."""
+
+    obs: TensorDict
+    rewards: torch.Tensor
+    dones: torch.Tensor
+    time_outs: torch.Tensor
+
+
+class DisaggregatedVecEnv(VecEnv):
+    """All simulation processes feeding one learner, as one RSL-RL VecEnv on the learner device."""
+
+    def __init__(
+        self,
+        peers: list[SimPeer],
+        device: str,
+        backend: str,
+        worker_timeout: float = 60.0,
+        startup_timeout: float = 600.0,
+        learner_dtypes: dict[ObsKey, torch.dtype] | None = None,
+        synchronous: bool = False,
+    ) -> None:
+        """Handshake with every peer and receive their initial observations (needs the process group)."""
+        self.peers = list(peers)
+        self.device = device
+        self.worker_timeout = worker_timeout
+        self.synchronous = synchronous
+        self.wire_device = wire_device(backend, device)
+        self.failure_callbacks: list[Callable[[BaseException], None]] = []
+        self.nonfinite_obs_resets = 0
+        """Environments reset for NaN/Inf values since the start, over all simulation processes."""
+
+        self.specs: list[EnvSpec] = [
+            recv_object(p.rank, self.wire_device, startup_timeout, str(p)) for p in self.peers
+        ]
+        check_compatible(self.specs)
+        first = self.specs[0]
+        self.num_envs = sum(s.num_envs for s in self.specs)
+        self.num_actions = first.num_actions
+        self.max_episode_length = first.max_episode_length
+        self.cfg = first.cfg
+        self.slices: list[slice] = []
+        start = 0
+        for spec in self.specs:
+            self.slices.append(slice(start, start + spec.num_envs))
+            start += spec.num_envs
+
+        overrides = dict(learner_dtypes or {})
+        self.groups = first.groups
+        self.learner_dtypes = {g.key: overrides.pop(g.key, None) or g.env_dtype for g in self.groups}
+        if overrides:
+            raise ValueError(f"learner_dtypes names unknown observation groups: {sorted(map(str, overrides))}")
+        self._frames = [self._make_frame() for _ in range(3)]
+        self._results = [0] * len(self.peers)
+        """Index of the next step result expected from each process (0: the initial observations)."""
+        self._latest = -1
+        """Index of the last collected step result; it lives in ``_frames[_latest % 3]``."""
+        self._episode_length_buf = torch.zeros(self.num_envs, dtype=torch.long, device=device)
+        self._episode_length_dirty = [False] * len(self.peers)
+
+        self.log_keys = list(dict.fromkeys(k for s in self.specs for k in s.log_keys))
+        self._log_index = [
+            torch.tensor([self.log_keys.index(k) for k in s.log_keys], dtype=torch.long, device=device)
+            for s in self.specs
+        ]
+        self._log_sum = torch.zeros(len(self.log_keys), device=device)
+        self._log_count = torch.zeros(len(self.log_keys), device=device)
+        self._nonfinite = torch.zeros(1, device=device)
+
+        self._scalars = [Scalars(s.num_envs, len(s.log_keys)) for s in self.specs]
+        self._scalar_bufs = [torch.zeros(sc.size, device=self.wire_device) for sc in self._scalars]
+        self._staging = [
+            {
+                g.key: torch.empty((s.num_envs, *g.shape), dtype=g.wire_dtype, device=self.wire_device)
+                for g in self.groups
+                if not self._direct(g.key, g.wire_dtype)
+            }
+            for s in self.specs
+        ]
+        self._pending: list[list | None] = [None] * len(self.peers)
+
+        for w in range(len(self.peers)):
+            self._pending[w] = self._post_receives(w)
+        for w in range(len(self.peers)):
+            self.receive(w, timeout_s=startup_timeout)
+        self.collect()
+        self._closed = False
+
+    # -- RSL-RL VecEnv interface ------------------------------------------------------------------------------
+
+    @property
+    def episode_length_buf(self) -> torch.Tensor:
+        return self._episode_length_buf
+
+    @episode_length_buf.setter
+    def episode_length_buf(self, value: torch.Tensor) -> None:
+        self._episode_length_buf.copy_(value)
+        self._episode_length_dirty = [True] * len(self.peers)
+
+    def get_observations(self) -> TensorDict:
+        return self._frames[self._latest % 3].obs
+
+    def step(self, actions: torch.Tensor) -> tuple[TensorDict, torch.Tensor, torch.Tensor, dict]:
+        for w, sl in enumerate(self.slices):
+            self.send_actions(w, actions[sl])
+        for w in range(len(self.peers)):
+            self.receive(w)
+        return self.collect()
+
+    # -- Pipelining primitives ----------------------------------------------------------------------------------
+
+    def send_actions(self, w: int, actions: torch.Tensor) -> None:
+        """Send simulation process ``w`` its actions (rows ``slices[w]``) and post the receives of its answer."""
+        if self._pending[w] is not None or self._results[w] > self._latest + 2:
+            raise RuntimeError(f"{self.peers[w]} is a step ahead: receive() it and collect() the step first")
+        peer = self.peers[w].rank
+        follows = self._episode_length_dirty[w]
+        header = torch.tensor([STEP, int(follows)], dtype=torch.long, device=self.wire_device)
+        outgoing = [(header, TAG_HEADER), (actions.to(self.wire_device, torch.float32).contiguous(), TAG_ACTIONS)]
+        if follows:
+            lengths = self._episode_length_buf[self.slices[w]].to(self.wire_device).contiguous()
+            outgoing.append((lengths, TAG_EPISODE_LENGTH))
+            self._episode_length_dirty[w] = False
+        sends = [(dist.isend(t, dst=peer, tag=tag), t) for t, tag in outgoing]
+        self._pending[w] = sends + self._post_receives(w)
+
+    def receive(self, w: int, timeout_s: float | None = None) -> tuple[TensorDict, torch.Tensor]:
+        """Wait for simulation process ``w``'s step; return views of its observations and dones on the learner."""
+        pending = self._pending[w]
+        if pending is None or self._results[w] > self._latest + 1:
+            raise RuntimeError(f"nothing to receive from {self.peers[w]} before the next collect()")
+        wait_all([work for work, _ in pending], timeout_s or self.worker_timeout, str(self.peers[w]))
+        self._pending[w] = None
+        frame, sl, spec = self._frames[self._results[w] % 3], self.slices[w], self.specs[w]
+        self._results[w] += 1
+        for key, staged in self._staging[w].items():
+            frame.obs[key][sl].copy_(staged)
+        scalars, layout = self._scalar_bufs[w].to(self.device), self._scalars[w]
+        frame.rewards[sl] = layout.part(scalars, "rewards")
+        frame.dones[sl] = layout.part(scalars, "dones").long()
+        frame.time_outs[sl] = layout.part(scalars, "time_outs").bool()
+        self._episode_length_buf[sl] = layout.part(scalars, "episode_length").long()
+        if spec.log_keys:
+            present = layout.part(scalars, "log_present")
+            self._log_sum.index_add_(0, self._log_index[w], layout.part(scalars, "log_values") * present)
+            self._log_count.index_add_(0, self._log_index[w], present)
+        self._nonfinite += layout.part(scalars, "nonfinite")
+        return frame.obs[sl], frame.dones[sl]
+
+    def collect(self) -> tuple[TensorDict, torch.Tensor, torch.Tensor, dict]:
+        """After every process was received this step: the full step, as ``VecEnv.step`` returns it."""
+        missing = [str(self.peers[w]) for w, r in enumerate(self._results) if r != self._latest + 2]
+        if missing:
+            raise RuntimeError(f"collect() before receiving {', '.join(missing)}")
+        self._latest += 1
+        frame = self._frames[self._latest % 3]
+
+        counts = torch.cat([self._log_count, self._nonfinite]).tolist()
+        nonfinite = int(counts.pop())
+        log = {
+            key: self._log_sum[i] / counts[i] for i, key in enumerate(self.log_keys) if counts[i] > 0
+        }
+        log[NONFINITE_LOG_KEY] = float(nonfinite)
+        self.nonfinite_obs_resets += nonfinite
+        self._log_sum.zero_()
+        self._log_count.zero_()
+        self._nonfinite.zero_()
+        return frame.obs, frame.rewards, frame.dones, {"time_outs": frame.time_outs, "log": log}
+
+    # -- Lifecycle ----------------------------------------------------------------------------------------------
+
+    def on_failure(self, callback: Callable[[BaseException], None]) -> None:
+        """Register ``callback(exc)``, run in the learner process when the run fails (e.g. to save a checkpoint).
+
+        It runs when the learner function raises: a simulation process died or timed out (:class:`PeerFailure`),
+        the launcher stopped the run (Ctrl-C, another process failed), or the learner's own code failed.
+        """
+        self.failure_callbacks.append(callback)
+
+    def close(self) -> None:
+        """Tell every simulation process to close its environment and exit."""
+        if self._closed:
+            return
+        self._closed = True
+        for w, peer in enumerate(self.peers):
+            if self._pending[w] is not None:
+                wait_all([work for work, _ in self._pending[w]], self.worker_timeout, str(peer))
+            header = torch.tensor([CLOSE, 0], dtype=torch.long, device=self.wire_device)
+            wait_all([dist.isend(header, dst=peer.rank, tag=TAG_HEADER)], self.worker_timeout, str(peer))
+
+    def describe(self) -> str:
+        """Observation groups with their dtype in the environment, on the wire and on the learner."""
+        parts = []
+        for g in self.groups:
+            name = "/".join(g.key) if isinstance(g.key, tuple) else g.key
+            dtypes = f"{g.env_dtype}->{g.wire_dtype}->{self.learner_dtypes[g.key]}".replace("torch.", "")
+            parts.append(f"{name}{list(g.shape)} {dtypes}")
+        return f"{self.num_envs} envs from {len(self.peers)} simulation processes; obs: " + ", ".join(parts)
+
+    # -- Internals ----------------------------------------------------------------------------------------------
+
+    def _direct(self, key: ObsKey, wire_dtype: torch.dtype) -> bool:
+        """Whether a group can be received straight into the learner's buffer (same device and dtype)."""
+        return self.wire_device == self.device and wire_dtype == self.learner_dtypes[key]
+
+    def _make_frame(self) -> _Frame:
+        n, dev = self.num_envs, self.device
+        obs = TensorDict({}, batch_size=[n], device=dev)
+        for g in self.groups:
+            obs[g.key] = torch.zeros((n, *g.shape), dtype=self.learner_dtypes[g.key], device=dev)
+        return _Frame(
+            obs=obs,
+            rewards=torch.zeros(n, device=dev),
+            dones=torch.zeros(n, dtype=torch.long, device=dev),
+            time_outs=torch.zeros(n, dtype=torch.bool, device=dev),
+        )
+
+    def _post_receives(self, w: int) -> list:
+        """Post the receives of process ``w``'s next step result into its frame (or into staging buffers)."""
+        peer, frame, sl = self.peers[w].rank, self._frames[self._results[w] % 3], self.slices[w]
+        works = []
+        for i, g in enumerate(self.groups):
+            target = self._staging[w].get(g.key)
+            if target is None:
+                target = frame.obs[g.key][sl]
+            works.append((dist.irecv(target, src=peer, tag=TAG_OBS + i), target))
+        works.append((dist.irecv(self._scalar_bufs[w], src=peer, tag=TAG_SCALARS), self._scalar_bufs[w]))
+        return works

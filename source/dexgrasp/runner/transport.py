@@ -1,0 +1,115 @@
+"""Point-to-point messages between a learner and its simulation processes over ``torch.distributed``.
+
+Per step, learner -> simulation process: an int64 header ``[command, episode_lengths_follow]``, the actions
+(float32, ``num_envs x num_actions``), and, only when the learner's episode-length buffer was written, the episode
+lengths (int64). Simulation process -> learner: one tensor per observation group in its wire dtype, then one
+float32 "scalars" vector laid out as :class:`Scalars` describes. The same message carries the initial observations
+right after the handshake. Only the handshake (:func:`send_object` / :func:`recv_object`) pickles.
+
+Message order between a pair of ranks is the order of the calls (gloo and NCCL both keep it); each message kind
+also has its own tag for gloo.
+
+Waiting: gloo's receive has no per-call timeout and its ``is_completed()`` never turns true for receives, but
+``Work.wait(timeout=...)`` works on both backends, and a peer that dies closes its socket, which fails the wait at
+once. :func:`wait_all` turns both into :class:`PeerFailure` naming the peer.
+"""
+
+from __future__ import annotations
+
+import pickle
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import torch
+import torch.distributed as dist
+
+CLOSE, STEP = 0, 1
+"""Commands in the header the learner sends each step."""
+
+TAG_HEADER, TAG_ACTIONS, TAG_EPISODE_LENGTH, TAG_SCALARS, TAG_OBS = 1, 2, 3, 4, 16
+"""gloo tags; observation group ``i`` uses ``TAG_OBS + i``."""
+
+
+class PeerFailure(RuntimeError):
+    """A peer process died, broke the connection, or did not answer in time."""
+
+
+def wire_device(backend: str, local_device: str) -> str:
+    """Where send/recv buffers live: the process's own GPU for NCCL, host memory for gloo."""
+    return local_device if backend == "nccl" else "cpu"
+
+
+def init_group(backend: str, rank: int, world_size: int, local_device: str, timeout_s: float) -> None:
+    """Join the run's process group (``MASTER_ADDR``/``MASTER_PORT`` from the environment).
+
+    ``timeout_s`` bounds the rendezvous and every operation without an explicit timeout (on simulation processes:
+    waiting for the learner's next actions, which includes the learner's whole PPO update).
+    """
+    if local_device.startswith("cuda"):
+        torch.cuda.set_device(torch.device(local_device))
+    dist.init_process_group(
+        backend, init_method="env://", rank=rank, world_size=world_size, timeout=timedelta(seconds=timeout_s)
+    )
+
+
+def wait_all(works: list, timeout_s: float, peer: str) -> None:
+    """Wait for pending sends/receives with one peer; raise PeerFailure naming ``peer`` on error or timeout."""
+    deadline = time.monotonic() + timeout_s
+    for work in works:
+        remaining = max(deadline - time.monotonic(), 0.001)
+        try:
+            work.wait(timeout=timedelta(seconds=remaining))
+        except Exception as exc:  # noqa: BLE001 - gloo/NCCL raise plain RuntimeErrors
+            if time.monotonic() >= deadline:
+                raise PeerFailure(f"{peer} did not answer within {timeout_s:.1f} s") from exc
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise PeerFailure(f"{peer} failed: {reason}") from exc
+
+
+def send_object(obj: Any, dst: int, device: str, timeout_s: float, peer: str) -> None:
+    """Pickle and send one object (handshake only): its size, then its bytes."""
+    data = torch.frombuffer(bytearray(pickle.dumps(obj)), dtype=torch.uint8).to(device)
+    size = torch.tensor([data.numel()], dtype=torch.long, device=device)
+    wait_all([dist.isend(size, dst=dst), dist.isend(data, dst=dst)], timeout_s, peer)
+
+
+def recv_object(src: int, device: str, timeout_s: float, peer: str) -> Any:
+    """Receive one object sent by :func:`send_object` within ``timeout_s`` (handshake only)."""
+    size = torch.zeros(1, dtype=torch.long, device=device)
+    wait_all([dist.irecv(size, src=src)], timeout_s, peer)
+    data = torch.empty(int(size.item()), dtype=torch.uint8, device=device)
+    wait_all([dist.irecv(data, src=src)], timeout_s, peer)
+    return pickle.loads(data.cpu().numpy().tobytes())
+
+
+@dataclass(frozen=True)
+class Scalars:
+    """Layout of the float32 vector a simulation process sends each step next to the observations.
+
+    ``[rewards | dones | time_outs | episode_length]`` (``num_envs`` each), then ``[log values | log present]``
+    (one entry per log key of the spec), then the number of environments reset this step for non-finite values.
+    Integers up to 2**24 are exact in float32, which covers dones, time-outs and episode lengths.
+    """
+
+    num_envs: int
+    num_log_keys: int
+
+    @property
+    def size(self) -> int:
+        return 4 * self.num_envs + 2 * self.num_log_keys + 1
+
+    def part(self, vector: torch.Tensor, name: str) -> torch.Tensor:
+        n, k = self.num_envs, self.num_log_keys
+        bounds = {
+            "rewards": (0, n),
+            "dones": (n, 2 * n),
+            "time_outs": (2 * n, 3 * n),
+            "episode_length": (3 * n, 4 * n),
+            "log_values": (4 * n, 4 * n + k),
+            "log_present": (4 * n + k, 4 * n + 2 * k),
+            "nonfinite": (4 * n + 2 * k, 4 * n + 2 * k + 1),
+        }
+        start, stop = bounds[name]
+        return vector[start:stop]

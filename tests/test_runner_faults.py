@@ -1,0 +1,85 @@
+"""A dead, hung or interrupted run stops every process, non-zero, after the learner saved a checkpoint."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+from toy_vec_env import long_learner, make_toy_env
+
+from dexgrasp.runner import Layout, run_disaggregated
+
+TESTS = Path(__file__).resolve().parent
+
+
+def _pids(directory: Path) -> list[int]:
+    return [int(p.read_text()) for p in directory.glob("*.pid")]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _run_with_faults(tmp_path: Path, faults: dict, worker_timeout: float) -> tuple[int, float]:
+    layout = Layout(sim_devices=["cpu", "cpu"], learner_devices=["cpu"], num_envs=16)
+    start = time.monotonic()
+    code = run_disaggregated(
+        layout,
+        make_toy_env,
+        {"faults": faults, "pid_dir": str(tmp_path)},
+        long_learner,
+        {"out_dir": str(tmp_path)},
+        worker_timeout=worker_timeout,
+    )
+    return code, time.monotonic() - start
+
+
+def test_killed_worker_ends_the_run(tmp_path, capfd):
+    code, elapsed = _run_with_faults(tmp_path, {1: {"die_at_step": 20}}, worker_timeout=10.0)
+    assert code != 0
+    assert elapsed < 45
+    err = capfd.readouterr().err
+    assert "simulation process 1 (rank 2, device cpu)" in err
+    assert (tmp_path / "checkpoint.pt").exists()
+    assert len(_pids(tmp_path)) == 3 and not any(_alive(pid) for pid in _pids(tmp_path))
+
+
+def test_hung_worker_is_detected_within_the_timeout(tmp_path):
+    code, _ = _run_with_faults(tmp_path, {0: {"hang_at_step": 12}}, worker_timeout=3.0)
+    assert code != 0
+    reason = torch.load(tmp_path / "checkpoint.pt", weights_only=False)["infos"]["reason"]
+    assert reason == "simulation process 0 (rank 1, device cpu) did not answer within 3.0 s"
+    assert not any(_alive(pid) for pid in _pids(tmp_path))
+
+
+def test_sigint_to_the_launcher_stops_everything(tmp_path):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]))
+    launcher = subprocess.Popen(
+        [sys.executable, str(TESTS / "toy_vec_env.py"), "sigint", str(tmp_path)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "learning").exists():
+            assert launcher.poll() is None and time.monotonic() < deadline, "the run did not start learning"
+            time.sleep(0.1)
+        launcher.send_signal(signal.SIGINT)
+        _, err = launcher.communicate(timeout=30)
+    finally:
+        launcher.kill()
+    assert launcher.returncode == 130, err[-3000:]
+    assert "interrupted" in err
+    assert (tmp_path / "checkpoint.pt").exists()
+    assert len(_pids(tmp_path)) == 3 and not any(_alive(pid) for pid in _pids(tmp_path))

@@ -1,0 +1,91 @@
+"""Layouts, handshake specs and argument checks of the disaggregated runner (no processes started)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from toy_vec_env import ToyVecEnv, long_learner, make_toy_env
+
+from dexgrasp.runner import Layout, run_disaggregated
+from dexgrasp.runner.spec import default_wire_dtype, describe_env
+
+
+def test_default_split_is_even_and_uneven_split_is_reported():
+    even = Layout(sim_devices=["cpu", "cpu"], learner_devices=["cpu"], num_envs=16)
+    assert even.env_counts == [8, 8] and not even.is_uneven
+    uneven = Layout(sim_devices=["cpu"] * 3, learner_devices=["cpu"], num_envs=10)
+    assert uneven.env_counts == [4, 3, 3] and uneven.is_uneven
+    assert "uneven split of 10 envs" in uneven.describe()
+    assert uneven.backend == "gloo"
+    assert [uneven.role(r) for r in range(4)] == [("learner", 0), ("sim", 0), ("sim", 1), ("sim", 2)]
+    assert uneven.sims_of(0) == [0, 1, 2]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"sim_devices": [], "learner_devices": ["cpu"], "num_envs": 4}, "no simulation device given"),
+        ({"sim_devices": ["cpu"], "learner_devices": [], "num_envs": 4}, "no learner device given"),
+        ({"sim_devices": ["cpu"] * 3, "learner_devices": ["cpu"], "num_envs": 2}, "3 simulation processes need"),
+        ({"sim_devices": ["gpu0"], "learner_devices": ["cpu"], "num_envs": 4}, "unknown device 'gpu0'"),
+        ({"sim_devices": ["cuda"], "learner_devices": ["cpu"], "num_envs": 4}, "unknown device 'cuda'"),
+        ({"sim_devices": ["cpu"], "learner_devices": ["cuda:7"], "num_envs": 4}, "device 'cuda:7' does not exist"),
+        (
+            {"sim_devices": ["cpu", "cpu"], "learner_devices": ["cpu"], "num_envs": 4, "env_counts": [1, 2]},
+            "sum to 3, not 4",
+        ),
+        (
+            {"sim_devices": ["cpu"], "learner_devices": ["cpu", "cpu"], "num_envs": 4},
+            "learner 1 (cpu) is fed by no simulation process",
+        ),
+    ],
+)
+def test_bad_layouts_fail_with_one_line(kwargs, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")) as info:
+        Layout(**kwargs)
+    assert "\n" not in str(info.value)
+
+
+def test_learner_gpu_must_not_simulate(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 4)
+    with pytest.raises(ValueError, match="learner device cuda:1 is also a simulation device"):
+        Layout(sim_devices=["cuda:0", "cuda:1"], learner_devices=["cuda:1"], num_envs=8)
+    layout = Layout(sim_devices=["cuda:0", "cuda:1", "cuda:2"], learner_devices=["cuda:3"], num_envs=8)
+    assert layout.backend == "nccl"
+    assert Layout(sim_devices=["cpu"], learner_devices=["cuda:0"], num_envs=8).backend == "gloo"
+
+
+def test_run_refuses_hybrid_layouts_and_main_module_factories():
+    hybrid = Layout(sim_devices=["cpu", "cpu"], learner_devices=["cpu", "cpu"], num_envs=4, feeds=[0, 1])
+    with pytest.raises(ValueError, match="hybrid"):
+        run_disaggregated(hybrid, make_toy_env, {}, long_learner, {})
+
+    def local_factory(**_):
+        raise AssertionError
+
+    local_factory.__module__ = "__main__"
+    layout = Layout(sim_devices=["cpu"], learner_devices=["cpu"], num_envs=4)
+    with pytest.raises(ValueError, match="defined in __main__"):
+        run_disaggregated(layout, local_factory, {}, long_learner, {})
+
+
+def test_default_wire_dtypes():
+    assert default_wire_dtype((3, 64, 64), torch.uint8) == torch.uint8
+    assert default_wire_dtype((1, 64, 64), torch.float32) == torch.float16
+    assert default_wire_dtype((42,), torch.float32) == torch.float32
+    assert default_wire_dtype((42,), torch.float64) == torch.float32
+    assert default_wire_dtype((2,), torch.bool) == torch.uint8
+
+
+def test_spec_describes_a_vec_env():
+    spec = describe_env(ToyVecEnv(3), sim_index=1, wire_dtypes={"depth": torch.float32})
+    groups = {g.key: (g.shape, g.env_dtype, g.wire_dtype) for g in spec.groups}
+    assert groups == {
+        "rgb": ((3, 8, 8), torch.uint8, torch.uint8),
+        "depth": ((1, 8, 8), torch.float32, torch.float32),
+        "proprio": ((7,), torch.float32, torch.float32),
+    }
+    assert (spec.num_envs, spec.num_actions, spec.max_episode_length) == (3, 4, 12)
+    assert spec.log_keys == ("Episode_Reward/alive", "Metrics/state_norm")
+    with pytest.raises(ValueError, match="unknown observation groups"):
+        describe_env(ToyVecEnv(3), sim_index=0, wire_dtypes={"stereo": torch.uint8})

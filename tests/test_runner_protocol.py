@@ -1,0 +1,61 @@
+"""Handshake, wire dtypes and non-finite observations, through real simulation processes (gloo on CPU)."""
+
+from __future__ import annotations
+
+import json
+
+from toy_vec_env import make_toy_env, report_learner, train_learner
+
+from dexgrasp.runner import Layout, run_disaggregated
+
+
+def test_handshake_and_wire_dtypes(tmp_path):
+    layout = Layout(sim_devices=["cpu", "cpu"], learner_devices=["cpu"], num_envs=8, env_counts=[5, 3])
+    out = tmp_path / "report.json"
+    code = run_disaggregated(
+        layout, make_toy_env, {"env_counts": [5, 3]}, report_learner, {"out_path": str(out)}, worker_timeout=10.0
+    )
+    assert code == 0
+    report = json.loads(out.read_text())
+
+    assert (report["num_envs"], report["num_actions"], report["max_episode_length"]) == (8, 4, 12)
+    assert report["slices"] == [[0, 5], [5, 8]]
+    for spec, n in zip(report["specs"], [5, 3], strict=True):
+        assert spec["num_envs"] == n
+        assert spec["log_keys"] == ["Episode_Reward/alive", "Metrics/state_norm"]
+        assert spec["groups"] == {
+            "rgb": [[3, 8, 8], "torch.uint8", "torch.uint8"],
+            "depth": [[1, 8, 8], "torch.float32", "torch.float16"],
+            "proprio": [[7], "torch.float32", "torch.float32"],
+        }
+    # the learner gets the environment's dtypes back: uint8 stays uint8, float16 depth becomes float32 again
+    assert report["learner_dtypes"] == {"rgb": "torch.uint8", "depth": "torch.float32", "proprio": "torch.float32"}
+    assert report["rgb_exact"] and report["proprio_exact"] and report["depth_is_float16_rounded"]
+    # the learner's write to episode_length_buf reached the simulation processes before they stepped
+    assert report["episode_length_after_write"] == [0 if d else 6 for d in report["dones"]]
+    assert "nonfinite_obs_resets" in report["log_keys"] and "Metrics/state_norm" in report["log_keys"]
+    assert report["time_outs_dtype"] == "torch.bool"
+    assert report["cfg"] == {"name": "toy", "env_offset": 0}
+    assert report["environ"] == {"WORLD_SIZE": None, "RANK": None, "LOCAL_RANK": None, "CUDA_VISIBLE_DEVICES": ""}
+
+
+def test_nonfinite_observations_are_reset_and_counted(tmp_path, capfd):
+    faults = {
+        0: {"nan_at_step": 3, "nan_env": 2},  # reset through env.reset_envs
+        1: {"nan_at_step": 2, "nan_env": 1, "resettable": False},  # zeroed and marked done until it times out
+    }
+    layout = Layout(sim_devices=["cpu", "cpu"], learner_devices=["cpu"], num_envs=8)
+    out = tmp_path / "report.json"
+    code = run_disaggregated(
+        layout,
+        make_toy_env,
+        {"faults": faults},
+        train_learner,
+        {"log_dir": str(tmp_path / "logs"), "out_path": str(out), "iterations": 1},
+        worker_timeout=10.0,
+    )
+    assert code == 0
+    report = json.loads(out.read_text())
+    assert report["nonfinite_obs_resets"] >= 2
+    assert "has no reset_envs" in capfd.readouterr().err
+    assert report["storage_dtypes"]["rgb"] == "torch.uint8"  # RSL-RL's storage keeps the compact dtype

@@ -1,0 +1,86 @@
+"""train -> checkpoint -> play round trips on the CPU, for the state and depth tasks, with RSL-RL and skrl."""
+
+import glob
+import json
+import os
+import re
+
+import pytest
+import torch
+
+from conftest import run
+
+STATE, DEPTH = "DexGrasp-KukaAllegro-State-v0", "DexGrasp-KukaAllegro-Depth-v0"
+TINY_ENV = ["presets=res32", "env.episode_length_s=1"]
+TINY_AGENT = {
+    "rsl_rl": ["agent.num_steps_per_env=8", "agent.actor.rnn_hidden_dim=32", "agent.critic.rnn_hidden_dim=32"],
+    "skrl": ["agent.agent.rollouts=8"],
+}
+
+
+def train(task, library, log_dir, *extra, iterations=2):
+    args = ["scripts/train.py", "--task", task, "--rl_library", library, "--num_envs", "2", "--device", "cpu"]
+    args += ["--max_iterations", str(iterations), "--log_dir", str(log_dir), *TINY_ENV, *TINY_AGENT[library], *extra]
+    proc = run(args, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc
+
+
+def checkpoints(log_dir, library):
+    pattern = "model_*.pt" if library == "rsl_rl" else "checkpoints/model_final.pt"
+    return sorted(glob.glob(os.path.join(str(log_dir), pattern)), key=os.path.getmtime)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    cache = {}
+
+    def get(task, library):
+        if (task, library) not in cache:
+            log_dir = tmp_path_factory.mktemp(f"{library}_{task.split('-')[2]}")
+            train(task, library, log_dir)
+            cache[(task, library)] = log_dir
+        return cache[(task, library)]
+
+    return get
+
+
+@pytest.mark.parametrize("library", ["rsl_rl", "skrl"])
+@pytest.mark.parametrize("task", [STATE, DEPTH])
+def test_train_checkpoint_play(trained, task, library, tmp_path):
+    log_dir = trained(task, library)
+    ckpts = checkpoints(log_dir, library)
+    assert ckpts, os.listdir(log_dir)
+    assert not glob.glob(os.path.join(str(log_dir), "**", ".tmp-*"), recursive=True)  # atomic writes
+    meta = torch.load(ckpts[-1], map_location="cpu", weights_only=False)
+    meta = meta["infos"]["dexgrasp"] if library == "rsl_rl" else meta["dexgrasp"]
+    assert meta["task"] == task and meta["library"] == library
+    assert glob.glob(os.path.join(str(log_dir), "**", "events.out.tfevents.*"), recursive=True)
+
+    out = tmp_path / "play"
+    args = ["scripts/play.py", "--task", task, "--checkpoint", ckpts[-1], "--device", "cpu", "--num_envs", "2"]
+    proc = run(args + ["--episodes", "2", "--out", str(out), *TINY_ENV], timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    last = proc.stdout.strip().splitlines()[-1]
+    match = re.fullmatch(r"success_rate: ([0-9.]+)", last)
+    assert match and 0.0 <= float(match.group(1)) <= 1.0, last
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["episodes"] == 2 and summary["mean_length"] > 0
+    assert (out / "frames.png").stat().st_size > 0 and (out / "episodes.csv").exists()
+
+
+def test_resume_continues_iterations(trained, tmp_path):
+    first = checkpoints(trained(STATE, "rsl_rl"), "rsl_rl")[-1]
+    start = torch.load(first, map_location="cpu", weights_only=False)["iter"]
+    train(STATE, "rsl_rl", tmp_path, "--resume", first, iterations=1)
+    resumed = torch.load(checkpoints(tmp_path, "rsl_rl")[-1], map_location="cpu", weights_only=False)
+    assert resumed["iter"] == start + 1
+    assert resumed["infos"]["dexgrasp"]["curriculum"]["num_steps"] > 0
+
+
+def test_play_writes_video(trained, tmp_path):
+    ckpt = checkpoints(trained(DEPTH, "rsl_rl"), "rsl_rl")[-1]
+    args = ["scripts/play.py", "--task", DEPTH, "--checkpoint", ckpt, "--device", "cpu", "--num_envs", "2"]
+    proc = run(args + ["--episodes", "1", "--video", "--out", str(tmp_path), *TINY_ENV], timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert (tmp_path / "video.mp4").stat().st_size > 1000

@@ -1,0 +1,279 @@
+"""Test fixture: a tiny deterministic RSL-RL VecEnv and learner functions for the disaggregated runner tests.
+
+``ToyVecEnv`` has an RGB image group (uint8), a depth-like float image group and a proprioception group. Every
+environment's trajectory depends only on its global index (``env_offset`` + local index), its episode count and
+the actions, and all arithmetic is elementwise, so 16 environments in one process and 2 x 8 environments in two
+processes evolve identically.
+
+Run as a script it drives a small run for the tests that need a separate launcher process (SIGINT, torchrun).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+
+import torch
+from rsl_rl.env import VecEnv
+from tensordict import TensorDict
+
+IMAGE = 8
+NUM_ACTIONS = 4
+
+
+def _initial_state(global_ids: torch.Tensor, episode: torch.Tensor) -> torch.Tensor:
+    phase = global_ids.float()[:, None] * 0.37 + episode.float()[:, None] * 1.3 + torch.arange(6) * 0.71
+    return 0.8 * torch.sin(phase)
+
+
+class ToyVecEnv(VecEnv):
+    """Deterministic pure-torch VecEnv (CPU) with rgb (uint8), depth (float32) and proprio (float32) groups."""
+
+    def __init__(
+        self,
+        num_envs: int,
+        device: str = "cpu",
+        env_offset: int = 0,
+        max_episode_length: int = 12,
+        nan_at_step: int | None = None,
+        nan_env: int = 0,
+        die_at_step: int | None = None,
+        hang_at_step: int | None = None,
+        resettable: bool = True,
+    ) -> None:
+        self.num_envs = num_envs
+        self.num_actions = NUM_ACTIONS
+        self.max_episode_length = max_episode_length
+        self.device = device
+        self.cfg = {"name": "toy", "env_offset": env_offset}
+        self.log_keys = ["Episode_Reward/alive", "Metrics/state_norm"]
+        self.global_ids = torch.arange(env_offset, env_offset + num_envs)
+        self.episode = torch.zeros(num_envs, dtype=torch.long)
+        self.state = _initial_state(self.global_ids, self.episode)
+        self.episode_length_buf = torch.zeros(num_envs, dtype=torch.long)
+        self.steps = 0
+        self.faults = {"nan_at_step": nan_at_step, "nan_env": nan_env, "die": die_at_step, "hang": hang_at_step}
+        if not resettable:
+            self.reset_envs = None
+        self.obs_buf = self._compute_observations()
+
+    def get_observations(self) -> TensorDict:
+        """The observations of the last step or reset (like Isaac Lab's ``obs_buf``)."""
+        return self.obs_buf
+
+    def _compute_observations(self) -> TensorDict:
+        s = self.state
+        grid = (torch.arange(IMAGE)[:, None] + torch.arange(IMAGE)[None, :]).float() * 0.1
+        rgb = (128 + 100 * torch.tanh(s[:, :3, None, None] + grid)).to(torch.uint8)
+        depth = 1.0 + 0.5 * torch.sigmoid(s[:, 3:4, None, None] - grid)
+        progress = self.episode_length_buf[:, None].float() / self.max_episode_length
+        proprio = torch.cat([s, progress], dim=1)
+        return TensorDict({"rgb": rgb, "depth": depth, "proprio": proprio}, batch_size=[self.num_envs])
+
+    def step(self, actions: torch.Tensor):
+        self.steps += 1
+        if self.faults["die"] == self.steps:
+            os.kill(os.getpid(), signal.SIGKILL)
+        if self.faults["hang"] == self.steps:
+            time.sleep(3600)
+        a = actions.clamp(-1.0, 1.0)
+        s = self.state
+        new = s.clone()
+        new[:, :4] = 0.9 * s[:, :4] + 0.3 * torch.tanh(a)
+        new[:, 4:] = 0.95 * s[:, 4:] + 0.05 * s[:, :2]
+        self.state = new
+        self.episode_length_buf += 1
+        rewards = 1.0 - (new[:, 0] * new[:, 0] + new[:, 1] * new[:, 1] + new[:, 2] * new[:, 2])
+        time_outs = self.episode_length_buf >= self.max_episode_length
+        dones = (new[:, 0].abs() > 1.2) | time_outs
+        log = {"Metrics/state_norm": new.abs().mean()}
+        if dones.any():
+            log["Episode_Reward/alive"] = float(dones.sum())
+            self._reset(dones.nonzero().squeeze(-1))
+        if self.faults["nan_at_step"] == self.steps:
+            self.state[self.faults["nan_env"]] = float("nan")
+        self.obs_buf = self._compute_observations()
+        return self.obs_buf, rewards, dones.long(), {"time_outs": time_outs, "log": log}
+
+    def reset_envs(self, env_ids: torch.Tensor) -> None:
+        self._reset(env_ids)
+        self.obs_buf = self._compute_observations()
+
+    def _reset(self, env_ids: torch.Tensor) -> None:
+        self.episode[env_ids] += 1
+        self.state[env_ids] = _initial_state(self.global_ids[env_ids], self.episode[env_ids])
+        self.episode_length_buf[env_ids] = 0
+
+
+def make_toy_env(rank, device, num_envs, seed, env_counts=None, faults=None, pid_dir=None):
+    """Environment factory for ``run_disaggregated``: env offset from ``env_counts``, options (faults) per rank."""
+    del seed  # the toy environment is deterministic
+    offset = sum(env_counts[:rank]) if env_counts else rank * num_envs
+    if pid_dir:
+        with open(os.path.join(pid_dir, f"sim{rank}.pid"), "w") as f:
+            f.write(str(os.getpid()))
+    options = (faults or {}).get(rank, {})
+    return ToyVecEnv(num_envs, device=device, env_offset=offset, **options)
+
+
+def ppo_cfg(recurrent: bool = False, cnn: bool = False, num_steps: int = 8) -> dict:
+    """Small RSL-RL 5.5 PPO configuration (MLP, LSTM or CNN actor-critic)."""
+    model = {"hidden_dims": [32, 32], "activation": "elu", "obs_normalization": False}
+    groups = ["proprio"]
+    if recurrent:
+        model.update(class_name="RNNModel", rnn_type="lstm", rnn_hidden_dim=16, rnn_num_layers=2)
+    elif cnn:
+        model.update(class_name="CNNModel", cnn_cfg={"output_channels": [4], "kernel_size": 3, "stride": 2})
+        groups = ["proprio", "depth", "rgb"]
+    else:
+        model.update(class_name="MLPModel")
+    actor = dict(model, distribution_cfg={"class_name": "GaussianDistribution", "init_std": 1.0})
+    return {
+        "num_steps_per_env": num_steps,
+        "save_interval": 1,
+        "obs_groups": {"actor": groups, "critic": groups},
+        "actor": actor,
+        "critic": dict(model),
+        "algorithm": {
+            "class_name": "PPO",
+            "num_learning_epochs": 2,
+            "num_mini_batches": 2,
+            "learning_rate": 1e-3,
+            "schedule": "adaptive",
+            "desired_kl": 0.01,
+        },
+    }
+
+
+def record_rollouts(runner, iterations: int) -> list[dict]:
+    """Run ``iterations`` of ``runner.learn`` and return a copy of the storage before each update."""
+    snapshots = []
+    update = runner.alg.update
+
+    def recording_update():
+        st = runner.alg.storage
+        snapshot = {
+            "obs": {key: value.clone() for key, value in st.observations.items()},
+            "actions": st.actions.clone(),
+            "rewards": st.rewards.clone(),
+            "dones": st.dones.clone(),
+            "values": st.values.clone(),
+            "actions_log_prob": st.actions_log_prob.clone(),
+        }
+        if st.saved_hidden_state_a is not None:
+            snapshot["hidden_actor"] = [h.clone() for h in st.saved_hidden_state_a]
+            snapshot["hidden_critic"] = [h.clone() for h in st.saved_hidden_state_c]
+        snapshots.append(snapshot)
+        return update()
+
+    runner.alg.update = recording_update
+    runner.learn(iterations, init_at_random_ep_len=True)
+    return snapshots
+
+
+def build_runner(env, cfg: dict, seed: int, runner_class=None, log_dir=None):
+    from dexgrasp.runner import PipelinedOnPolicyRunner
+
+    torch.manual_seed(seed)
+    return (runner_class or PipelinedOnPolicyRunner)(env, cfg, log_dir=log_dir, device="cpu")
+
+
+# -- learner functions (run in the learner process) ------------------------------------------------------------
+
+
+def rollout_learner(env, out_path: str, recurrent: bool, seed: int, iterations: int) -> None:
+    """Record the rollouts of a pipelined run for comparison with a single-process run."""
+    runner = build_runner(env, ppo_cfg(recurrent=recurrent), seed)
+    torch.save(record_rollouts(runner, iterations), out_path)
+
+
+def report_learner(env, out_path: str) -> None:
+    """Report what the learner sees: specs, dtypes, values against a local toy env, episode-length writes."""
+    obs = env.get_observations()
+    reference = ToyVecEnv(env.num_envs).get_observations()
+    env.episode_length_buf = torch.full((env.num_envs,), 5, dtype=torch.long)
+    _, _, dones, extras = env.step(torch.zeros(env.num_envs, env.num_actions))
+    report = {
+        "num_envs": env.num_envs,
+        "num_actions": env.num_actions,
+        "max_episode_length": env.max_episode_length,
+        "slices": [[s.start, s.stop] for s in env.slices],
+        "specs": [
+            {
+                "num_envs": spec.num_envs,
+                "device": spec.device,
+                "log_keys": list(spec.log_keys),
+                "groups": {g.key: [list(g.shape), str(g.env_dtype), str(g.wire_dtype)] for g in spec.groups},
+            }
+            for spec in env.specs
+        ],
+        "learner_dtypes": {key: str(value.dtype) for key, value in obs.items()},
+        "rgb_exact": torch.equal(obs["rgb"], reference["rgb"]),
+        "proprio_exact": torch.equal(obs["proprio"], reference["proprio"]),
+        "depth_is_float16_rounded": torch.equal(obs["depth"], reference["depth"].half().float()),
+        "episode_length_after_write": env.episode_length_buf.tolist(),
+        "dones": dones.tolist(),
+        "log_keys": sorted(extras["log"]),
+        "time_outs_dtype": str(extras["time_outs"].dtype),
+        "cfg": env.cfg,
+        "environ": {v: os.environ.get(v) for v in ("WORLD_SIZE", "RANK", "LOCAL_RANK", "CUDA_VISIBLE_DEVICES")},
+        "describe": env.describe(),
+    }
+    with open(out_path, "w") as f:
+        json.dump(report, f)
+
+
+def train_learner(env, log_dir: str, out_path: str, cnn: bool = False, iterations: int = 2) -> None:
+    """Train PPO for a few iterations and report the run's numbers."""
+    runner = build_runner(env, ppo_cfg(cnn=cnn), seed=1, log_dir=log_dir)
+    runner.learn(iterations, init_at_random_ep_len=True)
+    report = {
+        "iterations": runner.current_learning_iteration + 1,
+        "checkpoints": sorted(f for f in os.listdir(log_dir) if f.endswith(".pt")),
+        "nonfinite_obs_resets": env.nonfinite_obs_resets,
+        "storage_dtypes": {key: str(v.dtype) for key, v in runner.alg.storage.observations.items()},
+        "environ": {v: os.environ.get(v) for v in ("WORLD_SIZE", "RANK", "LOCAL_RANK")},
+    }
+    with open(out_path, "w") as f:
+        json.dump(report, f)
+
+
+def long_learner(env, out_dir: str) -> None:
+    """Train "forever"; save a checkpoint when the run fails; mark when learning has started."""
+    runner = build_runner(env, ppo_cfg(), seed=0)
+    env.on_failure(lambda exc: runner.save(os.path.join(out_dir, "checkpoint.pt"), infos={"reason": str(exc)}))
+    with open(os.path.join(out_dir, "learner.pid"), "w") as f:
+        f.write(str(os.getpid()))
+    update = runner.alg.update
+
+    def marking_update():
+        open(os.path.join(out_dir, "learning"), "w").close()
+        return update()
+
+    runner.alg.update = marking_update
+    runner.learn(100000)
+
+
+# -- script mode --------------------------------------------------------------------------------------------------
+
+
+def drive(argv: list[str]) -> int:
+    """``sigint OUT_DIR``: a long run to interrupt. ``torchrun OUT_DIR``: a short training run under torchrun."""
+    from dexgrasp.runner import Layout, run_disaggregated
+
+    mode, out_dir = argv
+    layout = Layout(sim_devices=["cpu", "cpu"], learner_devices=["cpu"], num_envs=16)
+    factory_kwargs = {"pid_dir": out_dir}
+    if mode == "sigint":
+        return run_disaggregated(layout, make_toy_env, factory_kwargs, long_learner, {"out_dir": out_dir}, 10.0)
+    learner_kwargs = {"log_dir": out_dir, "out_path": os.path.join(out_dir, "report.json")}
+    return run_disaggregated(layout, make_toy_env, factory_kwargs, train_learner, learner_kwargs, 10.0)
+
+
+if __name__ == "__main__":
+    import toy_vec_env
+
+    sys.exit(toy_vec_env.drive(sys.argv[1:]))
