@@ -23,6 +23,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max_iterations", type=int, default=None, help="learning iterations")
     parser.add_argument("--log_dir", default=None, help="run folder (default: logs/<library>/<experiment>/<time>)")
     parser.add_argument("--resume", default=None, help="checkpoint to continue from (same task)")
+    topo = parser.add_argument_group("topology")
+    topo.add_argument("--topology", choices=("single", "disaggregated", "data_parallel"), default="single")
+    topo.add_argument("--sim_devices", default=None, help="disaggregated: simulation devices, e.g. cuda:0,cuda:1 or cpu,cpu")
+    topo.add_argument("--learner_device", default=None, help="disaggregated: the learner's device, e.g. cuda:3")
+    topo.add_argument("--devices", default=None, help="data_parallel: one process per device, e.g. cuda:0,cuda:1")
+    topo.add_argument("--worker_timeout", type=float, default=60.0, help="seconds before a silent process fails the run")
+    topo.add_argument("--synchronous", action="store_true", help="disaggregated: no overlap of acting and simulation")
     add_launcher_args(parser)
     parser.set_defaults(device=None)
     return parser
@@ -37,7 +44,13 @@ def parse(argv: list[str]):
     check_task(args.task)
     check_positive("--num_envs", args.num_envs)
     check_positive("--max_iterations", args.max_iterations)
-    args.device = resolve_device(args.device)
+    if args.topology == "single":
+        for flag in ("sim_devices", "learner_device", "devices"):
+            if getattr(args, flag) is not None:
+                raise UsageError(f"--{flag} needs --topology disaggregated or data_parallel")
+    if args.worker_timeout <= 0:
+        raise UsageError(f"--worker_timeout must be positive, got {args.worker_timeout}")
+    args.device = resolve_device(args.device if args.topology == "single" else "cpu" if args.device is None else args.device)
     return args, overrides
 
 
@@ -50,12 +63,28 @@ def main(argv: list[str]) -> int:
     from dexgrasp.training.checkpoint import check_checkpoint
     from dexgrasp.training.env_factory import load_cfgs
 
+    layout = None
+    if args.topology == "disaggregated":
+        from dexgrasp.training.disaggregated import make_layout
+
+        try:
+            layout = make_layout(args)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from exc
+        if args.rl_library != "rsl_rl":
+            raise UsageError("--topology disaggregated trains with rsl_rl (skrl: use --topology single)")
     if args.resume:
         check_checkpoint(args.resume, args.task, args.rl_library)
     try:
         env_cfg, agent_cfg = load_cfgs(args.task, args.rl_library, overrides, args.num_envs, args.device, args.seed)
     except ValueError as exc:
         raise UsageError(str(exc).splitlines()[0]) from exc
+    if layout is not None:
+        from dexgrasp.training.disaggregated import train as train_disaggregated
+
+        log_dir = args.log_dir or default_log_dir("rsl_rl", agent_cfg.experiment_name)
+        os.makedirs(log_dir, exist_ok=True)
+        return train_disaggregated(args, layout, env_cfg, agent_cfg, overrides, log_dir)
     if args.rl_library == "rsl_rl":
         from dexgrasp.training.train_rsl_rl import train
     else:

@@ -10,6 +10,11 @@ What changes against RSL-RL's algorithm:
   the teacher is sure about count more; weights normalised to average 1 over the batch), plus squared error
   of the stds, plus an auxiliary object-position loss from a small head on the student's latent.
 * **Recurrent teachers** keep their own hidden state across updates (RSL-RL rewinds it at each update).
+* **Every step counts.** Steps left after the last full ``gradient_length`` window of an epoch still make a
+  gradient step (RSL-RL drops them).
+
+Offline updates (recorded episodes, where the actions are not chosen here) advance the schedule too, so
+online DAgger after offline learning starts with the student acting more often.
 """
 
 from __future__ import annotations
@@ -44,6 +49,8 @@ class GraspDistillation(Distillation):
         beta_iterations: int = 100,
         **kwargs,
     ) -> None:
+        if kwargs.get("loss_type", "mse") != "mse":
+            raise ValueError(f"the grasp distillation loss is a weighted squared error, not {kwargs['loss_type']}")
         super().__init__(student, teacher, storage, **kwargs)
         self.teacher_loaded = not getattr(teacher, "needs_weights", True)
         self.inverse_variance_weighting = inverse_variance_weighting

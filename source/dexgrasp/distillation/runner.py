@@ -7,13 +7,13 @@ import torch
 from rsl_rl.runners import DistillationRunner
 
 from dexgrasp.training.checkpoint import CheckpointError
-from dexgrasp.training.rsl_rl_runner import GraspOnPolicyRunner
+from dexgrasp.training.rsl_rl_runner import CheckpointMixin
 
 from .policy import load_state
 
 
-class GraspDistillationRunner(DistillationRunner, GraspOnPolicyRunner):
-    """The distillation loop of RSL-RL; saving (atomic, with metadata) from :class:`GraspOnPolicyRunner`."""
+class GraspDistillationRunner(CheckpointMixin, DistillationRunner):
+    """The distillation loop of RSL-RL; saving atomically with metadata as the training runners do."""
 
     def load_teacher(self, path: str) -> None:
         """The frozen teacher's weights from its training checkpoint (its actor)."""

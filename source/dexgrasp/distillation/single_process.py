@@ -112,10 +112,12 @@ def _metadata(p: Plan, train_cfg: dict) -> dict:
 
 
 def _offline(p: Plan, student: str | None) -> LearnResult:
+    import torch
     from isaaclab.utils.io import dump_yaml
 
     cfg = offline_train_cfg(p.agent_cfg, p.variant)
     seed = cfg.get("seed", 0)
+    torch.manual_seed(seed)  # no simulator seeds this phase
     env, files = open_replay(p.datasets, p.variant, cfg["algorithm"].get("aux_obs_group"), p.lanes, p.device, seed)
     try:
         dump_yaml(os.path.join(p.log_dir, "params", "agent_offline.yaml"), cfg)

@@ -27,12 +27,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
-import torch.distributed as dist
 
 from .layout import Layout
 from .remote_env import DisaggregatedVecEnv, SimPeer
 from .spec import ObsKey
-from .transport import PeerFailure, init_group
+from .transport import PeerFailure, close_group, init_group
 from .worker import run_simulation
 
 EXIT_FAILED, EXIT_PEER_LOST, EXIT_INTERRUPTED = 1, 3, 130
@@ -94,7 +93,12 @@ def _run_learner(run: RunSpec, rank: int, index: int, local_device: str) -> int:
     env = None
     try:
         init_group(
-            layout.backend, rank, layout.world_size, local_device, max(run.startup_timeout, run.worker_timeout)
+            layout.backend,
+            rank,
+            layout.world_size,
+            local_device,
+            max(run.startup_timeout, run.worker_timeout),
+            _learner_ranks(layout),
         )
         peers = [SimPeer(i, layout.rank_of_sim(i), layout.sim_devices[i]) for i in layout.sims_of(index)]
         env = DisaggregatedVecEnv(
@@ -135,6 +139,7 @@ def _run_simulation(run: RunSpec, rank: int, index: int, local_device: str) -> i
             layout.world_size,
             local_device,
             max(run.startup_timeout, run.learner_timeout),
+            _learner_ranks(layout),
         )
         run_simulation(
             run.env_factory,
@@ -167,8 +172,11 @@ def finish(code: int) -> None:
     sys.stderr.flush()
     if code != 0:
         os._exit(code)
-    if dist.is_initialized():
-        dist.destroy_process_group()
+    close_group()
+
+
+def _learner_ranks(layout) -> list[int]:
+    return [layout.rank_of_learner(i) for i in range(layout.num_learners)]
 
 
 def _die_with_parent(parent_pid: int, sig: int) -> None:

@@ -24,12 +24,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
-import torch.distributed as dist
 from rsl_rl.env import VecEnv
 from tensordict import TensorDict
 
+from .curriculum import LockstepCurriculum
 from .spec import EnvSpec, ObsKey, check_compatible
 from .transport import (
+    irecv,
+    isend,
     CLOSE,
     STEP,
     TAG_ACTIONS,
@@ -127,6 +129,9 @@ class DisaggregatedVecEnv(VecEnv):
         self._log_sum = torch.zeros(len(self.log_keys), device=device)
         self._log_count = torch.zeros(len(self.log_keys), device=device)
         self._nonfinite = torch.zeros(1, device=device)
+        self._outcomes = torch.zeros(2, device=device)
+        self.curriculum: LockstepCurriculum | None = None
+        """Set by the learner to decide the curriculum over all processes (see :mod:`.curriculum`)."""
 
         self._scalars = [Scalars(s.num_envs, len(s.log_keys)) for s in self.specs]
         self._scalar_bufs = [torch.zeros(sc.size, device=self.wire_device) for sc in self._scalars]
@@ -176,13 +181,14 @@ class DisaggregatedVecEnv(VecEnv):
             raise RuntimeError(f"{self.peers[w]} is a step ahead: receive() it and collect() the step first")
         peer = self.peers[w].rank
         follows = self._episode_length_dirty[w]
-        header = torch.tensor([STEP, int(follows)], dtype=torch.long, device=self.wire_device)
+        step = self.curriculum.step if self.curriculum is not None else -1
+        header = torch.tensor([STEP, int(follows), step], dtype=torch.long, device=self.wire_device)
         outgoing = [(header, TAG_HEADER), (actions.to(self.wire_device, torch.float32).contiguous(), TAG_ACTIONS)]
         if follows:
             lengths = self._episode_length_buf[self.slices[w]].to(self.wire_device).contiguous()
             outgoing.append((lengths, TAG_EPISODE_LENGTH))
             self._episode_length_dirty[w] = False
-        sends = [(dist.isend(t, dst=peer, tag=tag), t) for t, tag in outgoing]
+        sends = [(isend(t, peer, tag), t) for t, tag in outgoing]
         self._pending[w] = sends + self._post_receives(w)
 
     def receive(self, w: int, timeout_s: float | None = None) -> tuple[TensorDict, torch.Tensor]:
@@ -206,6 +212,7 @@ class DisaggregatedVecEnv(VecEnv):
             self._log_sum.index_add_(0, self._log_index[w], layout.part(scalars, "log_values") * present)
             self._log_count.index_add_(0, self._log_index[w], present)
         self._nonfinite += layout.part(scalars, "nonfinite")
+        self._outcomes += layout.part(scalars, "outcomes")
         return frame.obs[sl], frame.dones[sl]
 
     def collect(self) -> tuple[TensorDict, torch.Tensor, torch.Tensor, dict]:
@@ -226,9 +233,21 @@ class DisaggregatedVecEnv(VecEnv):
         self._log_sum.zero_()
         self._log_count.zero_()
         self._nonfinite.zero_()
+        if self.curriculum is not None:
+            self.curriculum.add(*self._outcomes.tolist())
+            log["Curriculum/lockstep/level"] = self.curriculum.level
+            log["Curriculum/lockstep/success_rate"] = self.curriculum.last_rate
+        self._outcomes.zero_()
         return frame.obs, frame.rewards, frame.dones, {"time_outs": frame.time_outs, "log": log}
 
     # -- Lifecycle ----------------------------------------------------------------------------------------------
+
+    def curriculum_state(self) -> dict:
+        return self.curriculum.state() if self.curriculum is not None else {}
+
+    def set_curriculum_state(self, state: dict) -> None:
+        if self.curriculum is not None:
+            self.curriculum.load(state)
 
     def on_failure(self, callback: Callable[[BaseException], None]) -> None:
         """Register ``callback(exc)``, run in the learner process when the run fails (e.g. to save a checkpoint).
@@ -246,8 +265,8 @@ class DisaggregatedVecEnv(VecEnv):
         for w, peer in enumerate(self.peers):
             if self._pending[w] is not None:
                 wait_all([work for work, _ in self._pending[w]], self.worker_timeout, str(peer))
-            header = torch.tensor([CLOSE, 0], dtype=torch.long, device=self.wire_device)
-            wait_all([dist.isend(header, dst=peer.rank, tag=TAG_HEADER)], self.worker_timeout, str(peer))
+            header = torch.tensor([CLOSE, 0, -1], dtype=torch.long, device=self.wire_device)
+            wait_all([isend(header, peer.rank, TAG_HEADER)], self.worker_timeout, str(peer))
 
     def describe(self) -> str:
         """Observation groups with their dtype in the environment, on the wire and on the learner."""
@@ -284,6 +303,6 @@ class DisaggregatedVecEnv(VecEnv):
             target = self._staging[w].get(g.key)
             if target is None:
                 target = frame.obs[g.key][sl]
-            works.append((dist.irecv(target, src=peer, tag=TAG_OBS + i), target))
-        works.append((dist.irecv(self._scalar_bufs[w], src=peer, tag=TAG_SCALARS), self._scalar_bufs[w]))
+            works.append((irecv(target, peer, TAG_OBS + i), target))
+        works.append((irecv(self._scalar_bufs[w], peer, TAG_SCALARS), self._scalar_bufs[w]))
         return works

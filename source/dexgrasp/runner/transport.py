@@ -1,6 +1,7 @@
 """Point-to-point messages between a learner and its simulation processes over ``torch.distributed``.
 
-Per step, learner -> simulation process: an int64 header ``[command, episode_lengths_follow]``, the actions
+Per step, learner -> simulation process: an int64 header ``[command, episode_lengths_follow, curriculum_step]``
+(``-1``: no curriculum set by the learner), the actions
 (float32, ``num_envs x num_actions``), and, only when the learner's episode-length buffer was written, the episode
 lengths (int64). Simulation process -> learner: one tensor per observation group in its wire dtype, then one
 float32 "scalars" vector laid out as :class:`Scalars` describes. The same message carries the initial observations
@@ -16,6 +17,7 @@ once. :func:`wait_all` turns both into :class:`PeerFailure` naming the peer.
 
 from __future__ import annotations
 
+import os
 import pickle
 import time
 from dataclasses import dataclass
@@ -27,6 +29,9 @@ import torch.distributed as dist
 
 CLOSE, STEP = 0, 1
 """Commands in the header the learner sends each step."""
+
+HEADER_SIZE = 3
+"""``[command, episode_lengths_follow, curriculum_step]``."""
 
 TAG_HEADER, TAG_ACTIONS, TAG_EPISODE_LENGTH, TAG_SCALARS, TAG_OBS = 1, 2, 3, 4, 16
 """gloo tags; observation group ``i`` uses ``TAG_OBS + i``."""
@@ -41,17 +46,68 @@ def wire_device(backend: str, local_device: str) -> str:
     return local_device if backend == "nccl" else "cpu"
 
 
-def init_group(backend: str, rank: int, world_size: int, local_device: str, timeout_s: float) -> None:
-    """Join the run's process group (``MASTER_ADDR``/``MASTER_PORT`` from the environment).
+_PIPE = None
+"""The process group that carries the learner <-> simulation traffic (see :func:`init_group`)."""
+
+
+def init_group(
+    backend: str, rank: int, world_size: int, local_device: str, timeout_s: float, learner_ranks: list[int]
+) -> None:
+    """Join the run: a private group for the pipe, and the default group among the learners only.
+
+    The learner <-> simulation traffic goes through a process group of its own, built on the run's store
+    (``MASTER_ADDR``/``MASTER_PORT``) and never made the default. The default ``torch.distributed`` group holds the
+    learners alone, because the learner libraries reduce over the default group whenever one exists (RSL-RL's
+    observation normaliser and its multi-GPU gradient averaging): with one learner those are no-ops, with
+    several (hybrid topology) they average over exactly the learners, and a simulation process never joins them.
 
     ``timeout_s`` bounds the rendezvous and every operation without an explicit timeout (on simulation processes:
     waiting for the learner's next actions, which includes the learner's whole PPO update).
     """
+    global _PIPE
     if local_device.startswith("cuda"):
         torch.cuda.set_device(torch.device(local_device))
-    dist.init_process_group(
-        backend, init_method="env://", rank=rank, world_size=world_size, timeout=timedelta(seconds=timeout_s)
+    timeout = timedelta(seconds=timeout_s)
+    # under torchrun the agent already serves the store on MASTER_PORT: join it as a client
+    agent_store = os.environ.get("TORCHELASTIC_USE_AGENT_STORE", "").lower() == "true"
+    store = dist.TCPStore(
+        os.environ["MASTER_ADDR"],
+        int(os.environ["MASTER_PORT"]),
+        world_size,
+        is_master=rank == 0 and not agent_store,
+        timeout=timeout,
     )
+    pipe_store = dist.PrefixStore("dexgrasp/pipe", store)
+    if backend == "nccl":
+        _PIPE = dist.ProcessGroupNCCL(pipe_store, rank, world_size)
+    else:
+        _PIPE = dist.ProcessGroupGloo(pipe_store, rank, world_size, timeout)
+    if rank in learner_ranks:
+        dist.init_process_group(
+            backend,
+            store=dist.PrefixStore("dexgrasp/learners", store),
+            rank=learner_ranks.index(rank),
+            world_size=len(learner_ranks),
+            timeout=timeout,
+        )
+
+
+def isend(tensor: torch.Tensor, dst: int, tag: int = 0):
+    """Start sending ``tensor`` to global rank ``dst`` over the pipe group; returns the pending work."""
+    return _PIPE.send([tensor], dst, tag)
+
+
+def irecv(tensor: torch.Tensor, src: int, tag: int = 0):
+    """Start receiving into ``tensor`` from global rank ``src`` over the pipe group; returns the pending work."""
+    return _PIPE.recv([tensor], src, tag)
+
+
+def close_group() -> None:
+    """Leave the pipe group and the learners' default group."""
+    global _PIPE
+    if dist.is_initialized():
+        dist.destroy_process_group()
+    _PIPE = None
 
 
 def wait_all(works: list, timeout_s: float, peer: str) -> None:
@@ -72,15 +128,15 @@ def send_object(obj: Any, dst: int, device: str, timeout_s: float, peer: str) ->
     """Pickle and send one object (handshake only): its size, then its bytes."""
     data = torch.frombuffer(bytearray(pickle.dumps(obj)), dtype=torch.uint8).to(device)
     size = torch.tensor([data.numel()], dtype=torch.long, device=device)
-    wait_all([dist.isend(size, dst=dst), dist.isend(data, dst=dst)], timeout_s, peer)
+    wait_all([isend(size, dst), isend(data, dst)], timeout_s, peer)
 
 
 def recv_object(src: int, device: str, timeout_s: float, peer: str) -> Any:
     """Receive one object sent by :func:`send_object` within ``timeout_s`` (handshake only)."""
     size = torch.zeros(1, dtype=torch.long, device=device)
-    wait_all([dist.irecv(size, src=src)], timeout_s, peer)
+    wait_all([irecv(size, src)], timeout_s, peer)
     data = torch.empty(int(size.item()), dtype=torch.uint8, device=device)
-    wait_all([dist.irecv(data, src=src)], timeout_s, peer)
+    wait_all([irecv(data, src)], timeout_s, peer)
     return pickle.loads(data.cpu().numpy().tobytes())
 
 
@@ -89,8 +145,10 @@ class Scalars:
     """Layout of the float32 vector a simulation process sends each step next to the observations.
 
     ``[rewards | dones | time_outs | episode_length]`` (``num_envs`` each), then ``[log values | log present]``
-    (one entry per log key of the spec), then the number of environments reset this step for non-finite values.
-    Integers up to 2**24 are exact in float32, which covers dones, time-outs and episode lengths.
+    (one entry per log key of the spec), the number of environments reset this step for non-finite values, then
+    ``[successes | episodes]``: episodes that ended this step and how many of them succeeded (for a curriculum
+    decided on the learner over all simulation processes). Integers up to 2**24 are exact in float32, which
+    covers dones, time-outs, episode lengths and counts.
     """
 
     num_envs: int
@@ -98,7 +156,7 @@ class Scalars:
 
     @property
     def size(self) -> int:
-        return 4 * self.num_envs + 2 * self.num_log_keys + 1
+        return 4 * self.num_envs + 2 * self.num_log_keys + 3
 
     def part(self, vector: torch.Tensor, name: str) -> torch.Tensor:
         n, k = self.num_envs, self.num_log_keys
@@ -110,6 +168,7 @@ class Scalars:
             "log_values": (4 * n, 4 * n + k),
             "log_present": (4 * n + k, 4 * n + 2 * k),
             "nonfinite": (4 * n + 2 * k, 4 * n + 2 * k + 1),
+            "outcomes": (4 * n + 2 * k + 1, 4 * n + 2 * k + 3),
         }
         start, stop = bounds[name]
         return vector[start:stop]

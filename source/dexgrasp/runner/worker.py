@@ -5,6 +5,10 @@ seed=...)``, that returns an object with RSL-RL's ``VecEnv`` interface (for Isaa
 around the task's environment). The process sends the handshake spec and the initial observations, then loops:
 receive actions, step, send observations, rewards, dones, time-outs, episode lengths and log scalars.
 
+Curriculum: when the environment has ``drain_episode_outcomes() -> (successes, episodes)``, the counts of each
+step go to the learner, which decides the curriculum for all simulation processes together and sends the step
+back in the header; the environment then gets ``set_curriculum_step(step)``.
+
 Non-finite values (NaN/Inf) in a step's observations or rewards do not reach the learner. The affected
 environments are reset through ``env.reset_envs(env_ids)`` when the environment has it (after which
 ``env.get_observations()`` must hold their fresh observations); otherwise their non-finite entries are zeroed.
@@ -18,17 +22,19 @@ import warnings
 from collections.abc import Callable
 
 import torch
-import torch.distributed as dist
 from tensordict import TensorDict
 
 from .spec import EnvSpec, ObsKey, describe_env
 from .transport import (
+    irecv,
+    isend,
     CLOSE,
     TAG_ACTIONS,
     TAG_EPISODE_LENGTH,
     TAG_HEADER,
     TAG_OBS,
     TAG_SCALARS,
+    HEADER_SIZE,
     Scalars,
     send_object,
     wait_all,
@@ -53,7 +59,7 @@ class SimulationServer:
         self.obs = {g.key: torch.empty((n, *g.shape), dtype=g.wire_dtype, device=self.device) for g in spec.groups}
         self.layout = Scalars(n, len(spec.log_keys))
         self.scalars = torch.zeros(self.layout.size, dtype=torch.float32, device=self.device)
-        self.header = torch.zeros(2, dtype=torch.long, device=self.device)
+        self.header = torch.zeros(HEADER_SIZE, dtype=torch.long, device=self.device)
         self.actions = torch.zeros((n, spec.num_actions), dtype=torch.float32, device=self.device)
         self.episode_length = torch.zeros(n, dtype=torch.long, device=self.device)
         self._warned: set[str] = set()
@@ -63,9 +69,11 @@ class SimulationServer:
         self._send(self.env.get_observations(), rewards=None, dones=None, extras={})
         while True:
             self._recv([(self.header, TAG_HEADER)])
-            command, episode_length_follows = self.header.tolist()
+            command, episode_length_follows, curriculum_step = self.header.tolist()
             if command == CLOSE:
                 return
+            if curriculum_step >= 0:
+                self.env.set_curriculum_step(curriculum_step)
             incoming = [(self.actions, TAG_ACTIONS)]
             if episode_length_follows:
                 incoming.append((self.episode_length, TAG_EPISODE_LENGTH))
@@ -77,7 +85,7 @@ class SimulationServer:
             self._send(obs, rewards, dones, extras)
 
     def _recv(self, buffers: list[tuple[torch.Tensor, int]]) -> None:
-        works = [dist.irecv(t, src=self.learner_rank, tag=tag) for t, tag in buffers]
+        works = [irecv(t, self.learner_rank, tag) for t, tag in buffers]
         wait_all(works, self.timeout_s, f"learner (rank {self.learner_rank})")
 
     def _send(self, obs: TensorDict, rewards, dones, extras: dict) -> None:
@@ -114,10 +122,13 @@ class SimulationServer:
         layout.part(scalars, "episode_length").copy_(self.env.episode_length_buf.reshape(n))
         self._pack_log(extras.get("log") or {})
         layout.part(scalars, "nonfinite").fill_(num_bad)
+        drain = getattr(self.env, "drain_episode_outcomes", None)
+        outcomes = drain() if drain is not None and rewards is not None else (0, 0)
+        layout.part(scalars, "outcomes").copy_(torch.tensor(outcomes, dtype=torch.float32))
 
         tensors = [(self.obs[g.key], TAG_OBS + i) for i, g in enumerate(self.spec.groups)]
         tensors.append((scalars, TAG_SCALARS))
-        works = [dist.isend(t, dst=self.learner_rank, tag=tag) for t, tag in tensors]
+        works = [isend(t, self.learner_rank, tag) for t, tag in tensors]
         wait_all(works, self.timeout_s, f"learner (rank {self.learner_rank})")
 
     def _replace_nonfinite(self, env_ids: torch.Tensor) -> None:

@@ -1,4 +1,8 @@
-"""RSL-RL's OnPolicyRunner with atomic, task-tagged checkpoints that carry the curriculum state."""
+"""RSL-RL runners with atomic, task-tagged checkpoints that carry the curriculum state.
+
+:class:`GraspOnPolicyRunner` is RSL-RL's ``OnPolicyRunner`` (single process); :class:`GraspPipelinedRunner` is
+the disaggregated runner's pipelined variant. Both share the checkpoint behaviour of :class:`CheckpointMixin`.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,13 @@ from collections.abc import Callable
 
 from rsl_rl.runners import OnPolicyRunner
 
+from dexgrasp.runner.pipelined_runner import PipelinedOnPolicyRunner
+
 from .checkpoint import METADATA_KEY, atomic_torch_save
 
 
-class GraspOnPolicyRunner(OnPolicyRunner):
-    """OnPolicyRunner whose ``save`` is atomic and records the package metadata.
+class CheckpointMixin:
+    """``save`` is atomic and records the package metadata; ``load`` continues after the saved iteration.
 
     ``metadata`` is a callable so the curriculum state is read at save time: in a disaggregated run it is
     the state agreed by all simulation processes.
@@ -33,3 +39,11 @@ class GraspOnPolicyRunner(OnPolicyRunner):
         if load_cfg is None or load_cfg.get("iteration", True):
             self.current_learning_iteration += 1
         return infos
+
+
+class GraspOnPolicyRunner(CheckpointMixin, OnPolicyRunner):
+    pass
+
+
+class GraspPipelinedRunner(CheckpointMixin, PipelinedOnPolicyRunner):
+    pass

@@ -64,6 +64,7 @@ class GraspDistillationAlgorithmCfg(RslRlDistillationAlgorithmCfg):
 class StereoRGBDistillRunnerCfg(RslRlDistillationRunnerCfg):
     """Stereo RGB student (shared CNN trunk, cross-attention, LSTM) distilled from a state or depth teacher."""
 
+    class_name = "dexgrasp.distillation.runner:GraspDistillationRunner"
     num_steps_per_env = 16
     max_iterations = 2000
     save_interval = 50

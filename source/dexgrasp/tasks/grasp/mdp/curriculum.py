@@ -67,10 +67,18 @@ class GraspADR(ManagerTermBase):
         self._successes = 0
         self._episodes = 0
         self._last_rate = 0.0
+        self.follower = False
+        """When True the level is set from outside (a learner deciding over several simulation processes)."""
+        self._outcomes = [0, 0]
 
     @property
     def state(self) -> dict:
         return {"step": self._step, "num_steps": self._num_steps}
+
+    def drain_outcomes(self) -> tuple[int, int]:
+        """(successes, episodes) finished since the last call."""
+        outcomes, self._outcomes = tuple(self._outcomes), [0, 0]
+        return outcomes
 
     def set_step(self, step: int) -> None:
         self._step = max(0, min(int(step), self._num_steps))
@@ -97,7 +105,9 @@ class GraspADR(ManagerTermBase):
             episode_success(env)[finished] = success
             self._successes += int(success.sum())
             self._episodes += len(finished)
-        if self._episodes >= min_episodes:
+            self._outcomes[0] += int(success.sum())
+            self._outcomes[1] += len(finished)
+        if self._episodes >= min_episodes and not self.follower:
             self._last_rate = self._successes / self._episodes
             if self._last_rate > success_threshold:
                 self.set_step(self._step + 1)

@@ -1,0 +1,88 @@
+"""The ``disaggregated`` topology: simulation processes feed one RSL-RL learner process on its own device."""
+
+from __future__ import annotations
+
+import os
+
+from dexgrasp.runner.launcher import run_disaggregated
+from dexgrasp.runner.layout import Layout
+from dexgrasp.runner.process import log
+
+
+def learn_rsl_rl(
+    vec_env, task: str, agent_cfg: dict, log_dir: str, resume: str | None, max_iterations: int, adr: dict
+) -> None:
+    """The learner process: RSL-RL PPO (pipelined rollout) on the environments of every simulation process."""
+    from dexgrasp.runner.curriculum import LockstepCurriculum
+
+    from .rsl_rl_runner import GraspPipelinedRunner
+
+    agent_cfg = {**agent_cfg, "device": vec_env.device}
+    vec_env.curriculum = LockstepCurriculum(adr["num_steps"], adr["success_threshold"], adr["min_episodes"])
+
+    def metadata() -> dict:
+        return {
+            "task": task,
+            "library": "rsl_rl",
+            "obs_groups": dict(agent_cfg["obs_groups"]),
+            "curriculum": vec_env.curriculum_state(),
+            "agent_cfg": agent_cfg,
+        }
+
+    runner = GraspPipelinedRunner(vec_env, agent_cfg, log_dir, vec_env.device, metadata=metadata)
+
+    def save_on_failure(exc: BaseException) -> None:
+        path = os.path.join(log_dir, f"model_{runner.current_learning_iteration}.pt")
+        runner.save(path)
+        log(f"learner saved {path} before stopping")
+
+    vec_env.on_failure(save_on_failure)
+    if resume:
+        from .checkpoint import read_metadata
+
+        runner.load(resume, map_location=vec_env.device)
+        vec_env.set_curriculum_state(read_metadata(resume).get("curriculum", {}))
+        log(f"resumed from {resume} at iteration {runner.current_learning_iteration}")
+    runner.learn(num_learning_iterations=max_iterations, init_at_random_ep_len=True)
+
+
+def make_layout(args) -> Layout:
+    """The layout of ``--sim_devices`` / ``--learner_device`` / ``--num_envs`` (ValueError when it is bad)."""
+    sims = [d.strip() for d in (args.sim_devices or "").split(",") if d.strip()]
+    learners = [d.strip() for d in (args.learner_device or "").split(",") if d.strip()]
+    if not sims:
+        raise ValueError("--sim_devices is empty: name at least one simulation device")
+    if not learners:
+        raise ValueError("--learner_device is empty: name the learner's device")
+    if args.num_envs is None:
+        raise ValueError("--num_envs (the total over all simulation processes) is required with --topology disaggregated")
+    return Layout(sim_devices=sims, learner_devices=learners, num_envs=args.num_envs)
+
+
+def train(args, layout: Layout, env_cfg, agent_cfg, overrides: list[str], log_dir: str) -> int:
+    from isaaclab.utils.io import dump_yaml
+
+    from .sim_env import make_sim_vec_env
+
+    agent = agent_cfg.to_dict()
+    if args.max_iterations is not None:
+        agent["max_iterations"] = args.max_iterations
+    dump_yaml(os.path.join(log_dir, "params", "agent.yaml"), agent)
+    print(f"[dexgrasp] task {args.task}, disaggregated: {layout.describe()}; logging to {log_dir}", flush=True)
+    return run_disaggregated(
+        layout,
+        make_sim_vec_env,
+        {"task": args.task, "overrides": list(overrides)},
+        learn_rsl_rl,
+        {
+            "task": args.task,
+            "agent_cfg": agent,
+            "log_dir": log_dir,
+            "resume": args.resume,
+            "max_iterations": agent["max_iterations"],
+            "adr": dict(env_cfg.curriculum.adr.params),
+        },
+        worker_timeout=args.worker_timeout,
+        seed=agent["seed"],
+        synchronous=args.synchronous,
+    )

@@ -1,0 +1,101 @@
+"""The disaggregated topology on the CPU with real Isaac Lab processes: 2 simulation processes + 1 learner."""
+
+import glob
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import psutil
+import pytest
+import torch
+
+from conftest import ROOT, run
+from dexgrasp.training.checkpoint import check_checkpoint
+
+DEPTH = "DexGrasp-KukaAllegro-Depth-v0"
+TINY = ["presets=res32", "env.episode_length_s=1", "agent.num_steps_per_env=8",
+        "agent.actor.rnn_hidden_dim=32", "agent.critic.rnn_hidden_dim=32"]
+LAYOUT = ["--topology", "disaggregated", "--sim_devices", "cpu,cpu", "--learner_device", "cpu"]
+
+
+def train_args(log_dir, iterations=2, *extra):
+    return ["scripts/train.py", "--task", DEPTH, *LAYOUT, "--num_envs", "4", "--max_iterations", str(iterations),
+            "--log_dir", str(log_dir), *TINY, *extra]
+
+
+def latest(log_dir):
+    return sorted(glob.glob(os.path.join(str(log_dir), "model_*.pt")), key=os.path.getmtime)[-1]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    log_dir = tmp_path_factory.mktemp("disaggregated")
+    proc = run(train_args(log_dir), timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return log_dir, proc
+
+
+def test_trains_logs_and_checkpoints(trained):
+    log_dir, proc = trained
+    assert "sim0@cpu:2, sim1@cpu:2 -> learner0@cpu" in proc.stdout
+    assert "Learning iteration 1/2" in proc.stdout and "Curriculum/lockstep/level" in proc.stdout
+    assert glob.glob(os.path.join(str(log_dir), "events.out.tfevents.*"))
+    meta = check_checkpoint(latest(log_dir), DEPTH, "rsl_rl")
+    assert meta["curriculum"]["num_steps"] == 50
+    assert not psutil.Process().children(recursive=True)
+
+
+def test_checkpoint_plays_and_resumes(trained, tmp_path):
+    log_dir, _ = trained
+    ckpt = latest(log_dir)
+    proc = run(["scripts/play.py", "--task", DEPTH, "--checkpoint", ckpt, "--device", "cpu", "--num_envs", "2",
+                "--episodes", "2", "--out", str(tmp_path / "play"), *TINY[:2]], timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip().splitlines()[-1].startswith("success_rate: ")
+    start = torch.load(ckpt, map_location="cpu", weights_only=False)["iter"]
+    proc = run(train_args(tmp_path / "resumed", 1, "--resume", ckpt), timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert torch.load(latest(tmp_path / "resumed"), map_location="cpu", weights_only=False)["iter"] == start + 1
+
+
+def test_killed_simulation_process_ends_the_run(tmp_path):
+    cmd = [sys.executable, *train_args(tmp_path, 50, "--worker_timeout", "20")]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    launcher = psutil.Process(proc.pid)
+    deadline = time.monotonic() + 600
+    while not glob.glob(os.path.join(str(tmp_path), "model_*.pt")):
+        assert proc.poll() is None and time.monotonic() < deadline, "training never started"
+        time.sleep(1)
+    descendants = launcher.children(recursive=True)
+    victim = next(p for p in descendants if p.cmdline()[-1] == "2")  # rank 2: simulation process 1
+    victim.send_signal(signal.SIGKILL)
+    killed_at = time.monotonic()
+    out, _ = proc.communicate(timeout=20 + 120)
+    assert time.monotonic() - killed_at < 20 + 90
+    assert proc.returncode != 0
+    assert "rank 2" in out and "cpu" in out, out[-3000:]
+    time.sleep(1)
+    assert not [p for p in descendants if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    check_checkpoint(latest(tmp_path), DEPTH, "rsl_rl")
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--topology", "disaggregated", "--sim_devices", "cpu,cpu", "--learner_device", "cpu", "--num_envs", "1"],
+         "need at least 2 environments"),
+        (["--topology", "disaggregated", "--sim_devices", "", "--learner_device", "cpu", "--num_envs", "4"],
+         "--sim_devices is empty"),
+        (["--topology", "disaggregated", "--sim_devices", "cuda:5", "--learner_device", "cpu", "--num_envs", "4"],
+         "does not exist"),
+        (["--sim_devices", "cpu,cpu"], "--sim_devices needs --topology disaggregated or data_parallel"),
+    ],
+)
+def test_bad_layouts(args, message):
+    proc = run(["scripts/train.py", "--task", DEPTH, *args], timeout=120)
+    assert proc.returncode == 2, proc.stdout[-2000:] + proc.stderr[-2000:]
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and message in errors[0], proc.stderr[-2000:]
+    assert "dexgrasp.runner" not in proc.stdout

@@ -1,0 +1,285 @@
+"""Distillation end to end on the CPU: a tiny state teacher, recorded episodes, offline and online DAgger,
+the student playing and compared with its teacher, and the bad inputs of the three tools.
+
+Expensive steps run once per module (teacher, dataset, distilled student), as real subprocesses.
+"""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import h5py
+import numpy as np
+import pytest
+import torch
+
+from conftest import ROOT
+from conftest import run as run_python
+from dexgrasp.datasets import DatasetFile, DatasetWriter, schema
+from dexgrasp.training.checkpoint import atomic_torch_save
+
+pytestmark = pytest.mark.slow
+
+STATE, DEPTH, STEREO = "DexGrasp-KukaAllegro-State-v0", "DexGrasp-KukaAllegro-Depth-v0", "DexGrasp-KukaAllegro-StereoRGB-v0"
+SCENE = ["--device", "cpu", "--num_envs", "2", "presets=res32,cube", "env.episode_length_s=1"]
+STUDENT = [
+    "agent.num_steps_per_env=8",
+    "agent.algorithm.gradient_length=8",
+    "agent.algorithm.learning_rate=0.001",
+    "agent.student.rnn_hidden_dim=16",
+    "agent.student.hidden_dims=[32,32]",
+    "agent.student.cnn_channels=[8,16,16]",
+    "agent.student.token_dim=16",
+    "agent.student.num_heads=2",
+]
+
+
+# one OpenMP thread per process: on a small shared machine, spinning OpenMP workers of several processes
+# slow each other down by an order of magnitude
+ONE_THREAD = {"OMP_NUM_THREADS": "1"}
+
+
+def run(args: list[str], timeout: float) -> subprocess.CompletedProcess:
+    return run_python(args, timeout=timeout, env=ONE_THREAD)
+
+
+def ok(proc: subprocess.CompletedProcess) -> str:
+    assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    return proc.stdout
+
+
+def fails_with(args: list[str], message: str) -> None:
+    proc = run(args, timeout=180)
+    assert proc.returncode == 2, proc.stdout[-2000:] + proc.stderr[-2000:]
+    lines = [line for line in proc.stderr.strip().splitlines() if line.startswith("error:")]
+    assert len(lines) == 1 and message in lines[0], proc.stderr[-2000:]
+    assert "Scene manager" not in proc.stdout
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory):
+    return tmp_path_factory.mktemp("distill")
+
+
+@pytest.fixture(scope="module")
+def teacher(work) -> str:
+    ok(
+        run(
+            [
+                "scripts/train.py", "--task", STATE, "--max_iterations", "1", "--log_dir", str(work / "teacher"), *SCENE,
+                "agent.num_steps_per_env=8", "agent.actor.rnn_hidden_dim=16", "agent.critic.rnn_hidden_dim=16",
+                "agent.actor.hidden_dims=[32,32]", "agent.critic.hidden_dims=[32,32]",
+            ],
+            timeout=600,
+        )
+    )
+    return str(work / "teacher" / "model_0.pt")
+
+
+@pytest.fixture(scope="module")
+def dataset(work, teacher) -> str:
+    """Two episodes of the state teacher in the stereo scene, labelled by itself."""
+    path = str(work / "episodes.hdf5")
+    ok(run(["scripts/record.py", "--task", STEREO, "--checkpoint", teacher, "--episodes", "2", "--output", path, *SCENE], 600))
+    return path
+
+
+@pytest.fixture(scope="module")
+def distilled(work, teacher, dataset) -> dict:
+    """One pass offline over the dataset, then two DAgger iterations online, in one run."""
+    log_dir = work / "student"
+    out = ok(
+        run(
+            [
+                "scripts/distill.py", "--task", STEREO, "--dataset", dataset, "--teacher", teacher,
+                "--offline_epochs", "1", "--max_iterations", "2", "--log_dir", str(log_dir), *SCENE, *STUDENT,
+            ],
+            timeout=900,
+        )
+    )
+    checkpoint = re.search(r"^student_checkpoint: (.+)$", out, re.M).group(1)
+    return {"out": out, "log_dir": log_dir, "checkpoint": checkpoint}
+
+
+def test_recorded_episodes_follow_the_documented_layout(dataset):
+    from isaaclab.utils.datasets import HDF5DatasetFileHandler
+
+    with h5py.File(dataset, "r") as f:
+        data = f["data"]
+        assert f.attrs["format_version"] == 1 and data.attrs["num_demos"] == 2 and len(data) == 2
+        meta = json.loads(data.attrs["dexgrasp"])
+        assert meta["task"] == STEREO and meta["teacher_task"] == STATE
+        assert meta["env_id"] == "DexGrasp-KukaAllegro-StereoRGB-FromState-v0"
+        assert meta["stereo_baseline"] == pytest.approx(0.055) and meta["image_size"] == [32, 32]
+        assert np.array(meta["cameras"]["left_camera"]["K"]).shape == (3, 3) and len(data.attrs["env_cfg"]) > 1000
+        total = 0
+        for name in ("demo_0", "demo_1"):
+            demo = data[name]
+            length = int(demo.attrs["num_samples"])
+            total += length
+            dones = demo["dones"][:]
+            assert dones.dtype == bool and dones[-1] and dones.sum() == 1 and len(dones) == length
+            expected = {
+                "obs/left_rgb": ((3, 32, 32), np.uint8),
+                "obs/right_rgb": ((3, 32, 32), np.uint8),
+                "obs/policy": ((90,), np.float32),
+                "obs/teacher": ((105,), np.float32),
+                "obs/object_pos": ((3,), np.float32),
+                "actions": ((11,), np.float32),
+                "teacher/action_mean": ((11,), np.float32),
+                "teacher/action_std": ((11,), np.float32),
+                "rewards": ((), np.float32),
+                "object_pose": ((7,), np.float32),
+            }
+            for key, (shape, dtype) in expected.items():
+                assert demo[key].shape == (length, *shape) and demo[key].dtype == dtype, key
+                assert demo[key].compression == "gzip", key
+            np.testing.assert_array_equal(demo["actions"][:], demo["teacher/action_mean"][:])  # the teacher acted
+            np.testing.assert_allclose(demo["obs/object_pos"][:], demo["object_pose"][:, :3], atol=1e-6)
+        assert data.attrs["total"] == total
+    handler = HDF5DatasetFileHandler()
+    handler.open(dataset)
+    assert handler.get_num_episodes() == 2 and handler.get_env_name() == STEREO
+    assert handler.load_episode("demo_1", "cpu").data["obs"]["left_rgb"].dtype == torch.uint8
+    handler.close()
+
+
+def test_recorder_killed_mid_run_leaves_only_whole_episodes(work, teacher):
+    path = str(work / "killed.hdf5")
+    proc = subprocess.Popen(
+        [sys.executable, "scripts/record.py", "--task", STEREO, "--checkpoint", teacher, "--episodes", "100",
+         "--output", path, *SCENE],
+        cwd=ROOT, env={**os.environ, **ONE_THREAD}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    progress = bytearray()
+    reader = threading.Thread(target=lambda: [progress.extend(chunk) for chunk in iter(lambda: proc.stderr.read(64), b"")])
+    reader.start()
+    deadline = time.time() + 600
+    while not re.search(rb"\| [2-9]/100", bytes(progress)) and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.2)
+    assert proc.poll() is None, bytes(progress)[-2000:]
+    time.sleep(np.random.default_rng().uniform(0.0, 2.0))  # somewhere in the middle of the next episodes
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    reader.join()
+    found = DatasetFile(path)
+    assert len(found.episodes) >= 2
+    for name in found.episodes:
+        dones = found.read(name, "dones")
+        assert len(dones) == found.length(name) and dones[-1] and dones.sum() == 1
+        assert len(found.read(name, "obs/left_rgb")) == found.length(name)
+    with h5py.File(path, "r") as f:
+        assert len(f["data"]) == len(found.episodes) == f["data"].attrs["num_demos"]
+
+
+def test_offline_pass_lowers_the_loss(distilled):
+    line = re.search(r"^offline: (\d+) iterations, ([\d.]+) passes, loss ([\d.]+) -> ([\d.]+)$", distilled["out"], re.M)
+    assert line, distilled["out"][-3000:]
+    iterations, passes, first, last = int(line[1]), float(line[2]), float(line[3]), float(line[4])
+    assert iterations >= 2 and passes >= 1.0
+    assert last < first
+
+
+def test_online_dagger_checkpoints_a_student(distilled):
+    log_dir, checkpoint = distilled["log_dir"], distilled["checkpoint"]
+    assert re.search(r"^online: 2 iterations", distilled["out"], re.M)
+    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    meta = state["infos"]["dexgrasp"]
+    assert meta["task"] == STEREO and meta["library"] == "rsl_rl_distill"
+    assert meta["obs_groups"] == {"student": ["policy", "left_rgb", "right_rgb"], "teacher": ["teacher"]}
+    assert meta["teacher"]["task"] == STATE and meta["student_model"]["class_name"].endswith("StereoCrossAttentionModel")
+    assert {"student_state_dict", "aux_head_state_dict", "optimizer_state_dict", "num_updates"} <= set(state)
+    assert state["num_updates"] > 2  # offline updates, then two online
+    assert list(log_dir.glob("events.out.tfevents.*")) and (log_dir / "params" / "agent.yaml").is_file()
+    assert not list(log_dir.glob(".tmp-*"))
+
+
+def test_student_plays_in_its_task(work, distilled):
+    out = ok(run(["scripts/play.py", "--task", STEREO, "--checkpoint", distilled["checkpoint"], "--episodes", "2",
+                  "--out", str(work / "play"), *SCENE], timeout=600))
+    assert re.search(r"^success_rate: [\d.]+$", out, re.M)
+    assert (work / "play" / "frames.png").is_file()
+
+
+def test_teacher_and_student_compared_on_the_same_seeds(work, teacher, distilled):
+    out_dir = work / "compare"
+    out = ok(run(["scripts/evaluate.py", "--task", STEREO, "--teacher", teacher, "--student", distilled["checkpoint"],
+                  "--episodes", "2", "--out", str(out_dir), *SCENE], timeout=600))
+    rows = (out_dir / "comparison.csv").read_text().splitlines()
+    assert rows[0].startswith("policy,episodes,success_rate,mean_length,mean_return")
+    assert [r.split(",")[0] for r in rows[1:]] == ["teacher", "student"]
+    assert "| teacher |" in (out_dir / "comparison.md").read_text()
+    assert (out_dir / "teacher" / "frames.png").is_file() and (out_dir / "student" / "frames.png").is_file()
+    assert "student: episodes 2" in out
+
+
+def test_resume_goes_on_from_a_student(work, dataset, distilled):
+    resumed_from = torch.load(distilled["checkpoint"], map_location="cpu", weights_only=False)
+    out = ok(run(["scripts/distill.py", "--task", STEREO, "--dataset", dataset, "--resume", distilled["checkpoint"],
+                  "--offline_epochs", "0.1", "--log_dir", str(work / "resumed"), *SCENE, *STUDENT], timeout=300))
+    checkpoint = re.search(r"^student_checkpoint: (.+)$", out, re.M).group(1)
+    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    assert state["iter"] == resumed_from["iter"] + 1
+    assert state["num_updates"] == resumed_from["num_updates"] + 1
+
+
+# bad input: one line, exit 2, nothing simulated, nothing damaged
+
+
+def _fake_dataset(path, task, keys) -> str:
+    length = 4
+    arrays = {key: np.zeros((length, *shape), dtype=dtype) for key, (shape, dtype) in keys.items()}
+    arrays["dones"][-1] = True
+    spec = schema.key_spec({k: v[0] for k, v in arrays.items()})
+    meta = {"task": task, "env_id": "DexGrasp-KukaAllegro-StereoRGB-FromState-v0", "teacher_task": STATE, "keys": spec}
+    with DatasetWriter(str(path), task, meta) as writer:
+        writer.write_episode(arrays)
+    return str(path)
+
+
+def test_teacher_missing_or_not_a_teacher(work, tmp_path):
+    fails_with(["scripts/distill.py", "--teacher", str(tmp_path / "none.pt"), *SCENE], "checkpoint not found")
+    student_ckpt = tmp_path / "stereo.pt"
+    atomic_torch_save({"infos": {"dexgrasp": {"task": STEREO, "library": "rsl_rl"}}}, str(student_ckpt))
+    fails_with(["scripts/distill.py", "--teacher", str(student_ckpt), *SCENE], "a teacher is a state or depth policy")
+    bare = tmp_path / "bare.pt"
+    torch.save({"actor_state_dict": {}}, bare)
+    fails_with(["scripts/record.py", "--checkpoint", str(bare), "--output", str(tmp_path / "o.hdf5")], "no task metadata")
+
+
+def test_state_teacher_cannot_teach_the_state_task(teacher):
+    fails_with(["scripts/distill.py", "--task", STATE, "--teacher", teacher, *SCENE], "is not a student task")
+
+
+def test_dataset_of_another_task(tmp_path):
+    path = _fake_dataset(tmp_path / "depth.hdf5", DEPTH, {"actions": ((11,), np.float32), "dones": ((), bool)})
+    fails_with(["scripts/distill.py", "--task", STEREO, "--dataset", path, *SCENE], f"holds episodes of '{DEPTH}'")
+
+
+def test_dataset_without_the_students_groups(tmp_path):
+    keys = {"obs/policy": ((90,), np.float32), "actions": ((11,), np.float32), "rewards": ((), np.float32), "dones": ((), bool)}
+    path = _fake_dataset(tmp_path / "thin.hdf5", STEREO, keys)
+    fails_with(["scripts/distill.py", "--task", STEREO, "--dataset", path, *SCENE], "lacks obs/left_rgb")
+
+
+def test_corrupt_dataset(dataset, tmp_path):
+    truncated = tmp_path / "truncated.hdf5"
+    data = open(dataset, "rb").read()
+    truncated.write_bytes(data[: len(data) // 3])
+    fails_with(["scripts/distill.py", "--task", STEREO, "--dataset", str(truncated), *SCENE], "damaged")
+
+
+def test_existing_output_refused_and_intact(teacher, dataset):
+    before = open(dataset, "rb").read()
+    fails_with(["scripts/record.py", "--task", STEREO, "--checkpoint", teacher, "--output", dataset, *SCENE],
+               "exists; pass --overwrite")
+    assert open(dataset, "rb").read() == before
+
+
+def test_other_topologies_not_yet(dataset):
+    fails_with(["scripts/distill.py", "--dataset", dataset, "--topology", "disaggregated"], "not available")

@@ -1,0 +1,105 @@
+"""The DAgger algorithm without a simulator: who acts under the schedule, what the loss weighs, what it saves."""
+
+from types import SimpleNamespace
+
+import pytest
+import torch
+from tensordict import TensorDict
+
+from dexgrasp.distillation.algorithm import GraspDistillation
+from dexgrasp.distillation.policy import model_outputs
+from dexgrasp.distillation.recorded_teacher import MEAN_GROUP, STD_GROUP, RecordedTeacher
+
+NUM_ENVS, NUM_ACTIONS = 64, 2
+TEACHER_MEAN = 1.0
+
+
+def observations(std=(0.1, 1.0)) -> TensorDict:
+    return TensorDict(
+        {
+            "policy": torch.randn(NUM_ENVS, 5),
+            "object_pos": torch.randn(NUM_ENVS, 3),
+            MEAN_GROUP: torch.full((NUM_ENVS, NUM_ACTIONS), TEACHER_MEAN),
+            STD_GROUP: torch.tensor(std).expand(NUM_ENVS, NUM_ACTIONS).clone(),
+        },
+        batch_size=[NUM_ENVS],
+    )
+
+
+def algorithm(**overrides) -> GraspDistillation:
+    cfg = {
+        "algorithm": {
+            "class_name": "dexgrasp.distillation.algorithm:GraspDistillation",
+            "num_learning_epochs": 1,
+            "gradient_length": 4,
+            "learning_rate": 1e-2,
+            "beta_iterations": 2,
+            **overrides,
+        },
+        "student": {
+            "class_name": "MLPModel",
+            "hidden_dims": [16],
+            "distribution_cfg": {"class_name": "GaussianDistribution", "init_std": 0.5},
+        },
+        "teacher": {"class_name": f"{RecordedTeacher.__module__}:RecordedTeacher"},
+        "obs_groups": {"student": ["policy"], "teacher": [MEAN_GROUP, STD_GROUP]},
+        "num_steps_per_env": 4,
+        "multi_gpu": None,
+    }
+    env = SimpleNamespace(num_envs=NUM_ENVS, num_actions=NUM_ACTIONS)
+    return GraspDistillation.construct_algorithm(observations(), env, cfg, "cpu")
+
+
+def rollout(alg: GraspDistillation, done_every: int = 2) -> list[torch.Tensor]:
+    actions = []
+    for t in range(4):
+        obs = observations()
+        actions.append(alg.act(obs))
+        dones = torch.full((NUM_ENVS,), int((t + 1) % done_every == 0))
+        alg.process_env_step(obs, torch.zeros(NUM_ENVS), dones, {})
+    return actions
+
+
+def teacher_driven(actions: list[torch.Tensor]) -> torch.Tensor:
+    return torch.stack([(a == TEACHER_MEAN).all(dim=-1) for a in actions])
+
+
+def test_teacher_drives_first_then_the_student():
+    alg = algorithm()
+    assert alg.beta == 1.0 and teacher_driven(rollout(alg)).all()
+    alg.update()
+    assert alg.beta == pytest.approx(0.5)
+    # episodes last two steps; each episode's driver is drawn when it starts, with the beta of that moment
+    driven = teacher_driven(rollout(alg))
+    assert driven[:2].all() and (driven[2] == driven[3]).all() and 0 < driven[3].float().mean() < 1
+    alg.update()
+    assert alg.beta == 0.0 and not teacher_driven(rollout(alg))[2:].any()
+
+
+def test_mean_error_is_weighted_by_the_teachers_inverse_variance():
+    alg = algorithm()
+    rollout(alg)
+    batch = next(alg.storage.generator())
+    alg.student.reset()
+    terms = alg.losses(batch)
+    mean = model_outputs(alg.student, batch.observations)[0].detach()
+    error = (mean - TEACHER_MEAN).square()
+    weight = torch.tensor([100.0, 1.0])
+    expected = (error * weight / weight.mean()).mean()
+    assert terms["action_mean"].item() == pytest.approx(expected.item(), rel=1e-4)
+    assert terms["action_std"].item() == pytest.approx(((0.5 - torch.tensor([0.1, 1.0])) ** 2).mean().item(), rel=1e-4)
+    assert "object_position" in terms
+
+
+def test_updates_lower_the_loss_and_state_round_trips():
+    alg = algorithm(learning_rate=3e-2)
+    losses = []
+    for _ in range(30):
+        rollout(alg)
+        losses.append(alg.update()["action_mean"])
+    assert losses[-1] < 0.2 * losses[0]
+    saved = alg.save()
+    fresh = algorithm()
+    fresh.load(saved, {"student": True, "optimizer": True}, strict=True)
+    assert fresh.num_updates == 30 and fresh.beta == alg.beta
+    assert all(torch.equal(a, b) for a, b in zip(fresh.aux_head.state_dict().values(), alg.aux_head.state_dict().values()))
