@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def run(args: list[str], timeout: float = 600, env: dict | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run ``python <args>`` from the checkout root; output captured as text."""
-    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    # one math thread per process: the simulator, the learner and the test runner share two cores
+    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1", **(env or {})}
     return subprocess.run(
         [sys.executable, *args], cwd=cwd or ROOT, env=full_env, capture_output=True, text=True, timeout=timeout
     )

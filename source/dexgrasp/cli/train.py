@@ -50,7 +50,8 @@ def parse(argv: list[str]):
                 raise UsageError(f"--{flag} needs --topology disaggregated or data_parallel")
     if args.worker_timeout <= 0:
         raise UsageError(f"--worker_timeout must be positive, got {args.worker_timeout}")
-    args.device = resolve_device(args.device if args.topology == "single" else "cpu" if args.device is None else args.device)
+    # the device of a multi-process topology comes from its device lists; configs are checked on the CPU
+    args.device = resolve_device(args.device) if args.topology == "single" else "cpu"
     return args, overrides
 
 
@@ -63,6 +64,24 @@ def main(argv: list[str]) -> int:
     from dexgrasp.training.checkpoint import check_checkpoint
     from dexgrasp.training.env_factory import load_cfgs
 
+    if args.topology == "data_parallel":
+        from dexgrasp.training import data_parallel
+
+        try:
+            devices = data_parallel.parse_devices(args.devices)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from exc
+        if args.rl_library != "rsl_rl":
+            raise UsageError("--topology data_parallel trains with rsl_rl (skrl: use --topology single)")
+        if args.num_envs is not None and args.num_envs < len(devices):
+            raise UsageError(f"{len(devices)} data-parallel processes need at least {len(devices)} environments")
+        if not data_parallel.in_torchrun():
+            if args.resume:
+                check_checkpoint(args.resume, args.task, args.rl_library)
+            load_cfgs(args.task, args.rl_library, overrides, args.num_envs, "cpu", args.seed)  # fail fast
+            if args.log_dir is None:
+                argv = [*argv, "--log_dir", default_log_dir("rsl_rl", "dexgrasp")]
+            return data_parallel.launch(argv, len(devices))
     layout = None
     if args.topology == "disaggregated":
         from dexgrasp.training.disaggregated import make_layout
@@ -79,6 +98,11 @@ def main(argv: list[str]) -> int:
         env_cfg, agent_cfg = load_cfgs(args.task, args.rl_library, overrides, args.num_envs, args.device, args.seed)
     except ValueError as exc:
         raise UsageError(str(exc).splitlines()[0]) from exc
+    if args.topology == "data_parallel":
+        log_dir = args.log_dir or default_log_dir("rsl_rl", agent_cfg.experiment_name)
+        os.makedirs(log_dir, exist_ok=True)
+        data_parallel.train(args, env_cfg, agent_cfg, log_dir)
+        return 0
     if layout is not None:
         from dexgrasp.training.disaggregated import train as train_disaggregated
 
