@@ -7,9 +7,11 @@ TRAIN_ARGS ?=
 setup:
 	@bash scripts/setup.sh
 
-# A short training of the default task (end-to-end depth), disaggregated on this machine's devices.
+# A short training of the default task (end-to-end depth), disaggregated over this machine's devices
+# (scripts/default_layout.py: GPUs when there are some, else simulation and learner processes on the CPU).
 train: setup
-	$(PY) scripts/train.py --task DexGrasp-KukaAllegro-Depth-v0 --num_envs 4 --max_iterations 3 \
+	OMP_NUM_THREADS=1 $(PY) scripts/train.py --task DexGrasp-KukaAllegro-Depth-v0 \
+		$$($(PY) scripts/default_layout.py) --num_envs 4 --max_iterations 3 --log_dir logs/make_train \
 		presets=res32 env.episode_length_s=4 agent.num_steps_per_env=8 \
 		agent.actor.rnn_hidden_dim=64 agent.critic.rnn_hidden_dim=64 $(TRAIN_ARGS)
 
