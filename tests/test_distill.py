@@ -199,6 +199,20 @@ def test_online_dagger_checkpoints_a_student(distilled):
     assert not list(log_dir.glob(".tmp-*"))
 
 
+def test_online_dagger_in_the_disaggregated_topology(work, teacher):
+    """2 simulation processes + 1 learner on the CPU: the student learns on the learner and checkpoints."""
+    log_dir = work / "student_disaggregated"
+    scene = [a for a in SCENE if a not in ("--device", "cpu", "--num_envs", "2")]
+    out = ok(run(["scripts/distill.py", "--task", STEREO, "--teacher", teacher, "--max_iterations", "2",
+                  "--topology", "disaggregated", "--sim_devices", "cpu,cpu", "--learner_device", "cpu",
+                  "--num_envs", "4", "--log_dir", str(log_dir), *scene, *STUDENT], timeout=900))
+    assert "sim0@cpu:2, sim1@cpu:2 -> learner0@cpu" in out
+    checkpoint = re.search(r"^student_checkpoint: (.+)$", out, re.M).group(1)
+    meta = torch.load(checkpoint, map_location="cpu", weights_only=False)["infos"]["dexgrasp"]
+    assert meta["library"] == "rsl_rl_distill" and meta["curriculum"]["num_steps"] == 50
+    assert list(log_dir.glob("events.out.tfevents.*"))
+
+
 def test_student_plays_in_its_task(work, distilled):
     out = ok(run(["scripts/play.py", "--task", STEREO, "--checkpoint", distilled["checkpoint"], "--episodes", "2",
                   "--out", str(work / "play"), *SCENE], timeout=600))
@@ -281,5 +295,5 @@ def test_existing_output_refused_and_intact(teacher, dataset):
     assert open(dataset, "rb").read() == before
 
 
-def test_other_topologies_not_yet(dataset):
-    fails_with(["scripts/distill.py", "--dataset", dataset, "--topology", "disaggregated"], "not available")
+def test_disaggregated_distillation_needs_a_teacher(dataset):
+    fails_with(["scripts/distill.py", "--dataset", dataset, "--topology", "disaggregated"], "give a --teacher")

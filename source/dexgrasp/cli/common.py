@@ -25,6 +25,16 @@ def add_task_args(parser: argparse.ArgumentParser, default_task: str | None = DE
     parser.add_argument("--rl_library", choices=("rsl_rl", "skrl"), default="rsl_rl")
 
 
+def parse_with_overrides(parser: argparse.ArgumentParser, argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
+    """Known options, and the rest as Isaac Lab overrides (``presets=...``, ``env.x=...``); an unknown ``--flag``
+    is a usage error rather than an override that would fail later."""
+    args, overrides = parser.parse_known_args(argv)
+    unknown = [a for a in overrides if a.startswith("--")]
+    if unknown:
+        raise UsageError(f"unknown option {unknown[0]}")
+    return args, overrides
+
+
 def check_task(task: str) -> str:
     if task not in TASKS:
         raise UsageError(f"unknown task '{task}'; available: {', '.join(TASKS)}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from .common import UsageError, check_positive, check_task, resolve_device, run_cli
+from .common import UsageError, check_positive, check_task, parse_with_overrides, resolve_device, run_cli
 
 STUDENT_TASKS = ("DexGrasp-KukaAllegro-StereoRGB-v0", "DexGrasp-KukaAllegro-Depth-v0")
 TOPOLOGIES = ("single", "disaggregated")
@@ -31,6 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log_dir", default=None, help="run folder (default: logs/rsl_rl_distill/<experiment>/<time>)")
     parser.add_argument("--resume", default=None, help="student checkpoint of scripts/distill.py to go on from")
     parser.add_argument("--topology", choices=TOPOLOGIES, default="single", help="where simulation and learner run")
+    parser.add_argument("--sim_devices", default=None, help="disaggregated: simulation devices, e.g. cpu,cpu")
+    parser.add_argument("--learner_device", default=None, help="disaggregated: the learner's device")
+    parser.add_argument("--worker_timeout", type=float, default=60.0, help="seconds before a silent process fails the run")
     add_launcher_args(parser)
     parser.set_defaults(device=None)
     return parser
@@ -38,17 +41,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 def parse(argv: list[str]):
     parser = build_parser()
-    args, overrides = parser.parse_known_args(argv)
-    unknown = [a for a in overrides if a.startswith("--")]
-    if unknown:
-        raise UsageError(f"unknown option {unknown[0]}")
+    args, overrides = parse_with_overrides(parser, argv)
     check_task(args.task)
     if args.task not in STUDENT_TASKS:
         raise UsageError(f"'{args.task}' is not a student task; distil into one of: {', '.join(STUDENT_TASKS)}")
-    if args.topology != "single":
-        raise UsageError(
-            f"--topology {args.topology} is not available for distillation yet; use --topology single"
-        )
+    args.layout = None
+    if args.topology == "disaggregated":
+        from dexgrasp.training.disaggregated import make_layout
+
+        if args.teacher is None:
+            raise UsageError("--topology disaggregated distils online: give a --teacher")
+        try:
+            args.layout = make_layout(args)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from exc
+    elif args.sim_devices is not None or args.learner_device is not None:
+        raise UsageError("--sim_devices/--learner_device need --topology disaggregated")
     if args.teacher is None and not args.dataset:
         raise UsageError("give --teacher (online DAgger) or --dataset (offline), or both")
     if args.max_iterations is not None and args.teacher is None:
@@ -57,7 +65,7 @@ def parse(argv: list[str]):
     check_positive("--max_iterations", args.max_iterations)
     if args.offline_epochs <= 0:
         raise UsageError(f"--offline_epochs must be positive, got {args.offline_epochs}")
-    args.device = resolve_device(args.device)
+    args.device = resolve_device(args.device) if args.topology == "single" else "cpu"
     return args, overrides
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from .common import UsageError, check_positive, check_task, resolve_device, run_cli
+from .common import UsageError, check_positive, check_task, parse_with_overrides, resolve_device, run_cli
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,10 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
-    args, overrides = build_parser().parse_known_args(argv)
-    unknown = [a for a in overrides if a.startswith("--")]
-    if unknown:
-        raise UsageError(f"unknown option {unknown[0]}")
+    args, overrides = parse_with_overrides(build_parser(), argv)
     check_task(args.task)
     check_positive("--episodes", args.episodes)
     check_positive("--num_envs", args.num_envs)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import UsageError, add_task_args, check_positive, check_task, resolve_device, run_cli
+from .common import UsageError, add_task_args, check_positive, check_task, parse_with_overrides, resolve_device, run_cli
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,10 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     parser = build_parser()
-    args, overrides = parser.parse_known_args(argv)
-    unknown = [a for a in overrides if a.startswith("--")]
-    if unknown:
-        raise UsageError(f"unknown option {unknown[0]}")
+    args, overrides = parse_with_overrides(parser, argv)
     check_task(args.task)
     check_positive("--num_envs", args.num_envs)
     check_positive("--episodes", args.episodes)

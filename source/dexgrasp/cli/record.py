@@ -15,7 +15,7 @@ import os
 import sys
 from dataclasses import dataclass
 
-from .common import TASKS, UsageError, check_positive, check_task, resolve_device, run_cli
+from .common import TASKS, UsageError, check_positive, check_task, parse_with_overrides, resolve_device, run_cli
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,10 +52,7 @@ class Setup:
 
 
 def parse(argv: list[str]):
-    args, overrides = build_parser().parse_known_args(argv)
-    unknown = [a for a in overrides if a.startswith("--")]
-    if unknown:
-        raise UsageError(f"unknown option {unknown[0]}")
+    args, overrides = parse_with_overrides(build_parser(), argv)
     if args.task is not None:
         check_task(args.task)
     check_positive("--episodes", args.episodes)

@@ -12,7 +12,7 @@ import os
 import time
 from datetime import datetime
 
-from .common import UsageError, add_task_args, check_positive, check_task, resolve_device, run_cli
+from .common import UsageError, add_task_args, check_positive, check_task, parse_with_overrides, resolve_device, run_cli
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,10 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def parse(argv: list[str]):
     parser = build_parser()
-    args, overrides = parser.parse_known_args(argv)
-    unknown = [a for a in overrides if a.startswith("--")]
-    if unknown:
-        raise UsageError(f"unknown option {unknown[0]}")
+    args, overrides = parse_with_overrides(parser, argv)
     check_task(args.task)
     check_positive("--num_envs", args.num_envs)
     check_positive("--max_iterations", args.max_iterations)

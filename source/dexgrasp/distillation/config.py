@@ -25,25 +25,9 @@ def load_variant_cfgs(
 
     Raises ``ValueError`` for settings that cannot build a scene.
     """
-    from isaaclab_rl.rsl_rl import handle_deprecated_rsl_rl_cfg
-    from isaaclab_rl.rsl_rl.utils import check_rsl_rl_version
-    from isaaclab_tasks.utils import resolve_task_config
+    from dexgrasp.training.env_factory import load_cfgs
 
-    from dexgrasp.tasks.grasp.grasp_env import validate_env_cfg
-
-    env_cfg, agent_cfg = resolve_task_config(
-        variant.env_id, "rsl_rl_cfg_entry_point", play_mode=play, overrides=list(overrides)
-    )
-    agent_cfg = handle_deprecated_rsl_rl_cfg(agent_cfg, check_rsl_rl_version())
-    if num_envs is not None:
-        env_cfg.scene.num_envs = num_envs
-    env_cfg.sim.device = device
-    agent_cfg.device = device
-    if seed is not None:
-        agent_cfg.seed = seed
-    env_cfg.seed = agent_cfg.seed
-    validate_env_cfg(env_cfg)
-    return env_cfg, agent_cfg
+    return load_cfgs(variant.env_id, "rsl_rl", overrides, num_envs, device, seed, play=play)
 
 
 def online_train_cfg(agent_cfg, variant: DistillVariant, teacher: PolicySpec) -> dict:

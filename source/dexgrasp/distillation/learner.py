@@ -23,7 +23,10 @@ class LearnResult:
 
 
 def curriculum_of(env) -> dict:
-    """The ADR state of a simulated environment; replayed episodes have none."""
+    """The ADR state of a simulated environment (agreed by all processes in a disaggregated run); replayed
+    episodes have none."""
+    if hasattr(env, "curriculum_state"):
+        return env.curriculum_state()
     if not hasattr(env, "unwrapped"):
         return {}
     from dexgrasp.tasks.grasp.mdp import get_curriculum_state
@@ -63,3 +66,11 @@ def learn(
     last = runner.current_learning_iteration
     checkpoint = os.path.join(log_dir, f"model_{last}.pt") if log_dir else None
     return LearnResult(checkpoint, iterations, runner.alg.loss_history)
+
+
+def learn_disaggregated(env, *, adr: dict, **kwargs) -> None:
+    """``learner_fn`` of a disaggregated run: :func:`learn` on the learner's view of every simulation process."""
+    from dexgrasp.runner.curriculum import LockstepCurriculum
+
+    env.curriculum = LockstepCurriculum(adr["num_steps"], adr["success_threshold"], adr["min_episodes"])
+    learn(env, device=env.device, **kwargs)

@@ -35,6 +35,10 @@ class Plan:
     lanes: int | None = None
     resume: str | None = None
     visualizer: str | None = None
+    overrides: list[str] = field(default_factory=list)
+    layout: object = None
+    """The disaggregated runner's layout (``--topology disaggregated``), else None."""
+    worker_timeout: float = 60.0
 
 
 def plan(args, overrides: list[str]) -> Plan:
@@ -81,6 +85,9 @@ def plan(args, overrides: list[str]) -> Plan:
         lanes=args.num_envs,
         resume=args.resume,
         visualizer=getattr(args, "visualizer", None),
+        overrides=list(overrides),
+        layout=getattr(args, "layout", None),
+        worker_timeout=getattr(args, "worker_timeout", 60.0),
     )
 
 
@@ -150,6 +157,8 @@ def _online(p: Plan, student: str | None) -> LearnResult:
 
     cfg = online_train_cfg(p.agent_cfg, p.variant, p.teacher)
     dump_yaml(os.path.join(p.log_dir, "params", "agent.yaml"), cfg)
+    if p.layout is not None:
+        return _online_disaggregated(p, cfg, student)
     num_envs = p.env_cfg.scene.num_envs
     print(f"[dexgrasp] DAgger on {p.variant.env_id}, {num_envs} envs on {p.device}, logging to {p.log_dir}")
     with simulation(p.env_cfg, p.device, visualizer=p.visualizer):
@@ -174,6 +183,41 @@ def _online(p: Plan, student: str | None) -> LearnResult:
     first, last = result.losses[0]["total"], result.losses[-1]["total"]
     print(f"online: {p.online_iterations} iterations, loss {first:.5f} -> {last:.5f}")
     return result
+
+
+def _online_disaggregated(p: Plan, cfg: dict, student: str | None) -> LearnResult:
+    """DAgger with the simulation in separate processes; the student learns in the learner process."""
+    import glob
+
+    from dexgrasp.runner.launcher import run_disaggregated
+    from dexgrasp.training.sim_env import make_sim_vec_env
+
+    from .learner import learn_disaggregated
+
+    print(f"[dexgrasp] DAgger on {p.variant.env_id}, disaggregated: {p.layout.describe()}; logging to {p.log_dir}")
+    code = run_disaggregated(
+        p.layout,
+        make_sim_vec_env,
+        {"task": p.variant.env_id, "overrides": p.overrides},
+        learn_disaggregated,
+        {
+            "adr": dict(p.env_cfg.curriculum.adr.params),
+            "train_cfg": cfg,
+            "metadata": _metadata(p, cfg),
+            "iterations": p.online_iterations,
+            "log_dir": p.log_dir,
+            "teacher_checkpoint": p.teacher.checkpoint,
+            "student_checkpoint": student,
+            "init_at_random_ep_len": bool(cfg.get("init_at_random_ep_len", False)),
+        },
+        worker_timeout=p.worker_timeout,
+        seed=cfg.get("seed", 0),
+    )
+    if code != 0:
+        raise SystemExit(code)
+    checkpoints = sorted(glob.glob(os.path.join(p.log_dir, "model_*.pt")), key=os.path.getmtime)
+    print(f"online: {p.online_iterations} iterations (disaggregated)")
+    return LearnResult(checkpoints[-1] if checkpoints else None, p.online_iterations)
 
 
 def _check_recorded_images(shapes: dict, variant: DistillVariant, env_cfg) -> None:

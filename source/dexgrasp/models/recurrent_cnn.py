@@ -14,15 +14,41 @@ from rsl_rl.models.cnn_model import CNNModel
 from rsl_rl.modules import RNN, HiddenState
 
 
+class RecurrentCoreMixin:
+    """The recurrent-state plumbing RSL-RL expects of a model whose latent goes through ``self.rnn``.
+
+    The models here end in a recurrent core, so the MLP head reads ``latent_dim`` features; exports are not
+    offered (the checkpoint is the deployable artefact).
+    """
+
+    is_recurrent: bool = True
+
+    def reset(self, dones: torch.Tensor | None = None, hidden_state: HiddenState = None) -> None:
+        self.rnn.reset(dones, hidden_state)
+
+    def get_hidden_state(self) -> HiddenState:
+        return self.rnn.hidden_state  # type: ignore
+
+    def detach_hidden_state(self, dones: torch.Tensor | None = None) -> None:
+        self.rnn.detach_hidden_state(dones)
+
+    def _get_latent_dim(self) -> int:
+        return self.latent_dim
+
+    def as_jit(self):
+        raise NotImplementedError(f"export of {type(self).__name__} is not supported; use the checkpoint")
+
+    def as_onnx(self, verbose: bool = False):
+        raise NotImplementedError(f"export of {type(self).__name__} is not supported; use the checkpoint")
+
+
 def as_float_image(x: torch.Tensor) -> torch.Tensor:
     """uint8 images to float in [0, 1]; float images pass through."""
     return x.float().div_(255.0) if x.dtype == torch.uint8 else x
 
 
-class RecurrentCNNModel(CNNModel):
+class RecurrentCNNModel(RecurrentCoreMixin, CNNModel):
     """CNN latent of each image group + normalised 1D groups -> LSTM/GRU -> MLP head."""
-
-    is_recurrent: bool = True
 
     def __init__(
         self,
@@ -59,21 +85,3 @@ class RecurrentCNNModel(CNNModel):
             latents.insert(0, self.obs_normalizer(torch.cat([obs[g] for g in self.obs_groups], dim=-1)))
         latent = torch.cat(latents, dim=-1)
         return self.rnn(latent, masks, hidden_state).squeeze(0)
-
-    def reset(self, dones: torch.Tensor | None = None, hidden_state: HiddenState = None) -> None:
-        self.rnn.reset(dones, hidden_state)
-
-    def get_hidden_state(self) -> HiddenState:
-        return self.rnn.hidden_state  # type: ignore
-
-    def detach_hidden_state(self, dones: torch.Tensor | None = None) -> None:
-        self.rnn.detach_hidden_state(dones)
-
-    def _get_latent_dim(self) -> int:
-        return self.latent_dim
-
-    def as_jit(self):
-        raise NotImplementedError("export of the recurrent CNN policy is not supported; use the checkpoint")
-
-    def as_onnx(self, verbose: bool = False):
-        raise NotImplementedError("export of the recurrent CNN policy is not supported; use the checkpoint")

@@ -17,7 +17,7 @@ from tensordict import TensorDict
 from rsl_rl.models.mlp_model import MLPModel
 from rsl_rl.modules import RNN, HiddenState
 
-from .recurrent_cnn import as_float_image
+from .recurrent_cnn import RecurrentCoreMixin, as_float_image
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -50,10 +50,8 @@ def resnet18_trunk(weights: str | None) -> nn.Sequential:
     return nn.Sequential(net.conv1, net.bn1, net.relu, net.maxpool, net.layer1, net.layer2, net.layer3, net.layer4)
 
 
-class StereoCrossAttentionModel(MLPModel):
+class StereoCrossAttentionModel(RecurrentCoreMixin, MLPModel):
     """RSL-RL model reading 1D groups and exactly two image groups (left, then right, as listed)."""
-
-    is_recurrent: bool = True
 
     def __init__(
         self,
@@ -130,15 +128,6 @@ class StereoCrossAttentionModel(MLPModel):
             latents.insert(0, self.obs_normalizer(torch.cat([obs[g] for g in self.obs_groups], dim=-1)))
         return self.rnn(torch.cat(latents, dim=-1), masks, hidden_state).squeeze(0)
 
-    def reset(self, dones: torch.Tensor | None = None, hidden_state: HiddenState = None) -> None:
-        self.rnn.reset(dones, hidden_state)
-
-    def get_hidden_state(self) -> HiddenState:
-        return self.rnn.hidden_state  # type: ignore
-
-    def detach_hidden_state(self, dones: torch.Tensor | None = None) -> None:
-        self.rnn.detach_hidden_state(dones)
-
     def _get_obs_dim(self, obs: TensorDict, obs_groups: dict[str, list[str]], obs_set: str) -> tuple[list[str], int]:
         groups = obs_groups[obs_set]
         self.image_groups = [g for g in groups if obs[g].dim() == 4]
@@ -146,12 +135,3 @@ class StereoCrossAttentionModel(MLPModel):
             raise ValueError(f"the stereo model needs two equally shaped image groups, got {self.image_groups}")
         vectors = [g for g in groups if obs[g].dim() == 2]
         return vectors, sum(obs[g].shape[-1] for g in vectors)
-
-    def _get_latent_dim(self) -> int:
-        return self.latent_dim
-
-    def as_jit(self):
-        raise NotImplementedError("export of the stereo policy is not supported; use the checkpoint")
-
-    def as_onnx(self, verbose: bool = False):
-        raise NotImplementedError("export of the stereo policy is not supported; use the checkpoint")

@@ -37,7 +37,7 @@ def load_cfgs(
 
         agent_cfg = handle_deprecated_rsl_rl_cfg(agent_cfg, check_rsl_rl_version())
         agent_cfg.device = device
-        batches = agent_cfg.algorithm.num_mini_batches
+        batches = getattr(agent_cfg.algorithm, "num_mini_batches", 0)  # PPO's; distillation has none
         if env_cfg.scene.num_envs < batches:
             # recurrent policies split mini-batches by environment: none may be empty
             print(f"[dexgrasp] {env_cfg.scene.num_envs} environments: using that many mini-batches, not {batches}")

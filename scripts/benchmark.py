@@ -1,0 +1,8 @@
+"""Benchmark memory, capacity, throughput and traffic of the topologies (``python scripts/benchmark.py --help``)."""
+
+import sys
+
+from dexgrasp.metrics.benchmark_cli import cli
+
+if __name__ == "__main__":
+    sys.exit(cli())

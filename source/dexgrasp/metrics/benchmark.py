@@ -1,0 +1,186 @@
+"""Memory, capacity, throughput and traffic of the training topologies, measured in one run.
+
+Every measurement runs in a child process (:mod:`dexgrasp.metrics.probes` for memory and the simulation alone,
+``scripts/train.py`` for training throughput), so each process's memory and each topology's devices start clean.
+The per-part figures of the memory model are straight-line fits over env counts (:mod:`.capacity`):
+
+- simulation (F_sim, S): on CUDA the device memory a real environment takes; on the CPU its process's RSS growth;
+- learner (M, R): on CUDA RSL-RL's peak ``max_memory_allocated`` over learning iterations (activations included);
+  on the CPU the bytes of the tensors it allocates (rollout storage, model, optimizer state), since activations
+  are freed within an update and RSS does not return freed memory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from .capacity import GIB, MemoryModel, capacity_report, fit_linear
+from .curves import read_scalars
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+TRAIN_SCRIPT = os.path.join(ROOT, "scripts", "train.py")
+BYTES = {"torch.uint8": 1, "torch.bool": 1, "torch.int16": 2, "torch.float16": 2, "torch.float32": 4, "torch.int32": 4, "torch.int64": 8}
+
+
+def _child_env() -> dict:
+    return {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
+
+
+def run_probe(kind: str, args: dict, timeout: float = 900.0) -> dict:
+    """One probe in a fresh process (RuntimeError with its output's tail when it fails)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "dexgrasp.metrics.probes", kind, json.dumps(args)],
+        env=_child_env(), capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+    )  # fmt: skip
+    for line in proc.stdout.splitlines()[::-1]:
+        if line.startswith("REPORT "):
+            return json.loads(line[len("REPORT ") :])
+    raise RuntimeError(f"{kind} probe {args.get('num_envs')} envs failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+
+
+def sim_alone(task: str, overrides: list[str], devices: list[str], num_envs: int, steps: int) -> dict:
+    """Zero-action stepping on every simulation device at once: the rate a learner could at best consume."""
+    from dexgrasp.runner.layout import split_evenly
+
+    counts = split_evenly(num_envs, len(devices))
+    args = [{"task": task, "overrides": overrides, "num_envs": n, "device": d, "steps": steps} for n, d in zip(counts, devices)]
+    with ThreadPoolExecutor(len(args)) as pool:
+        reports = list(pool.map(lambda a: run_probe("sim", a), args))
+    return {"env_steps_per_s": sum(r["env_steps_per_s"] for r in reports), "processes": len(reports), "env_counts": counts}
+
+
+def topology_args(topology: str, devices: list[str]) -> list[str]:
+    """``scripts/train.py`` options that place ``topology`` on ``devices`` (disaggregated: the last one learns)."""
+    if topology == "single":
+        return ["--device", devices[0]]
+    if topology == "disaggregated":
+        if len(devices) < 2:
+            raise ValueError("disaggregated needs two devices (simulation and learner)")
+        return ["--sim_devices", ",".join(devices[:-1]), "--learner_device", devices[-1]]
+    if topology == "data_parallel":
+        return ["--devices", ",".join(devices)]
+    raise ValueError(f"unknown topology {topology}")
+
+
+def train_throughput(task, topology, devices, num_envs, iterations, overrides, log_dir, timeout=900.0) -> dict:
+    """Env-steps/s of a real training run: RSL-RL's ``Perf/total_fps``, first iteration (warm-up) left out."""
+    cmd = [sys.executable, TRAIN_SCRIPT, "--task", task, "--topology", topology, *topology_args(topology, devices),
+           "--num_envs", str(num_envs), "--max_iterations", str(iterations), "--log_dir", log_dir, *overrides]  # fmt: skip
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, env=_child_env(), capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"{topology} training failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+    fps = [v for _, v in read_scalars(log_dir).get("Perf/total_fps", [])]
+    if not fps:
+        raise RuntimeError(f"{topology} training logged no Perf/total_fps under {log_dir}")
+    steady = fps[1:] or fps
+    return {"env_steps_per_s": sum(steady) / len(steady), "iterations": len(fps), "wall_s": wall, "devices": devices}
+
+
+def traffic(spec: dict, num_envs: int) -> dict:
+    """Bytes per env step on the simulation <-> learner pipe, against the compact observation and action bytes.
+
+    The wire carries each group in its wire dtype, the float32 scalars vector (``transport.Scalars``), an int64
+    header and float32 actions. Compact: uint8 stays uint8, images 2 bytes a pixel (float16 or uint16 depth),
+    vectors float32, actions float32. Episode lengths (sent only after a learner-side reset) are left out.
+    """
+    obs_wire = sum(_numel(g["shape"]) * BYTES[g["wire_dtype"]] for g in spec["groups"])
+    obs_env = sum(_numel(g["shape"]) * BYTES[g["env_dtype"]] for g in spec["groups"])
+    obs_compact = sum(_numel(g["shape"]) * _compact_bytes(g) for g in spec["groups"])
+    actions = 4 * spec["num_actions"]
+    scalars = 4 * (4 * num_envs + 2 * spec["num_log_keys"] + 3) / num_envs
+    header = 8 * 3 / num_envs
+    wire = obs_wire + scalars + actions + header
+    compact = obs_compact + actions
+    return {
+        "wire_bytes_per_env_step": wire,
+        "compact_bytes_per_env_step": compact,
+        "env_dtype_bytes_per_env_step": obs_env + actions,
+        "wire_over_compact": wire / compact,
+        "num_envs": num_envs,
+    }
+
+
+def _numel(shape) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+def _compact_bytes(group: dict) -> int:
+    size = BYTES[group["env_dtype"]]
+    return min(size, 2) if len(group["shape"]) >= 2 else size
+
+
+def fit_model(sim_reports: list[dict], learner_reports: list[dict]) -> tuple[MemoryModel, dict]:
+    """F_sim, S, M, R fitted over env counts, and the measurement each figure came from."""
+    on_cuda = sim_reports[0]["cuda_used_bytes"] is not None
+    sim_key = "cuda_used_bytes" if on_cuda else "rss_bytes"
+    sim = fit_linear([r["num_envs"] for r in sim_reports], [r[sim_key] for r in sim_reports])
+    if learner_reports[0]["cuda_max_allocated_bytes"] is not None:
+        learner_key, learner_values = "cuda_max_allocated_bytes", [r["cuda_max_allocated_bytes"] for r in learner_reports]
+    else:
+        learner_key = "storage_bytes+model_bytes+optimizer_bytes"
+        learner_values = [r["storage_bytes"] + r["model_bytes"] + r["optimizer_bytes"] for r in learner_reports]
+    learner = fit_linear([r["num_envs"] for r in learner_reports], learner_values)
+    model = MemoryModel(f_sim=max(sim.fixed, 0.0), s=sim.per_env, m=max(learner.fixed, 0.0), r=learner.per_env)
+    return model, {"simulation": sim_key, "learner": learner_key}
+
+
+def learner_capacity_cuda(spec: dict, device: str, start: int, iterations: int) -> int:
+    """CUDA only: the largest env count (doubling from ``start``) whose learner runs without running out of memory."""
+    fits, n = 0, start
+    while True:
+        try:
+            run_probe("learner", {"spec": spec, "num_envs": n, "device": device, "iterations": iterations})
+        except RuntimeError:
+            return fits
+        fits, n = n, 2 * n
+
+
+def run_benchmark(opts) -> dict:
+    """The whole benchmark for parsed ``scripts/benchmark.py`` options; returns the results (not yet written)."""
+    results: dict = {"task": opts.task, "overrides": opts.overrides, "devices": opts.devices, "env_counts": opts.env_counts}
+    if opts.learner_only:
+        with open(opts.spec) as f:
+            spec = json.load(f)
+    else:
+        sims = [
+            run_probe("sim", {"task": opts.task, "overrides": opts.overrides, "num_envs": n, "device": opts.devices[0], "steps": opts.sim_steps})
+            for n in opts.env_counts
+        ]  # fmt: skip
+        spec = sims[0].pop("spec")
+        for r in sims[1:]:
+            r.pop("spec")
+        results["simulation"] = sims
+    results["spec"] = spec
+    learner_device = opts.devices[-1]
+    results["learner"] = [
+        run_probe("learner", {"spec": spec, "num_envs": n, "device": learner_device, "iterations": opts.iterations})
+        for n in opts.env_counts
+    ]
+    if learner_device.startswith("cuda"):
+        results["learner_capacity_checked"] = learner_capacity_cuda(spec, learner_device, max(opts.env_counts), opts.iterations)
+    if opts.learner_only:
+        return results
+    model, sources = fit_model(results["simulation"], results["learner"])
+    results["model"] = {**model.as_dict(), "measured_from": sources}
+    results["capacity"] = capacity_report(model, opts.gpus, opts.gpu_mem * GIB)
+    results["traffic"] = traffic(spec, opts.train_envs)
+    results["throughput"] = {
+        topo: train_throughput(opts.task, topo, opts.devices, opts.train_envs, opts.iterations, opts.overrides,
+                               os.path.join(opts.out, "runs", topo))
+        for topo in opts.topologies
+    }  # fmt: skip
+    if "disaggregated" in opts.topologies:
+        alone = sim_alone(opts.task, opts.overrides, opts.devices[:-1], opts.train_envs, opts.sim_steps)
+        results["throughput"]["simulation_alone"] = alone
+        results["pipeline_efficiency"] = results["throughput"]["disaggregated"]["env_steps_per_s"] / alone["env_steps_per_s"]
+    return results

@@ -1,0 +1,82 @@
+"""``scripts/benchmark.py``: memory, capacity, throughput and traffic of the training topologies.
+
+Usage: ``python scripts/benchmark.py --task DexGrasp-KukaAllegro-Depth-v0 --preset res32 --env_counts 2,4
+--topologies single,disaggregated --gpus 4 --gpu_mem 80 --out DIR [overrides]``. Arguments this tool does not
+know are Isaac Lab overrides, passed to every environment and training run (``agent.num_steps_per_env=8``).
+``--learner_only --spec DIR/spec.json`` measures only RSL-RL's learner on synthetic observations (no simulator).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+
+def _ints(text: str) -> list[int]:
+    values = [int(v) for v in text.split(",") if v.strip()]
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"expected positive integers like 2,4, got {text!r}")
+    return values
+
+
+def _default_devices() -> str:
+    import torch
+
+    count = torch.cuda.device_count()
+    return ",".join(f"cuda:{i}" for i in range(count)) if count else "cpu,cpu"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--task", default="DexGrasp-KukaAllegro-Depth-v0")
+    p.add_argument("--preset", default="res32", help="image size preset: res32, res64, res160x120, res320x240")
+    p.add_argument("--env_counts", type=_ints, default=[2, 4], help="env counts for the memory fits")
+    p.add_argument("--train_envs", type=int, default=None, help="envs of the throughput runs (default: largest count)")
+    p.add_argument("--topologies", default="single,disaggregated,data_parallel")
+    p.add_argument("--devices", default=None, help="devices the topologies share (default: every GPU, else cpu,cpu)")
+    p.add_argument("--gpus", type=int, default=4, help="G of the capacity prediction")
+    p.add_argument("--gpu_mem", type=float, default=80.0, help="C of the capacity prediction, GiB")
+    p.add_argument("--iterations", type=int, default=2, help="learning iterations per training run and learner probe")
+    p.add_argument("--sim_steps", type=int, default=20, help="zero-action steps of the simulation-alone measurement")
+    p.add_argument("--out", required=True)
+    p.add_argument("--learner_only", action="store_true", help="learner memory and update time only (no simulator)")
+    p.add_argument("--spec", default=None, help="--learner_only: spec.json written by a full benchmark run")
+    return p
+
+
+def parse(argv: list[str]):
+    parser = build_parser()
+    opts, overrides = parser.parse_known_args(argv)
+    unknown = [a for a in overrides if a.startswith("--")]
+    if unknown:
+        parser.error(f"unknown option {unknown[0]}")
+    if opts.learner_only and not opts.spec:
+        parser.error("--learner_only needs --spec (the spec.json of a full run)")
+    opts.overrides = [f"presets={opts.preset}", *overrides]
+    opts.topologies = [t.strip() for t in opts.topologies.split(",") if t.strip()]
+    opts.devices = [d.strip() for d in (opts.devices or _default_devices()).split(",") if d.strip()]
+    opts.train_envs = opts.train_envs or max(opts.env_counts)
+    if not opts.learner_only and len(set(opts.env_counts)) < 2:
+        parser.error("--env_counts needs two distinct counts to fit fixed and per-env memory")
+    return opts
+
+
+def main(argv: list[str]) -> int:
+    from .benchmark import run_benchmark
+    from .report import format_table, write
+
+    opts = parse(argv)
+    results = run_benchmark(opts)
+    table = write(results, opts.out)
+    if not opts.learner_only:
+        with open(os.path.join(opts.out, "spec.json"), "w") as f:
+            json.dump(results["spec"], f, indent=2)
+    print(f"wrote {opts.out}/results.json, figures.csv, memory.csv and plots")
+    print(format_table(table))
+    return 0
+
+
+def cli() -> int:
+    return main(sys.argv[1:])

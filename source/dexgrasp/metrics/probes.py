@@ -1,0 +1,186 @@
+"""Measurements that each need a fresh process: one simulation or one learner at one env count.
+
+Run as ``python -m dexgrasp.metrics.probes sim|learner '<json args>'``; the last stdout line is ``REPORT <json>``.
+A fresh process per measurement keeps the resident-set (RSS) deltas of one env count free of the previous one's.
+
+- ``sim``: builds the task's real environment (the simulation side of every topology), sums its observation and
+  camera buffers, steps it with zero actions (throughput of the simulation alone) and reports its observation spec.
+- ``learner``: builds RSL-RL's PPO learner (policy, optimizer, ``RolloutStorage``) for an observation spec, fed by
+  synthetic observations of the spec's shapes and dtypes, runs learning iterations and times one update. It needs
+  PyTorch and RSL-RL only, no simulator.
+
+On CUDA each also reports device figures: the learner ``torch.cuda.max_memory_allocated`` (activations included),
+the simulation the device's used memory from ``torch.cuda.mem_get_info`` (Warp allocates outside PyTorch).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import psutil
+import torch
+from tensordict import TensorDict
+
+DTYPES = {str(d): d for d in (torch.uint8, torch.int16, torch.int32, torch.int64, torch.bool, torch.float16, torch.float32)}
+
+
+def rss() -> int:
+    return psutil.Process().memory_info().rss
+
+
+def tensor_bytes(value) -> int:
+    """Bytes of every tensor in a tensor, TensorDict, or (nested) list/tuple/dict of them."""
+    if isinstance(value, torch.Tensor):
+        return value.element_size() * value.numel()
+    if isinstance(value, TensorDict):
+        return sum(tensor_bytes(v) for v in value.values(include_nested=True, leaves_only=True))
+    if isinstance(value, dict):
+        return sum(tensor_bytes(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return sum(tensor_bytes(v) for v in value)
+    return 0
+
+
+def _cuda_used(device: str) -> int | None:
+    if not device.startswith("cuda"):
+        return None
+    torch.cuda.synchronize()
+    free, total = torch.cuda.mem_get_info(torch.device(device))
+    return total - free
+
+
+def sim_probe(task: str, overrides: list[str], num_envs: int, device: str, steps: int) -> dict:
+    """Memory, buffers and zero-action throughput of one real environment of ``num_envs``."""
+    from dexgrasp.runner.spec import describe_env
+    from dexgrasp.training.env_factory import load_cfgs, make_env, simulation
+    from dexgrasp.training.sim_env import GraspVecEnv
+
+    rss0, cuda0 = rss(), _cuda_used(device)
+    env_cfg, agent_cfg = load_cfgs(task, "rsl_rl", overrides, num_envs=num_envs, device=device)
+    with simulation(env_cfg, device):
+        env = GraspVecEnv(make_env(task, env_cfg), clip_actions=agent_cfg.clip_actions)
+        rss_built = rss()
+        actions = torch.zeros(env.num_envs, env.num_actions, device=env.device)
+        env.step(actions)  # first step allocates lazily created buffers
+        start = time.perf_counter()
+        for _ in range(steps):
+            env.step(actions)
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+        elapsed = time.perf_counter() - start
+        spec = describe_env(env, 0)
+        cameras = {name: tensor_bytes(dict(s.data.output)) for name, s in env.unwrapped.scene.sensors.items() if hasattr(s.data, "output")}
+        report = {
+            "num_envs": num_envs,
+            "device": device,
+            "rss_bytes": rss() - rss0,
+            "rss_built_bytes": rss_built - rss0,
+            "obs_bytes": tensor_bytes(env.get_observations()),
+            "camera_bytes": sum(cameras.values()),
+            "cuda_used_bytes": None if cuda0 is None else _cuda_used(device) - cuda0,
+            "steps": steps,
+            "seconds": elapsed,
+            "env_steps_per_s": steps * num_envs / elapsed,
+            "spec": {
+                "num_actions": spec.num_actions,
+                "max_episode_length": spec.max_episode_length,
+                "num_log_keys": len(spec.log_keys),
+                "groups": [
+                    {"key": g.key, "shape": list(g.shape), "env_dtype": str(g.env_dtype), "wire_dtype": str(g.wire_dtype)}
+                    for g in spec.groups
+                ],
+                "agent_cfg": agent_cfg.to_dict(),
+            },
+        }
+        env.close()
+    return report
+
+
+class SyntheticVecEnv:
+    """An RSL-RL VecEnv whose observations are random tensors of a recorded spec (no simulator)."""
+
+    def __init__(self, spec: dict, num_envs: int, device: str):
+        self.num_envs, self.device = num_envs, device
+        self.num_actions = spec["num_actions"]
+        self.max_episode_length = spec["max_episode_length"]
+        self.cfg = {"synthetic": True}
+        self.episode_length_buf = torch.zeros(num_envs, dtype=torch.long, device=device)
+        self.groups = [(g["key"] if isinstance(g["key"], str) else tuple(g["key"]), tuple(g["shape"]), DTYPES[g["env_dtype"]]) for g in spec["groups"]]
+        self.obs = self._observe()
+
+    def _observe(self) -> TensorDict:
+        data = {}
+        for key, shape, dtype in self.groups:
+            full = (self.num_envs, *shape)
+            if dtype.is_floating_point:
+                data[key] = torch.rand(full, device=self.device, dtype=dtype)
+            else:
+                data[key] = torch.randint(0, 2 if dtype == torch.bool else 255, full, device=self.device).to(dtype)
+        return TensorDict(data, batch_size=[self.num_envs], device=self.device)
+
+    def get_observations(self) -> TensorDict:
+        return self.obs
+
+    def step(self, actions: torch.Tensor):
+        self.episode_length_buf += 1
+        dones = self.episode_length_buf >= self.max_episode_length
+        self.episode_length_buf[dones] = 0
+        self.obs = self._observe()
+        rewards = torch.zeros(self.num_envs, device=self.device)
+        return self.obs, rewards, dones.long(), {"time_outs": dones}
+
+
+def learner_probe(spec: dict, num_envs: int, device: str, iterations: int) -> dict:
+    """Memory of RSL-RL's learner for ``num_envs`` environments, and its update time."""
+    from rsl_rl.runners import OnPolicyRunner
+
+    import dexgrasp.models  # noqa: F401  (the task's policy classes)
+
+    agent = {**spec["agent_cfg"], "device": device, "logger": "tensorboard"}
+    agent["algorithm"] = dict(agent["algorithm"], num_mini_batches=min(agent["algorithm"]["num_mini_batches"], num_envs))
+    if device.startswith("cuda"):
+        torch.cuda.reset_peak_memory_stats(torch.device(device))
+    rss0 = rss()
+    env = SyntheticVecEnv(spec, num_envs, device)
+    runner = OnPolicyRunner(env, agent, log_dir=None, device=device)
+    alg = runner.alg
+    storage = alg.storage
+    storage_bytes = sum(tensor_bytes(v) for v in vars(storage).values())
+    model_bytes = sum(p.numel() * p.element_size() for m in (alg.actor, alg.critic) for p in m.parameters())
+    update_times = []
+    update = alg.update
+
+    def timed_update():
+        start = time.perf_counter()
+        result = update()
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+        update_times.append(time.perf_counter() - start)
+        return result
+
+    alg.update = timed_update
+    runner.learn(num_learning_iterations=iterations)
+    optimizer_bytes = sum(tensor_bytes(s) for s in alg.optimizer.state.values())
+    return {
+        "num_envs": num_envs,
+        "device": device,
+        "steps_per_env": storage.num_transitions_per_env,
+        "storage_bytes": storage_bytes,
+        "model_bytes": model_bytes,
+        "optimizer_bytes": optimizer_bytes,
+        "rss_bytes": rss() - rss0,
+        "cuda_max_allocated_bytes": torch.cuda.max_memory_allocated(torch.device(device)) if device.startswith("cuda") else None,
+        "update_s": min(update_times),
+    }
+
+
+def main(argv: list[str]) -> None:
+    kind, args = argv[0], json.loads(argv[1])
+    report = sim_probe(**args) if kind == "sim" else learner_probe(**args)
+    print("REPORT " + json.dumps(report), flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
