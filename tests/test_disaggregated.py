@@ -81,6 +81,18 @@ def test_killed_simulation_process_ends_the_run(tmp_path):
     check_checkpoint(latest(tmp_path), DEPTH, "rsl_rl")
 
 
+def test_hybrid_two_learners_four_simulation_processes(tmp_path):
+    """Each learner is fed by two simulation processes; the learners average gradients (gloo) and agree."""
+    args = ["scripts/train.py", "--task", DEPTH, "--topology", "disaggregated", "--sim_devices", "cpu,cpu,cpu,cpu",
+            "--learner_device", "cpu,cpu", "--num_envs", "4", "--max_iterations", "2", "--log_dir", str(tmp_path), *TINY]
+    proc = run(args, timeout=1200)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "sim0@cpu:1, sim1@cpu:1, sim2@cpu:1, sim3@cpu:1 -> learner0@cpu, learner1@cpu" in proc.stdout
+    assert "learner 1 (rank 1, device cpu): 2 envs from 2 simulation processes" in proc.stdout + proc.stderr
+    assert proc.stdout.count("Learning iteration 1/2") == 1  # the first learner logs
+    check_checkpoint(latest(tmp_path), DEPTH, "rsl_rl")
+
+
 @pytest.mark.parametrize(
     "args, message",
     [

@@ -55,11 +55,16 @@ def test_learner_gpu_must_not_simulate(monkeypatch):
     assert Layout(sim_devices=["cpu"], learner_devices=["cuda:0"], num_envs=8).backend == "gloo"
 
 
-def test_run_refuses_hybrid_layouts_and_main_module_factories():
-    hybrid = Layout(sim_devices=["cpu", "cpu"], learner_devices=["cpu", "cpu"], num_envs=4, feeds=[0, 1])
-    with pytest.raises(ValueError, match="hybrid"):
-        run_disaggregated(hybrid, make_toy_env, {}, long_learner, {})
+def test_hybrid_layout_feeds_each_learner_its_own_group():
+    hybrid = Layout(sim_devices=["cpu"] * 4, learner_devices=["cpu", "cpu"], num_envs=8)
+    assert hybrid.feeds == [0, 0, 1, 1]
+    assert hybrid.sims_of(0) == [0, 1] and hybrid.sims_of(1) == [2, 3]
+    assert [hybrid.role(r) for r in range(hybrid.world_size)] == [
+        ("learner", 0), ("learner", 1), ("sim", 0), ("sim", 1), ("sim", 2), ("sim", 3)
+    ]
 
+
+def test_run_refuses_main_module_factories():
     def local_factory(**_):
         raise AssertionError
 

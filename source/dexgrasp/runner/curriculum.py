@@ -4,10 +4,15 @@ Each simulation process reports, per step, how many episodes ended and how many 
 learner sums them over all processes into one window; when the window holds ``min_episodes`` episodes it
 compares the success rate with ``threshold`` and raises the step by one (up to ``num_steps``). The step goes
 back to every process in the next action header. This is the rule of the task's single-process curriculum
-(:class:`dexgrasp.tasks.grasp.mdp.GraspADR`), applied to the union of all environments.
+(:class:`dexgrasp.tasks.grasp.mdp.GraspADR`), applied to the union of all environments. With several learners
+(hybrid topology), or several data-parallel processes, the counts are also summed over the default process
+group, so every process takes the same decision at the same step.
 """
 
 from __future__ import annotations
+
+import torch
+import torch.distributed as dist
 
 
 class LockstepCurriculum:
@@ -22,6 +27,11 @@ class LockstepCurriculum:
 
     def add(self, successes: float, episodes: float) -> None:
         """Count one step's outcomes (summed over processes); decide when the window is full."""
+        if dist.is_initialized() and dist.get_world_size() > 1:
+            device = "cuda" if dist.get_backend() == "nccl" else "cpu"
+            counts = torch.tensor([successes, episodes], dtype=torch.float64, device=device)
+            dist.all_reduce(counts)
+            successes, episodes = counts.tolist()
         self._successes += successes
         self._episodes += episodes
         if self._episodes >= self.min_episodes:

@@ -96,8 +96,6 @@ def run_disaggregated(
         ValueError: The run cannot start (several learners, a factory defined in ``__main__``, world size
             mismatch under torchrun).
     """
-    if layout.num_learners != 1:
-        raise ValueError("several learners (hybrid topology) are not supported yet: use one learner device")
     for name, fn in (("env_factory", env_factory), ("learner_fn", learner_fn)):
         if getattr(fn, "__module__", None) == "__main__":
             raise ValueError(f"{name} {fn.__qualname__} is defined in __main__; move it to an importable module")

@@ -93,7 +93,9 @@ class Layout:
             if sum(self.env_counts) != self.num_envs:
                 raise ValueError(f"env_counts {self.env_counts} sum to {sum(self.env_counts)}, not {self.num_envs}")
         if self.feeds is None:
-            self.feeds = [0] * num_sims
+            # consecutive groups of simulation processes, one group per learner, as even as possible
+            groups = split_evenly(num_sims, len(self.learner_devices))
+            self.feeds = [learner for learner, size in enumerate(groups) for _ in range(size)]
         else:
             self.feeds = [int(i) for i in self.feeds]
             if len(self.feeds) != num_sims:

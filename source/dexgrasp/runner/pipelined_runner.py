@@ -66,8 +66,6 @@ class PipelinedOnPolicyRunner(OnPolicyRunner):
         """Same as ``OnPolicyRunner.learn`` (rsl-rl 5.5), with the pipelined rollout."""
         if not isinstance(self.env, DisaggregatedVecEnv) or self.env.synchronous:
             return super().learn(num_learning_iterations, init_at_random_ep_len)
-        if self.is_distributed:
-            raise RuntimeError("the pipelined rollout does not support RSL-RL's own multi-GPU mode")
 
         if init_at_random_ep_len:
             self.env.episode_length_buf = torch.randint_like(
@@ -75,6 +73,8 @@ class PipelinedOnPolicyRunner(OnPolicyRunner):
             )
         obs = self.env.get_observations().to(self.device)
         self.alg.train_mode()
+        if self.is_distributed:  # several learners (hybrid topology) start from the same parameters
+            self.alg.broadcast_parameters()
         self.logger.init_logging_writer()
 
         start_it = self.current_learning_iteration

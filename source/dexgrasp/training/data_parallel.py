@@ -10,7 +10,8 @@ RSL-RL averages gradients over the processes (its own multi-GPU support). ``torc
 - the device is taken from ``--devices`` by local rank (RSL-RL insists on ``cuda:<local rank>``).
 
 ``--num_envs`` is the total over all processes, as in the disaggregated topology, split as evenly as possible.
-The curriculum is decided over all processes together: each step the success counts are summed across ranks.
+The curriculum is decided over all processes together (:class:`~dexgrasp.runner.curriculum.LockstepCurriculum`
+sums each step's success counts over the ranks).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import torch.distributed as dist
 from dexgrasp.runner.curriculum import LockstepCurriculum
 from dexgrasp.runner.layout import check_device, split_evenly
 
-from .rsl_rl_runner import GraspOnPolicyRunner
+from .rsl_rl_runner import GraspDataParallelRunner
 from .sim_env import GraspVecEnv
 
 
@@ -66,21 +67,6 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-class DataParallelRunner(GraspOnPolicyRunner):
-    """RSL-RL's runner in its multi-GPU mode, on a process group of either backend."""
-
-    def _configure_multi_gpu(self) -> None:
-        self.gpu_world_size = dist.get_world_size()
-        self.is_distributed = self.gpu_world_size > 1
-        self.gpu_global_rank = dist.get_rank()
-        self.gpu_local_rank = int(os.environ.get("LOCAL_RANK", "0"))
-        self.cfg["multi_gpu"] = (
-            {"global_rank": self.gpu_global_rank, "local_rank": self.gpu_local_rank, "world_size": self.gpu_world_size}
-            if self.is_distributed
-            else None
-        )
-
-
 class LockstepGraspVecEnv(GraspVecEnv):
     """The grasp VecEnv of one data-parallel process; the curriculum is decided over all processes."""
 
@@ -90,9 +76,7 @@ class LockstepGraspVecEnv(GraspVecEnv):
 
     def step(self, actions):
         result = super().step(actions)
-        counts = torch.tensor(self.drain_episode_outcomes(), dtype=torch.float64)
-        dist.all_reduce(counts)
-        self.curriculum.add(*counts.tolist())
+        self.curriculum.add(*self.drain_episode_outcomes())  # summed over the processes inside
         self.set_curriculum_step(self.curriculum.step)
         return result
 
@@ -141,7 +125,7 @@ def train(args, env_cfg, agent_cfg, log_dir: str) -> None:
                     "agent_cfg": agent,
                 }
 
-            runner = DataParallelRunner(vec_env, agent, log_dir if rank == 0 else None, device, metadata=metadata)
+            runner = GraspDataParallelRunner(vec_env, agent, log_dir if rank == 0 else None, device, metadata=metadata)
             if args.resume:
                 runner.load(args.resume, map_location=device)
                 curriculum.load(read_metadata(args.resume).get("curriculum", {}))

@@ -1,4 +1,9 @@
-"""The ``disaggregated`` topology: simulation processes feed one RSL-RL learner process on its own device."""
+"""The ``disaggregated`` topology: simulation processes feed an RSL-RL learner process on its own device.
+
+With several learner devices (``--learner_device cuda:6,cuda:7``, the hybrid topology) each learner is fed by
+its own consecutive group of simulation processes and the learners train data-parallel among themselves
+(RSL-RL's gradient averaging over the learners' process group); the first learner logs and checkpoints.
+"""
 
 from __future__ import annotations
 
@@ -32,6 +37,8 @@ def learn_rsl_rl(
     runner = GraspPipelinedRunner(vec_env, agent_cfg, log_dir, vec_env.device, metadata=metadata)
 
     def save_on_failure(exc: BaseException) -> None:
+        if runner.gpu_global_rank != 0:  # with several learners, the first one keeps the checkpoints
+            return
         path = os.path.join(log_dir, f"model_{runner.current_learning_iteration}.pt")
         runner.save(path)
         log(f"learner saved {path} before stopping")

@@ -41,9 +41,37 @@ class CheckpointMixin:
         return infos
 
 
+class ProcessGroupMultiGpuMixin:
+    """RSL-RL's multi-GPU mode over the default ``torch.distributed`` group, whatever its backend.
+
+    RSL-RL starts its own NCCL group from ``WORLD_SIZE`` and insists on ``cuda:<LOCAL_RANK>``. Here the group
+    already exists (the data-parallel processes, or the learners of a hybrid run: simulation processes are
+    never in it), may be gloo (CPU), and each process keeps the device it was given.
+    """
+
+    def _configure_multi_gpu(self) -> None:
+        import os
+
+        import torch.distributed as dist
+
+        self.gpu_world_size = dist.get_world_size() if dist.is_initialized() else 1
+        self.is_distributed = self.gpu_world_size > 1
+        self.gpu_global_rank = dist.get_rank() if dist.is_initialized() else 0
+        self.gpu_local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+        self.cfg["multi_gpu"] = (
+            {"global_rank": self.gpu_global_rank, "local_rank": self.gpu_local_rank, "world_size": self.gpu_world_size}
+            if self.is_distributed
+            else None
+        )
+
+
 class GraspOnPolicyRunner(CheckpointMixin, OnPolicyRunner):
     pass
 
 
-class GraspPipelinedRunner(CheckpointMixin, PipelinedOnPolicyRunner):
+class GraspDataParallelRunner(ProcessGroupMultiGpuMixin, GraspOnPolicyRunner):
+    pass
+
+
+class GraspPipelinedRunner(ProcessGroupMultiGpuMixin, CheckpointMixin, PipelinedOnPolicyRunner):
     pass
