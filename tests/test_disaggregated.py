@@ -81,6 +81,18 @@ def test_killed_simulation_process_ends_the_run(tmp_path):
     check_checkpoint(latest(tmp_path), DEPTH, "rsl_rl")
 
 
+def test_skrl_learner(tmp_path):
+    """The same topology with skrl's PPO in the learner process."""
+    args = ["scripts/train.py", "--task", "DexGrasp-KukaAllegro-State-v0", "--rl_library", "skrl", *LAYOUT,
+            "--num_envs", "4", "--max_iterations", "2", "--log_dir", str(tmp_path), "env.episode_length_s=1",
+            "agent.agent.rollouts=8"]
+    proc = run(args, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    meta = check_checkpoint(str(tmp_path / "checkpoints" / "model_final.pt"), "DexGrasp-KukaAllegro-State-v0", "skrl")
+    assert meta["curriculum"]["num_steps"] == 50
+    assert glob.glob(os.path.join(str(tmp_path), "events.out.tfevents.*"))
+
+
 def test_hybrid_two_learners_four_simulation_processes(tmp_path):
     """Each learner is fed by two simulation processes; the learners average gradients (gloo) and agree."""
     args = ["scripts/train.py", "--task", DEPTH, "--topology", "disaggregated", "--sim_devices", "cpu,cpu,cpu,cpu",

@@ -87,8 +87,6 @@ def main(argv: list[str]) -> int:
             layout = make_layout(args)
         except ValueError as exc:
             raise UsageError(str(exc)) from exc
-        if args.rl_library != "rsl_rl":
-            raise UsageError("--topology disaggregated trains with rsl_rl (skrl: use --topology single)")
     if args.resume:
         check_checkpoint(args.resume, args.task, args.rl_library)
     try:
@@ -103,7 +101,8 @@ def main(argv: list[str]) -> int:
     if layout is not None:
         from dexgrasp.training.disaggregated import train as train_disaggregated
 
-        log_dir = args.log_dir or default_log_dir("rsl_rl", agent_cfg.experiment_name)
+        experiment = agent_cfg.experiment_name if args.rl_library == "rsl_rl" else agent_cfg["agent"]["experiment"]["directory"]
+        log_dir = args.log_dir or default_log_dir(args.rl_library, experiment)
         os.makedirs(log_dir, exist_ok=True)
         return train_disaggregated(args, layout, env_cfg, agent_cfg, overrides, log_dir)
     if args.rl_library == "rsl_rl":

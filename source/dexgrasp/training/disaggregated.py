@@ -53,6 +53,44 @@ def learn_rsl_rl(
     runner.learn(num_learning_iterations=max_iterations, init_at_random_ep_len=True)
 
 
+def learn_skrl(
+    vec_env, task: str, agent_cfg: dict, log_dir: str, resume: str | None, max_iterations: int, adr: dict
+) -> None:
+    """The learner process with skrl: its PPO, models and memory on the learner's view of the simulation."""
+    from skrl.utils.runner.torch import Runner
+
+    from dexgrasp.runner.curriculum import LockstepCurriculum
+
+    from .skrl_env import GroupedVecEnvWrapper
+    from .train_skrl import save_agent, skrl_cfg
+
+    vec_env.curriculum = LockstepCurriculum(adr["num_steps"], adr["success_threshold"], adr["min_episodes"])
+    cfg, groups = skrl_cfg(agent_cfg, log_dir)
+    cfg["trainer"]["timesteps"] = max_iterations * cfg["agent"]["rollouts"]
+    runner = Runner(GroupedVecEnvWrapper(vec_env, groups), cfg)
+
+    def save(name: str) -> str:
+        path = os.path.join(log_dir, "checkpoints", name)
+        metadata = {
+            "task": task,
+            "library": "skrl",
+            "obs_groups": {"actor": groups, "critic": ["critic"]},
+            "curriculum": vec_env.curriculum_state(),
+            "agent_cfg": agent_cfg,
+        }
+        save_agent(runner.agent, path, metadata)
+        return path
+
+    vec_env.on_failure(lambda exc: log(f"learner saved {save('model_interrupted.pt')} before stopping"))
+    if resume:
+        from .checkpoint import read_metadata
+
+        runner.agent.load(resume)
+        vec_env.set_curriculum_state(read_metadata(resume).get("curriculum", {}))
+    runner.run("train")
+    log(f"learner saved {save('model_final.pt')}")
+
+
 def make_layout(args) -> Layout:
     """The layout of ``--sim_devices`` / ``--learner_device`` / ``--num_envs`` (ValueError when it is bad)."""
     sims = [d.strip() for d in (args.sim_devices or "").split(",") if d.strip()]
@@ -71,25 +109,30 @@ def train(args, layout: Layout, env_cfg, agent_cfg, overrides: list[str], log_di
 
     from .sim_env import make_sim_vec_env
 
-    agent = agent_cfg.to_dict()
-    if args.max_iterations is not None:
-        agent["max_iterations"] = args.max_iterations
+    if args.rl_library == "skrl":
+        agent, learner = dict(agent_cfg), learn_skrl
+        iterations = args.max_iterations or max(1, agent["trainer"]["timesteps"] // agent["agent"]["rollouts"])
+        seed = agent["seed"]
+    else:
+        agent, learner = agent_cfg.to_dict(), learn_rsl_rl
+        iterations = args.max_iterations or agent["max_iterations"]
+        seed = agent["seed"]
     dump_yaml(os.path.join(log_dir, "params", "agent.yaml"), agent)
     print(f"[dexgrasp] task {args.task}, disaggregated: {layout.describe()}; logging to {log_dir}", flush=True)
     return run_disaggregated(
         layout,
         make_sim_vec_env,
         {"task": args.task, "overrides": list(overrides)},
-        learn_rsl_rl,
+        learner,
         {
             "task": args.task,
             "agent_cfg": agent,
             "log_dir": log_dir,
             "resume": args.resume,
-            "max_iterations": agent["max_iterations"],
+            "max_iterations": iterations,
             "adr": dict(env_cfg.curriculum.adr.params),
         },
         worker_timeout=args.worker_timeout,
-        seed=agent["seed"],
+        seed=seed,
         synchronous=args.synchronous,
     )

@@ -36,6 +36,8 @@ def make_sim_vec_env(task: str, overrides: list[str], rank: int, device: str, nu
     """
     from .env_factory import load_cfgs, make_env, simulation
 
-    env_cfg, agent_cfg = load_cfgs(task, "rsl_rl", overrides, num_envs=num_envs, device=device, seed=seed)
+    # learner settings (``agent.*``) belong to the learner process, whichever library it runs
+    env_overrides = [o for o in overrides if not o.lstrip("+~").startswith("agent.")]
+    env_cfg, agent_cfg = load_cfgs(task, "rsl_rl", env_overrides, num_envs=num_envs, device=device, seed=seed)
     simulation(env_cfg, device).__enter__()
     return GraspVecEnv(make_env(task, env_cfg), clip_actions=agent_cfg.clip_actions)

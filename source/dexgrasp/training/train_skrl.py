@@ -8,12 +8,8 @@ import os
 from .checkpoint import METADATA_KEY, atomic_torch_save, read_metadata
 
 
-def build_runner(env, agent_cfg: dict, log_dir: str | None):
-    """skrl's Runner on the grouped wrapper; returns (runner, wrapped env)."""
-    from skrl.utils.runner.torch import Runner
-
-    from .skrl_env import GroupedIsaacLabWrapper
-
+def skrl_cfg(agent_cfg: dict, log_dir: str | None) -> tuple[dict, list[str]]:
+    """skrl's Runner configuration for a run logging to ``log_dir``, and the actor's observation groups."""
     cfg = copy.deepcopy(agent_cfg)
     groups = cfg.pop("observation_groups", ["policy"])
     if log_dir is not None:
@@ -26,6 +22,16 @@ def build_runner(env, agent_cfg: dict, log_dir: str | None):
         cfg["agent"]["experiment"]["write_interval"] = 0
         cfg["agent"]["experiment"]["checkpoint_interval"] = 0
     cfg["trainer"]["close_environment_at_exit"] = False
+    return cfg, groups
+
+
+def build_runner(env, agent_cfg: dict, log_dir: str | None):
+    """skrl's Runner on the grouped wrapper of an Isaac Lab environment; returns (runner, wrapped env)."""
+    from skrl.utils.runner.torch import Runner
+
+    from .skrl_env import GroupedIsaacLabWrapper
+
+    cfg, groups = skrl_cfg(agent_cfg, log_dir)
     wrapped = GroupedIsaacLabWrapper(env, groups)
     return Runner(wrapped, cfg), wrapped
 
