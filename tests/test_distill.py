@@ -213,6 +213,19 @@ def test_online_dagger_in_the_disaggregated_topology(work, teacher):
     assert list(log_dir.glob("events.out.tfevents.*"))
 
 
+def test_online_dagger_data_parallel(work, teacher):
+    """Two processes (gloo), each with its scenes and a student copy; gradients averaged."""
+    log_dir = work / "student_data_parallel"
+    scene = [a for a in SCENE if a not in ("--device", "cpu", "--num_envs", "2")]
+    out = ok(run(["scripts/distill.py", "--task", STEREO, "--teacher", teacher, "--max_iterations", "2",
+                  "--topology", "data_parallel", "--devices", "cpu,cpu", "--num_envs", "4",
+                  "--log_dir", str(log_dir), *scene, *STUDENT], timeout=900))
+    assert "data_parallel over 2 processes: envs [2, 2]" in out
+    checkpoint = re.search(r"^student_checkpoint: (.+)$", out, re.M).group(1)
+    meta = torch.load(checkpoint, map_location="cpu", weights_only=False)["infos"]["dexgrasp"]
+    assert meta["library"] == "rsl_rl_distill" and meta["task"] == STEREO
+
+
 def test_student_plays_in_its_task(work, distilled):
     out = ok(run(["scripts/play.py", "--task", STEREO, "--checkpoint", distilled["checkpoint"], "--episodes", "2",
                   "--out", str(work / "play"), *SCENE], timeout=600))

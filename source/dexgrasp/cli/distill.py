@@ -9,12 +9,14 @@ does not know are Isaac Lab overrides (``presets=res32``, ``agent.student.trunk=
 from __future__ import annotations
 
 import argparse
+import glob
+import os
 import time
 
-from .common import UsageError, check_positive, check_task, parse_with_overrides, resolve_device, run_cli
+from .common import UsageError, add_topology_args, check_positive, check_task, parse_with_overrides, resolve_device, run_cli
 
 STUDENT_TASKS = ("DexGrasp-KukaAllegro-StereoRGB-v0", "DexGrasp-KukaAllegro-Depth-v0")
-TOPOLOGIES = ("single", "disaggregated")
+TOPOLOGIES = ("single", "disaggregated", "data_parallel")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,10 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=None, help="random seed")
     parser.add_argument("--log_dir", default=None, help="run folder (default: logs/rsl_rl_distill/<experiment>/<time>)")
     parser.add_argument("--resume", default=None, help="student checkpoint of scripts/distill.py to go on from")
-    parser.add_argument("--topology", choices=TOPOLOGIES, default="single", help="where simulation and learner run")
-    parser.add_argument("--sim_devices", default=None, help="disaggregated: simulation devices, e.g. cpu,cpu")
-    parser.add_argument("--learner_device", default=None, help="disaggregated: the learner's device")
-    parser.add_argument("--worker_timeout", type=float, default=60.0, help="seconds before a silent process fails the run")
+    add_topology_args(parser, TOPOLOGIES)
     add_launcher_args(parser)
     parser.set_defaults(device=None)
     return parser
@@ -57,6 +56,18 @@ def parse(argv: list[str]):
             raise UsageError(str(exc)) from exc
     elif args.sim_devices is not None or args.learner_device is not None:
         raise UsageError("--sim_devices/--learner_device need --topology disaggregated")
+    args.device_list = None
+    if args.topology == "data_parallel":
+        from dexgrasp.training.data_parallel import parse_devices
+
+        if args.teacher is None or args.dataset:
+            raise UsageError("--topology data_parallel distils online only: give a --teacher and no --dataset")
+        try:
+            args.device_list = parse_devices(args.devices)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from exc
+    elif args.devices is not None:
+        raise UsageError("--devices needs --topology data_parallel")
     if args.teacher is None and not args.dataset:
         raise UsageError("give --teacher (online DAgger) or --dataset (offline), or both")
     if args.max_iterations is not None and args.teacher is None:
@@ -82,7 +93,19 @@ def main(argv: list[str]) -> int:
     except ValueError as exc:  # settings that cannot build a scene
         raise UsageError(str(exc).splitlines()[0]) from exc
     start = time.time()
-    checkpoint = run(run_plan)
+    if args.device_list is not None:
+        from dexgrasp.training.data_parallel import in_torchrun, launch
+
+        if in_torchrun():  # one of the processes
+            run(run_plan)
+            return 0
+        code = launch([*argv, "--log_dir", run_plan.log_dir], len(args.device_list), script="distill.py")
+        if code != 0:
+            return code
+        checkpoints = sorted(glob.glob(os.path.join(run_plan.log_dir, "model_*.pt")), key=os.path.getmtime)
+        checkpoint = checkpoints[-1] if checkpoints else None
+    else:
+        checkpoint = run(run_plan)
     print(f"distillation finished in {time.time() - start:.1f} s")
     print(f"student_checkpoint: {checkpoint}")
     return 0

@@ -12,7 +12,7 @@ import os
 import time
 from datetime import datetime
 
-from .common import UsageError, add_task_args, check_positive, check_task, parse_with_overrides, resolve_device, run_cli
+from .common import UsageError, add_task_args, add_topology_args, check_positive, check_task, parse_with_overrides, resolve_device, run_cli
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,13 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max_iterations", type=int, default=None, help="learning iterations")
     parser.add_argument("--log_dir", default=None, help="run folder (default: logs/<library>/<experiment>/<time>)")
     parser.add_argument("--resume", default=None, help="checkpoint to continue from (same task)")
-    topo = parser.add_argument_group("topology")
-    topo.add_argument("--topology", choices=("single", "disaggregated", "data_parallel"), default="single")
-    topo.add_argument("--sim_devices", default=None, help="disaggregated: simulation devices, e.g. cuda:0,cuda:1 or cpu,cpu")
-    topo.add_argument("--learner_device", default=None, help="disaggregated: the learner's device, e.g. cuda:3")
-    topo.add_argument("--devices", default=None, help="data_parallel: one process per device, e.g. cuda:0,cuda:1")
-    topo.add_argument("--worker_timeout", type=float, default=60.0, help="seconds before a silent process fails the run")
-    topo.add_argument("--synchronous", action="store_true", help="disaggregated: no overlap of acting and simulation")
+    add_topology_args(parser, ("single", "disaggregated", "data_parallel"))
+    parser.add_argument("--synchronous", action="store_true", help="disaggregated: no overlap of acting and simulation")
     add_launcher_args(parser)
     parser.set_defaults(device=None)
     return parser

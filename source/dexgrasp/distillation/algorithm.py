@@ -26,7 +26,7 @@ from tensordict import TensorDict
 from rsl_rl.algorithms import Distillation
 from rsl_rl.env import VecEnv
 from rsl_rl.modules import MLP
-from rsl_rl.utils import resolve_class, resolve_obs_groups
+from rsl_rl.utils import reduce_gradients_in_buckets, resolve_class, resolve_obs_groups
 
 from .policy import model_outputs
 from .storage import LabelledRolloutStorage
@@ -159,6 +159,17 @@ class GraspDistillation(Distillation):
             nn.utils.clip_grad_norm_(self._trained_parameters(), self.max_grad_norm)
         self.optimizer.step()
         self.student.detach_hidden_state()
+
+    def broadcast_parameters(self) -> None:
+        """RSL-RL's broadcast of student and teacher, plus the object-position head."""
+        super().broadcast_parameters()
+        if self.aux_head is not None:
+            for tensor in self.aux_head.state_dict().values():
+                torch.distributed.broadcast(tensor, src=0)
+
+    def reduce_parameters(self) -> None:
+        """Average the gradients of everything the optimizer trains (student and head) over the processes."""
+        reduce_gradients_in_buckets(self._trained_parameters(), self.gpu_world_size, self.grad_reduce_bucket_mb)
 
     def _trained_parameters(self) -> list[nn.Parameter]:
         return [p for group in self.optimizer.param_groups for p in group["params"]]

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 
 from .config import LIBRARY
-from .runner import GraspDistillationRunner
+from .runner import GraspDataParallelDistillationRunner, GraspDistillationRunner
 
 
 @dataclass
@@ -45,13 +45,16 @@ def learn(
     teacher_checkpoint: str | None = None,
     student_checkpoint: str | None = None,
     init_at_random_ep_len: bool = False,
+    data_parallel: bool = False,
 ) -> LearnResult:
     """Distil for ``iterations`` updates on ``env``; checkpoints go to ``log_dir`` tagged with ``metadata``.
 
     ``teacher_checkpoint`` is the teacher's training checkpoint (None when the teacher is recorded labels);
     ``student_checkpoint`` a distillation checkpoint to go on from (resume, or online after offline).
+    ``data_parallel``: this process is one of several averaging their gradients (``--topology data_parallel``).
     """
-    runner = GraspDistillationRunner(
+    runner_class = GraspDataParallelDistillationRunner if data_parallel else GraspDistillationRunner
+    runner = runner_class(
         env,
         train_cfg,
         log_dir=log_dir,

@@ -7,7 +7,7 @@ import torch
 from rsl_rl.runners import DistillationRunner
 
 from dexgrasp.training.checkpoint import CheckpointError
-from dexgrasp.training.rsl_rl_runner import CheckpointMixin
+from dexgrasp.training.rsl_rl_runner import CheckpointMixin, ProcessGroupMultiGpuMixin
 
 from .policy import load_state
 
@@ -32,3 +32,7 @@ class GraspDistillationRunner(CheckpointMixin, DistillationRunner):
         except (RuntimeError, ValueError) as exc:
             raise CheckpointError(f"student {path} does not fit this run ({str(exc).splitlines()[0]})") from None
         self.current_learning_iteration = int(state.get("iter", 0)) + 1
+
+
+class GraspDataParallelDistillationRunner(ProcessGroupMultiGpuMixin, GraspDistillationRunner):
+    """One process of data-parallel distillation: gradients averaged over the default process group."""

@@ -38,6 +38,8 @@ class Plan:
     overrides: list[str] = field(default_factory=list)
     layout: object = None
     """The disaggregated runner's layout (``--topology disaggregated``), else None."""
+    devices: list[str] | None = None
+    """One device per data-parallel process (``--topology data_parallel``, under torchrun), else None."""
     worker_timeout: float = 60.0
 
 
@@ -87,6 +89,7 @@ def plan(args, overrides: list[str]) -> Plan:
         visualizer=getattr(args, "visualizer", None),
         overrides=list(overrides),
         layout=getattr(args, "layout", None),
+        devices=getattr(args, "device_list", None),
         worker_timeout=getattr(args, "worker_timeout", 60.0),
     )
 
@@ -159,6 +162,8 @@ def _online(p: Plan, student: str | None) -> LearnResult:
     dump_yaml(os.path.join(p.log_dir, "params", "agent.yaml"), cfg)
     if p.layout is not None:
         return _online_disaggregated(p, cfg, student)
+    if p.devices is not None:
+        return _online_data_parallel(p, cfg, student)
     num_envs = p.env_cfg.scene.num_envs
     print(f"[dexgrasp] DAgger on {p.variant.env_id}, {num_envs} envs on {p.device}, logging to {p.log_dir}")
     with simulation(p.env_cfg, p.device, visualizer=p.visualizer):
@@ -218,6 +223,46 @@ def _online_disaggregated(p: Plan, cfg: dict, student: str | None) -> LearnResul
     checkpoints = sorted(glob.glob(os.path.join(p.log_dir, "model_*.pt")), key=os.path.getmtime)
     print(f"online: {p.online_iterations} iterations (disaggregated)")
     return LearnResult(checkpoints[-1] if checkpoints else None, p.online_iterations)
+
+
+def _online_data_parallel(p: Plan, cfg: dict, student: str | None) -> LearnResult:
+    """One process of data-parallel DAgger (under torchrun): its share of the scenes, gradients averaged."""
+    import torch.distributed as dist
+
+    from dexgrasp.runner.curriculum import LockstepCurriculum
+    from dexgrasp.training.data_parallel import LockstepGraspVecEnv, join
+    from dexgrasp.training.env_factory import make_env, simulation
+
+    device, rank, world, counts = join(p.devices, p.env_cfg.scene.num_envs)
+    p.env_cfg.scene.num_envs = counts[rank]
+    p.env_cfg.sim.device = cfg["device"] = device
+    cfg["seed"] = cfg.get("seed", 0) + rank
+    p.env_cfg.seed = cfg["seed"]
+    adr = p.env_cfg.curriculum.adr.params
+    curriculum = LockstepCurriculum(adr["num_steps"], adr["success_threshold"], adr["min_episodes"])
+    if rank == 0:
+        print(f"[dexgrasp] DAgger on {p.variant.env_id}, data_parallel over {world} processes: envs {counts}")
+    try:
+        with simulation(p.env_cfg, device):
+            env = make_env(p.variant.env_id, p.env_cfg)
+            try:
+                result = learn(
+                    LockstepGraspVecEnv(env, cfg.get("clip_actions"), curriculum),
+                    train_cfg=cfg,
+                    metadata=_metadata(p, cfg),
+                    iterations=p.online_iterations,
+                    log_dir=p.log_dir if rank == 0 else None,
+                    device=device,
+                    teacher_checkpoint=p.teacher.checkpoint,
+                    student_checkpoint=student,
+                    init_at_random_ep_len=bool(cfg.get("init_at_random_ep_len", False)),
+                    data_parallel=True,
+                )
+            finally:
+                env.close()
+    finally:
+        dist.destroy_process_group()
+    return result
 
 
 def _check_recorded_images(shapes: dict, variant: DistillVariant, env_cfg) -> None:

@@ -48,12 +48,12 @@ def in_torchrun() -> bool:
     return "WORLD_SIZE" in os.environ and "LOCAL_RANK" in os.environ
 
 
-def launch(argv: list[str], num_processes: int) -> int:
-    """Run this training command under torchrun, one process per device on this node."""
+def launch(argv: list[str], num_processes: int, script: str = "train.py") -> int:
+    """Run ``scripts/<script>`` with ``argv`` under torchrun, one process per device on this node."""
     cmd = [
         sys.executable, "-m", "torch.distributed.run",
         "--nnodes", "1", "--nproc_per_node", str(num_processes), "--master_port", str(_free_port()),
-        os.path.join(os.path.dirname(__file__), "..", "..", "..", "scripts", "train.py"), *argv,
+        os.path.join(os.path.dirname(__file__), "..", "..", "..", "scripts", script), *argv,
     ]  # fmt: skip
     print(f"[dexgrasp] data_parallel: {num_processes} processes via torchrun", flush=True)
     return subprocess.call(cmd)
@@ -81,6 +81,18 @@ class LockstepGraspVecEnv(GraspVecEnv):
         return result
 
 
+def join(devices: list[str], total_envs: int) -> tuple[str, int, int, list[int]]:
+    """Join the data-parallel group under torchrun: (this process's device, rank, world size, env counts)."""
+    local_rank, rank, world = int(os.environ["LOCAL_RANK"]), int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
+    if local_rank >= len(devices):
+        raise ValueError(f"local rank {local_rank} has no device: --devices lists {len(devices)}")
+    device = devices[local_rank]
+    if device.startswith("cuda"):
+        torch.cuda.set_device(torch.device(device))
+    dist.init_process_group("nccl" if device.startswith("cuda") else "gloo", init_method="env://")
+    return device, rank, world, split_evenly(total_envs, world)
+
+
 def train(args, env_cfg, agent_cfg, log_dir: str) -> None:
     """One data-parallel process (under torchrun): its share of the environments on its device."""
     from isaaclab.utils.io import dump_yaml
@@ -90,15 +102,7 @@ def train(args, env_cfg, agent_cfg, log_dir: str) -> None:
     from .checkpoint import read_metadata
     from .env_factory import make_env, simulation
 
-    devices = parse_devices(args.devices)
-    local_rank, rank, world = int(os.environ["LOCAL_RANK"]), int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
-    if local_rank >= len(devices):
-        raise ValueError(f"local rank {local_rank} has no device: --devices lists {len(devices)}")
-    device = devices[local_rank]
-    if device.startswith("cuda"):
-        torch.cuda.set_device(torch.device(device))
-    dist.init_process_group("nccl" if device.startswith("cuda") else "gloo", init_method="env://")
-    counts = split_evenly(env_cfg.scene.num_envs, world)
+    device, rank, world, counts = join(parse_devices(args.devices), env_cfg.scene.num_envs)
     env_cfg.scene.num_envs = counts[rank]
     env_cfg.sim.device = agent_cfg.device = device
     agent_cfg.seed += rank
