@@ -15,9 +15,16 @@ import sys
 from dexgrasp.metrics.curves import curve_table, read_scalars, write_curves
 
 DEFAULTS = [
-    "--task", "DexGrasp-KukaAllegro-State-v0", "--device", "cpu", "--seed", "1",
-    "presets=cube", "env.episode_length_s=4",
-    "agent.actor.rnn_hidden_dim=128", "agent.critic.rnn_hidden_dim=128",
+    "--task",
+    "DexGrasp-KukaAllegro-State-v0",
+    "--device",
+    "cpu",
+    "--seed",
+    "1",
+    "presets=cube",
+    "env.episode_length_s=4",
+    "agent.actor.rnn_hidden_dim=128",
+    "agent.critic.rnn_hidden_dim=128",
     "agent.save_interval=50",
 ]
 

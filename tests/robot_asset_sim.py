@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import time
 
 parser = argparse.ArgumentParser()
@@ -20,9 +19,8 @@ args = parser.parse_args()
 
 T0 = time.time()
 
-from isaaclab_newton.physics import MJWarpSolverCfg, NewtonCfg, NewtonCollisionPipelineCfg  # noqa: E402
-
 from isaaclab.sim import SimulationCfg  # noqa: E402
+from isaaclab_newton.physics import MJWarpSolverCfg, NewtonCfg, NewtonCollisionPipelineCfg  # noqa: E402
 
 DT = 1.0 / 120.0
 SIM_CFG = SimulationCfg(
@@ -51,24 +49,20 @@ from isaaclab.app import launch_simulation  # noqa: E402
 _ctx = launch_simulation(SIM_CFG, {"headless": True, "device": args.device})
 _ctx.__enter__()
 
-import torch  # noqa: E402
-
 import isaaclab.utils.math as math_utils  # noqa: E402
-from isaaclab.controllers import DifferentialIKController, DifferentialIKControllerCfg  # noqa: E402
-from isaaclab.scene import InteractiveScene, InteractiveSceneCfg  # noqa: E402
-from isaaclab.sim import SimulationContext  # noqa: E402
-from isaaclab.utils import configclass  # noqa: E402
-
+import torch  # noqa: E402
 from dexgrasp.assets.kuka_allegro import (  # noqa: E402
     ARM_JOINT_NAMES,
     FINGERTIP_BODY_NAMES,
     HAND_JOINT_NAMES,
     KUKA_ALLEGRO_CFG,
     PALM_BODY_NAME,
-    ROBOT_BODY_NAMES,
-    ROBOT_JOINT_NAMES,
     palm_down_quat,
 )
+from isaaclab.controllers import DifferentialIKController, DifferentialIKControllerCfg  # noqa: E402
+from isaaclab.scene import InteractiveScene, InteractiveSceneCfg  # noqa: E402
+from isaaclab.sim import SimulationContext  # noqa: E402
+from isaaclab.utils import configclass  # noqa: E402
 
 
 @configclass
@@ -155,7 +149,7 @@ target[:, arm_ids] = arm_targets[torch.arange(n) % 2]
 target[:, hand_ids] = hand_target
 target = torch.clamp(target, lower, upper)
 errs = []
-for k in range(4):  # 0.5 s chunks
+for _k in range(4):  # 0.5 s chunks
     step(target, 60)
     err = (robot.data.joint_pos.torch - target).abs()
     errs.append((float(err[:, arm_ids].max()), float(err[:, hand_ids].max())))

@@ -8,7 +8,12 @@ import math
 
 from conftest import run
 
-TINY = ["env.episode_length_s=1", "agent.num_steps_per_env=8", "agent.actor.rnn_hidden_dim=32", "agent.critic.rnn_hidden_dim=32"]
+TINY = [
+    "env.episode_length_s=1",
+    "agent.num_steps_per_env=8",
+    "agent.actor.rnn_hidden_dim=32",
+    "agent.critic.rnn_hidden_dim=32",
+]
 
 
 def test_benchmark_cpu_end_to_end(tmp_path):
@@ -20,7 +25,15 @@ def test_benchmark_cpu_end_to_end(tmp_path):
         timeout=420,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    for name in ("results.json", "figures.csv", "memory.csv", "spec.json", "memory.png", "capacity.png", "throughput.png"):
+    for name in (
+        "results.json",
+        "figures.csv",
+        "memory.csv",
+        "spec.json",
+        "memory.png",
+        "capacity.png",
+        "throughput.png",
+    ):
         assert (out / name).stat().st_size > 0, name
     results = json.loads((out / "results.json").read_text())
     figures = results["figures"]

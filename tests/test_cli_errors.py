@@ -1,7 +1,6 @@
 """Bad input: one clear line, a non-zero exit, before any simulator starts."""
 
 import pytest
-
 from conftest import run
 from dexgrasp.training.checkpoint import atomic_torch_save
 
@@ -52,4 +51,7 @@ def test_file_that_is_not_a_checkpoint(tmp_path):
 
 
 def test_zero_camera_resolution():
-    fails_with(["scripts/train.py", "--task", DEPTH, "--device", "cpu", "env.image.width=0"], "camera resolution must be positive")
+    fails_with(
+        ["scripts/train.py", "--task", DEPTH, "--device", "cpu", "env.image.width=0"],
+        "camera resolution must be positive",
+    )

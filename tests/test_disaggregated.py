@@ -10,19 +10,35 @@ import time
 import psutil
 import pytest
 import torch
-
 from conftest import ROOT, run
 from dexgrasp.training.checkpoint import check_checkpoint
 
 DEPTH = "DexGrasp-KukaAllegro-Depth-v0"
-TINY = ["presets=res32", "env.episode_length_s=1", "agent.num_steps_per_env=8",
-        "agent.actor.rnn_hidden_dim=32", "agent.critic.rnn_hidden_dim=32"]
+TINY = [
+    "presets=res32",
+    "env.episode_length_s=1",
+    "agent.num_steps_per_env=8",
+    "agent.actor.rnn_hidden_dim=32",
+    "agent.critic.rnn_hidden_dim=32",
+]
 LAYOUT = ["--topology", "disaggregated", "--sim_devices", "cpu,cpu", "--learner_device", "cpu"]
 
 
 def train_args(log_dir, iterations=2, *extra):
-    return ["scripts/train.py", "--task", DEPTH, *LAYOUT, "--num_envs", "4", "--max_iterations", str(iterations),
-            "--log_dir", str(log_dir), *TINY, *extra]
+    return [
+        "scripts/train.py",
+        "--task",
+        DEPTH,
+        *LAYOUT,
+        "--num_envs",
+        "4",
+        "--max_iterations",
+        str(iterations),
+        "--log_dir",
+        str(log_dir),
+        *TINY,
+        *extra,
+    ]
 
 
 def latest(log_dir):
@@ -50,8 +66,25 @@ def test_trains_logs_and_checkpoints(trained):
 def test_checkpoint_plays_and_resumes(trained, tmp_path):
     log_dir, _ = trained
     ckpt = latest(log_dir)
-    proc = run(["scripts/play.py", "--task", DEPTH, "--checkpoint", ckpt, "--device", "cpu", "--num_envs", "2",
-                "--episodes", "2", "--out", str(tmp_path / "play"), *TINY[:2]], timeout=600)
+    proc = run(
+        [
+            "scripts/play.py",
+            "--task",
+            DEPTH,
+            "--checkpoint",
+            ckpt,
+            "--device",
+            "cpu",
+            "--num_envs",
+            "2",
+            "--episodes",
+            "2",
+            "--out",
+            str(tmp_path / "play"),
+            *TINY[:2],
+        ],
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.strip().splitlines()[-1].startswith("success_rate: ")
     start = torch.load(ckpt, map_location="cpu", weights_only=False)["iter"]
@@ -83,9 +116,22 @@ def test_killed_simulation_process_ends_the_run(tmp_path):
 
 def test_skrl_learner(tmp_path):
     """The same topology with skrl's PPO in the learner process."""
-    args = ["scripts/train.py", "--task", "DexGrasp-KukaAllegro-State-v0", "--rl_library", "skrl", *LAYOUT,
-            "--num_envs", "4", "--max_iterations", "2", "--log_dir", str(tmp_path), "env.episode_length_s=1",
-            "agent.agent.rollouts=8"]
+    args = [
+        "scripts/train.py",
+        "--task",
+        "DexGrasp-KukaAllegro-State-v0",
+        "--rl_library",
+        "skrl",
+        *LAYOUT,
+        "--num_envs",
+        "4",
+        "--max_iterations",
+        "2",
+        "--log_dir",
+        str(tmp_path),
+        "env.episode_length_s=1",
+        "agent.agent.rollouts=8",
+    ]
     proc = run(args, timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     meta = check_checkpoint(str(tmp_path / "checkpoints" / "model_final.pt"), "DexGrasp-KukaAllegro-State-v0", "skrl")
@@ -95,8 +141,24 @@ def test_skrl_learner(tmp_path):
 
 def test_hybrid_two_learners_four_simulation_processes(tmp_path):
     """Each learner is fed by two simulation processes; the learners average gradients (gloo) and agree."""
-    args = ["scripts/train.py", "--task", DEPTH, "--topology", "disaggregated", "--sim_devices", "cpu,cpu,cpu,cpu",
-            "--learner_device", "cpu,cpu", "--num_envs", "4", "--max_iterations", "2", "--log_dir", str(tmp_path), *TINY]
+    args = [
+        "scripts/train.py",
+        "--task",
+        DEPTH,
+        "--topology",
+        "disaggregated",
+        "--sim_devices",
+        "cpu,cpu,cpu,cpu",
+        "--learner_device",
+        "cpu,cpu",
+        "--num_envs",
+        "4",
+        "--max_iterations",
+        "2",
+        "--log_dir",
+        str(tmp_path),
+        *TINY,
+    ]
     proc = run(args, timeout=1200)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "sim0@cpu:1, sim1@cpu:1, sim2@cpu:1, sim3@cpu:1 -> learner0@cpu, learner1@cpu" in proc.stdout
@@ -108,12 +170,18 @@ def test_hybrid_two_learners_four_simulation_processes(tmp_path):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--topology", "disaggregated", "--sim_devices", "cpu,cpu", "--learner_device", "cpu", "--num_envs", "1"],
-         "need at least 2 environments"),
-        (["--topology", "disaggregated", "--sim_devices", "", "--learner_device", "cpu", "--num_envs", "4"],
-         "--sim_devices is empty"),
-        (["--topology", "disaggregated", "--sim_devices", "cuda:5", "--learner_device", "cpu", "--num_envs", "4"],
-         "does not exist"),
+        (
+            ["--topology", "disaggregated", "--sim_devices", "cpu,cpu", "--learner_device", "cpu", "--num_envs", "1"],
+            "need at least 2 environments",
+        ),
+        (
+            ["--topology", "disaggregated", "--sim_devices", "", "--learner_device", "cpu", "--num_envs", "4"],
+            "--sim_devices is empty",
+        ),
+        (
+            ["--topology", "disaggregated", "--sim_devices", "cuda:5", "--learner_device", "cpu", "--num_envs", "4"],
+            "does not exist",
+        ),
         (["--sim_devices", "cpu,cpu"], "--sim_devices needs --topology disaggregated or data_parallel"),
     ],
 )

@@ -17,7 +17,6 @@ import h5py
 import numpy as np
 import pytest
 import torch
-
 from conftest import ROOT
 from conftest import run as run_python
 from dexgrasp.datasets import DatasetFile, DatasetWriter, schema
@@ -25,7 +24,11 @@ from dexgrasp.training.checkpoint import atomic_torch_save
 
 pytestmark = pytest.mark.slow
 
-STATE, DEPTH, STEREO = "DexGrasp-KukaAllegro-State-v0", "DexGrasp-KukaAllegro-Depth-v0", "DexGrasp-KukaAllegro-StereoRGB-v0"
+STATE, DEPTH, STEREO = (
+    "DexGrasp-KukaAllegro-State-v0",
+    "DexGrasp-KukaAllegro-Depth-v0",
+    "DexGrasp-KukaAllegro-StereoRGB-v0",
+)
 SCENE = ["--device", "cpu", "--num_envs", "2", "presets=res32,cube", "env.episode_length_s=1"]
 STUDENT = [
     "agent.num_steps_per_env=8",
@@ -71,9 +74,19 @@ def teacher(work) -> str:
     ok(
         run(
             [
-                "scripts/train.py", "--task", STATE, "--max_iterations", "1", "--log_dir", str(work / "teacher"), *SCENE,
-                "agent.num_steps_per_env=8", "agent.actor.rnn_hidden_dim=16", "agent.critic.rnn_hidden_dim=16",
-                "agent.actor.hidden_dims=[32,32]", "agent.critic.hidden_dims=[32,32]",
+                "scripts/train.py",
+                "--task",
+                STATE,
+                "--max_iterations",
+                "1",
+                "--log_dir",
+                str(work / "teacher"),
+                *SCENE,
+                "agent.num_steps_per_env=8",
+                "agent.actor.rnn_hidden_dim=16",
+                "agent.critic.rnn_hidden_dim=16",
+                "agent.actor.hidden_dims=[32,32]",
+                "agent.critic.hidden_dims=[32,32]",
             ],
             timeout=600,
         )
@@ -85,7 +98,23 @@ def teacher(work) -> str:
 def dataset(work, teacher) -> str:
     """Two episodes of the state teacher in the stereo scene, labelled by itself."""
     path = str(work / "episodes.hdf5")
-    ok(run(["scripts/record.py", "--task", STEREO, "--checkpoint", teacher, "--episodes", "2", "--output", path, *SCENE], 600))
+    ok(
+        run(
+            [
+                "scripts/record.py",
+                "--task",
+                STEREO,
+                "--checkpoint",
+                teacher,
+                "--episodes",
+                "2",
+                "--output",
+                path,
+                *SCENE,
+            ],
+            600,
+        )
+    )
     return path
 
 
@@ -96,8 +125,21 @@ def distilled(work, teacher, dataset) -> dict:
     out = ok(
         run(
             [
-                "scripts/distill.py", "--task", STEREO, "--dataset", dataset, "--teacher", teacher,
-                "--offline_epochs", "1", "--max_iterations", "2", "--log_dir", str(log_dir), *SCENE, *STUDENT,
+                "scripts/distill.py",
+                "--task",
+                STEREO,
+                "--dataset",
+                dataset,
+                "--teacher",
+                teacher,
+                "--offline_epochs",
+                "1",
+                "--max_iterations",
+                "2",
+                "--log_dir",
+                str(log_dir),
+                *SCENE,
+                *STUDENT,
             ],
             timeout=900,
         )
@@ -152,12 +194,28 @@ def test_recorded_episodes_follow_the_documented_layout(dataset):
 def test_recorder_killed_mid_run_leaves_only_whole_episodes(work, teacher):
     path = str(work / "killed.hdf5")
     proc = subprocess.Popen(
-        [sys.executable, "scripts/record.py", "--task", STEREO, "--checkpoint", teacher, "--episodes", "100",
-         "--output", path, *SCENE],
-        cwd=ROOT, env={**os.environ, **ONE_THREAD}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "scripts/record.py",
+            "--task",
+            STEREO,
+            "--checkpoint",
+            teacher,
+            "--episodes",
+            "100",
+            "--output",
+            path,
+            *SCENE,
+        ],
+        cwd=ROOT,
+        env={**os.environ, **ONE_THREAD},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     progress = bytearray()
-    reader = threading.Thread(target=lambda: [progress.extend(chunk) for chunk in iter(lambda: proc.stderr.read(64), b"")])
+    reader = threading.Thread(
+        target=lambda: [progress.extend(chunk) for chunk in iter(lambda: proc.stderr.read(64), b"")]
+    )
     reader.start()
     deadline = time.time() + 600
     while not re.search(rb"\| [2-9]/100", bytes(progress)) and proc.poll() is None and time.time() < deadline:
@@ -192,7 +250,9 @@ def test_online_dagger_checkpoints_a_student(distilled):
     meta = state["infos"]["dexgrasp"]
     assert meta["task"] == STEREO and meta["library"] == "rsl_rl_distill"
     assert meta["obs_groups"] == {"student": ["policy", "left_rgb", "right_rgb"], "teacher": ["teacher"]}
-    assert meta["teacher"]["task"] == STATE and meta["student_model"]["class_name"].endswith("StereoCrossAttentionModel")
+    assert meta["teacher"]["task"] == STATE and meta["student_model"]["class_name"].endswith(
+        "StereoCrossAttentionModel"
+    )
     assert {"student_state_dict", "aux_head_state_dict", "optimizer_state_dict", "num_updates"} <= set(state)
     assert state["num_updates"] > 2  # offline updates, then two online
     assert list(log_dir.glob("events.out.tfevents.*")) and (log_dir / "params" / "agent.yaml").is_file()
@@ -203,9 +263,32 @@ def test_online_dagger_in_the_disaggregated_topology(work, teacher):
     """2 simulation processes + 1 learner on the CPU: the student learns on the learner and checkpoints."""
     log_dir = work / "student_disaggregated"
     scene = [a for a in SCENE if a not in ("--device", "cpu", "--num_envs", "2")]
-    out = ok(run(["scripts/distill.py", "--task", STEREO, "--teacher", teacher, "--max_iterations", "2",
-                  "--topology", "disaggregated", "--sim_devices", "cpu,cpu", "--learner_device", "cpu",
-                  "--num_envs", "4", "--log_dir", str(log_dir), *scene, *STUDENT], timeout=900))
+    out = ok(
+        run(
+            [
+                "scripts/distill.py",
+                "--task",
+                STEREO,
+                "--teacher",
+                teacher,
+                "--max_iterations",
+                "2",
+                "--topology",
+                "disaggregated",
+                "--sim_devices",
+                "cpu,cpu",
+                "--learner_device",
+                "cpu",
+                "--num_envs",
+                "4",
+                "--log_dir",
+                str(log_dir),
+                *scene,
+                *STUDENT,
+            ],
+            timeout=900,
+        )
+    )
     assert "sim0@cpu:2, sim1@cpu:2 -> learner0@cpu" in out
     checkpoint = re.search(r"^student_checkpoint: (.+)$", out, re.M).group(1)
     meta = torch.load(checkpoint, map_location="cpu", weights_only=False)["infos"]["dexgrasp"]
@@ -217,9 +300,30 @@ def test_online_dagger_data_parallel(work, teacher):
     """Two processes (gloo), each with its scenes and a student copy; gradients averaged."""
     log_dir = work / "student_data_parallel"
     scene = [a for a in SCENE if a not in ("--device", "cpu", "--num_envs", "2")]
-    out = ok(run(["scripts/distill.py", "--task", STEREO, "--teacher", teacher, "--max_iterations", "2",
-                  "--topology", "data_parallel", "--devices", "cpu,cpu", "--num_envs", "4",
-                  "--log_dir", str(log_dir), *scene, *STUDENT], timeout=900))
+    out = ok(
+        run(
+            [
+                "scripts/distill.py",
+                "--task",
+                STEREO,
+                "--teacher",
+                teacher,
+                "--max_iterations",
+                "2",
+                "--topology",
+                "data_parallel",
+                "--devices",
+                "cpu,cpu",
+                "--num_envs",
+                "4",
+                "--log_dir",
+                str(log_dir),
+                *scene,
+                *STUDENT,
+            ],
+            timeout=900,
+        )
+    )
     assert "data_parallel over 2 processes: envs [2, 2]" in out
     checkpoint = re.search(r"^student_checkpoint: (.+)$", out, re.M).group(1)
     meta = torch.load(checkpoint, map_location="cpu", weights_only=False)["infos"]["dexgrasp"]
@@ -227,16 +331,48 @@ def test_online_dagger_data_parallel(work, teacher):
 
 
 def test_student_plays_in_its_task(work, distilled):
-    out = ok(run(["scripts/play.py", "--task", STEREO, "--checkpoint", distilled["checkpoint"], "--episodes", "2",
-                  "--out", str(work / "play"), *SCENE], timeout=600))
+    out = ok(
+        run(
+            [
+                "scripts/play.py",
+                "--task",
+                STEREO,
+                "--checkpoint",
+                distilled["checkpoint"],
+                "--episodes",
+                "2",
+                "--out",
+                str(work / "play"),
+                *SCENE,
+            ],
+            timeout=600,
+        )
+    )
     assert re.search(r"^success_rate: [\d.]+$", out, re.M)
     assert (work / "play" / "frames.png").is_file()
 
 
 def test_teacher_and_student_compared_on_the_same_seeds(work, teacher, distilled):
     out_dir = work / "compare"
-    out = ok(run(["scripts/evaluate.py", "--task", STEREO, "--teacher", teacher, "--student", distilled["checkpoint"],
-                  "--episodes", "2", "--out", str(out_dir), *SCENE], timeout=600))
+    out = ok(
+        run(
+            [
+                "scripts/evaluate.py",
+                "--task",
+                STEREO,
+                "--teacher",
+                teacher,
+                "--student",
+                distilled["checkpoint"],
+                "--episodes",
+                "2",
+                "--out",
+                str(out_dir),
+                *SCENE,
+            ],
+            timeout=600,
+        )
+    )
     rows = (out_dir / "comparison.csv").read_text().splitlines()
     assert rows[0].startswith("policy,episodes,success_rate,mean_length,mean_return")
     assert [r.split(",")[0] for r in rows[1:]] == ["teacher", "student"]
@@ -247,8 +383,26 @@ def test_teacher_and_student_compared_on_the_same_seeds(work, teacher, distilled
 
 def test_resume_goes_on_from_a_student(work, dataset, distilled):
     resumed_from = torch.load(distilled["checkpoint"], map_location="cpu", weights_only=False)
-    out = ok(run(["scripts/distill.py", "--task", STEREO, "--dataset", dataset, "--resume", distilled["checkpoint"],
-                  "--offline_epochs", "0.1", "--log_dir", str(work / "resumed"), *SCENE, *STUDENT], timeout=300))
+    out = ok(
+        run(
+            [
+                "scripts/distill.py",
+                "--task",
+                STEREO,
+                "--dataset",
+                dataset,
+                "--resume",
+                distilled["checkpoint"],
+                "--offline_epochs",
+                "0.1",
+                "--log_dir",
+                str(work / "resumed"),
+                *SCENE,
+                *STUDENT,
+            ],
+            timeout=300,
+        )
+    )
     checkpoint = re.search(r"^student_checkpoint: (.+)$", out, re.M).group(1)
     state = torch.load(checkpoint, map_location="cpu", weights_only=False)
     assert state["iter"] == resumed_from["iter"] + 1
@@ -276,7 +430,9 @@ def test_teacher_missing_or_not_a_teacher(work, tmp_path):
     fails_with(["scripts/distill.py", "--teacher", str(student_ckpt), *SCENE], "a teacher is a state or depth policy")
     bare = tmp_path / "bare.pt"
     torch.save({"actor_state_dict": {}}, bare)
-    fails_with(["scripts/record.py", "--checkpoint", str(bare), "--output", str(tmp_path / "o.hdf5")], "no task metadata")
+    fails_with(
+        ["scripts/record.py", "--checkpoint", str(bare), "--output", str(tmp_path / "o.hdf5")], "no task metadata"
+    )
 
 
 def test_state_teacher_cannot_teach_the_state_task(teacher):
@@ -289,7 +445,12 @@ def test_dataset_of_another_task(tmp_path):
 
 
 def test_dataset_without_the_students_groups(tmp_path):
-    keys = {"obs/policy": ((90,), np.float32), "actions": ((11,), np.float32), "rewards": ((), np.float32), "dones": ((), bool)}
+    keys = {
+        "obs/policy": ((90,), np.float32),
+        "actions": ((11,), np.float32),
+        "rewards": ((), np.float32),
+        "dones": ((), bool),
+    }
     path = _fake_dataset(tmp_path / "thin.hdf5", STEREO, keys)
     fails_with(["scripts/distill.py", "--task", STEREO, "--dataset", path, *SCENE], "lacks obs/left_rgb")
 
@@ -303,8 +464,10 @@ def test_corrupt_dataset(dataset, tmp_path):
 
 def test_existing_output_refused_and_intact(teacher, dataset):
     before = open(dataset, "rb").read()
-    fails_with(["scripts/record.py", "--task", STEREO, "--checkpoint", teacher, "--output", dataset, *SCENE],
-               "exists; pass --overwrite")
+    fails_with(
+        ["scripts/record.py", "--task", STEREO, "--checkpoint", teacher, "--output", dataset, *SCENE],
+        "exists; pass --overwrite",
+    )
     assert open(dataset, "rb").read() == before
 
 

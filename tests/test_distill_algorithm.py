@@ -4,11 +4,10 @@ from types import SimpleNamespace
 
 import pytest
 import torch
-from tensordict import TensorDict
-
 from dexgrasp.distillation.algorithm import GraspDistillation
 from dexgrasp.distillation.policy import model_outputs
 from dexgrasp.distillation.recorded_teacher import MEAN_GROUP, STD_GROUP, RecordedTeacher
+from tensordict import TensorDict
 
 NUM_ENVS, NUM_ACTIONS = 64, 2
 TEACHER_MEAN = 1.0
@@ -102,4 +101,6 @@ def test_updates_lower_the_loss_and_state_round_trips():
     fresh = algorithm()
     fresh.load(saved, {"student": True, "optimizer": True}, strict=True)
     assert fresh.num_updates == 30 and fresh.beta == alg.beta
-    assert all(torch.equal(a, b) for a, b in zip(fresh.aux_head.state_dict().values(), alg.aux_head.state_dict().values()))
+    assert all(
+        torch.equal(a, b) for a, b in zip(fresh.aux_head.state_dict().values(), alg.aux_head.state_dict().values())
+    )

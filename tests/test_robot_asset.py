@@ -16,15 +16,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from dexgrasp.assets import kuka_allegro_usd as ka
 
 SIM_SCRIPT = Path(__file__).with_name("robot_asset_sim.py")
 
-EXPECTED_JOINTS = (
-    [f"iiwa7_joint_{i}" for i in range(1, 8)]
-    + [f"{f}_joint_{i}" for f in ("index", "middle", "ring", "thumb") for i in range(4)]
-)
+EXPECTED_JOINTS = [f"iiwa7_joint_{i}" for i in range(1, 8)] + [
+    f"{f}_joint_{i}" for f in ("index", "middle", "ring", "thumb") for i in range(4)
+]
 EXPECTED_BODIES = (
     [f"iiwa7_link_{i}" for i in range(8)]
     + ["palm_link"]

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import pytest
 import torch
+from dexgrasp.runner import Layout, run_disaggregated
 from rsl_rl.runners import OnPolicyRunner
 from toy_vec_env import ToyVecEnv, build_runner, make_toy_env, ppo_cfg, record_rollouts, rollout_learner
-
-from dexgrasp.runner import Layout, run_disaggregated
 
 SEED, ITERATIONS = 3, 2
 

@@ -10,9 +10,8 @@ import time
 from pathlib import Path
 
 import torch
-from toy_vec_env import long_learner, make_toy_env
-
 from dexgrasp.runner import Layout, run_disaggregated
+from toy_vec_env import long_learner, make_toy_env
 
 TESTS = Path(__file__).resolve().parent
 

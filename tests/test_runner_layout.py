@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 import torch
-from toy_vec_env import ToyVecEnv, long_learner, make_toy_env
-
 from dexgrasp.runner import Layout, run_disaggregated
 from dexgrasp.runner.spec import default_wire_dtype, describe_env
+from toy_vec_env import ToyVecEnv, long_learner
 
 
 def test_default_split_is_even_and_uneven_split_is_reported():
@@ -60,7 +59,12 @@ def test_hybrid_layout_feeds_each_learner_its_own_group():
     assert hybrid.feeds == [0, 0, 1, 1]
     assert hybrid.sims_of(0) == [0, 1] and hybrid.sims_of(1) == [2, 3]
     assert [hybrid.role(r) for r in range(hybrid.world_size)] == [
-        ("learner", 0), ("learner", 1), ("sim", 0), ("sim", 1), ("sim", 2), ("sim", 3)
+        ("learner", 0),
+        ("learner", 1),
+        ("sim", 0),
+        ("sim", 1),
+        ("sim", 2),
+        ("sim", 3),
     ]
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-from toy_vec_env import make_toy_env, report_learner, train_learner
-
 from dexgrasp.runner import Layout, run_disaggregated
+from toy_vec_env import make_toy_env, report_learner, train_learner
 
 
 def test_handshake_and_wire_dtypes(tmp_path):

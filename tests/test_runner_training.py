@@ -9,9 +9,8 @@ import sys
 from pathlib import Path
 
 import torch
-from toy_vec_env import make_toy_env, train_learner
-
 from dexgrasp.runner import Layout, run_disaggregated
+from toy_vec_env import make_toy_env, train_learner
 
 TESTS = Path(__file__).resolve().parent
 

@@ -3,10 +3,13 @@
 import math
 
 import pytest
-
 from conftest import report_of, run
 
-STATE, DEPTH, STEREO = "DexGrasp-KukaAllegro-State-v0", "DexGrasp-KukaAllegro-Depth-v0", "DexGrasp-KukaAllegro-StereoRGB-v0"
+STATE, DEPTH, STEREO = (
+    "DexGrasp-KukaAllegro-State-v0",
+    "DexGrasp-KukaAllegro-Depth-v0",
+    "DexGrasp-KukaAllegro-StereoRGB-v0",
+)
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ import re
 
 import pytest
 import torch
-
 from conftest import run
 
 STATE, DEPTH = "DexGrasp-KukaAllegro-State-v0", "DexGrasp-KukaAllegro-Depth-v0"

@@ -17,7 +17,6 @@ report = {}
 
 with simulation(env_cfg, "cpu"):
     import torch
-
     from dexgrasp.tasks.grasp import camera_cfg as cams
     from dexgrasp.tasks.grasp.mdp import episode_success
 
@@ -67,6 +66,7 @@ with simulation(env_cfg, "cpu"):
             (torch.tensor(look) - torch.tensor(cams.CAMERA_POS)) @ torch.tensor(forward, dtype=torch.float32)
         )
     if "left_rgb" in obs:
+
         def red_centroid(img):
             img = img[0].float()
             mask = (img[0] > img[1] + 40) & (img[0] > img[2] + 40)
@@ -77,8 +77,12 @@ with simulation(env_cfg, "cpu"):
         z = float((torch.tensor(look) - torch.tensor(cams.CAMERA_POS)) @ torch.tensor(forward, dtype=torch.float32))
         f_px = RES * cams.FOCAL_LENGTH / cams.HORIZONTAL_APERTURE
         report["stereo"] = {
-            "left_x": xl, "right_x": xr, "left_px": nl, "right_px": nr,
-            "disparity": xl - xr, "expected": f_px * cams.STEREO_BASELINE / z,
+            "left_x": xl,
+            "right_x": xr,
+            "left_px": nl,
+            "right_px": nr,
+            "disparity": xl - xr,
+            "expected": f_px * cams.STEREO_BASELINE / z,
             "images_differ": bool((obs["left_rgb"] != obs["right_rgb"]).any()),
         }
 

@@ -40,7 +40,6 @@ from .usd_authoring import (
     chain_poses,
     quat_from_matrix,
     sphere_inertia,
-    transform,
     tree_filtered_pairs,
 )
 
@@ -152,9 +151,7 @@ def _tip_link(name: str) -> Link:
 
 def _arm_links(arm_joints: list[Joint], gravity_compensation: bool) -> list[Link]:
     """Arm links with shapes converted from the world-frame layout at q = 0 into each link frame."""
-    skeleton = RobotSpec(
-        "arm", tuple(Link(n, 1.0, (0, 0, 0), (1, 1, 1)) for n in ARM_LINK_NAMES), tuple(arm_joints)
-    )
+    skeleton = RobotSpec("arm", tuple(Link(n, 1.0, (0, 0, 0), (1, 1, 1)) for n in ARM_LINK_NAMES), tuple(arm_joints))
     poses = chain_poses(skeleton)
     links = []
     for i, name in enumerate(ARM_LINK_NAMES):

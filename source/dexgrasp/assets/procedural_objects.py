@@ -35,7 +35,9 @@ class ObjectSpec:
 DESCRIPTOR_DIM = len(KINDS) + 3
 
 
-def generate_object_specs(num_objects: int, seed: int, size_range: tuple[float, float] = (0.03, 0.15)) -> list[ObjectSpec]:
+def generate_object_specs(
+    num_objects: int, seed: int, size_range: tuple[float, float] = (0.03, 0.15)
+) -> list[ObjectSpec]:
     """``num_objects`` objects cycling through the kinds, with seeded sizes within ``size_range``."""
     rng = np.random.default_rng(seed)
     lo, hi = size_range
@@ -79,7 +81,9 @@ def spawner_cfgs(specs: list[ObjectSpec], mass: float = 0.2, static_friction: fl
         cfgs.append(
             factories[spec.kind](
                 **spec.params,
-                physics_material=sim_utils.RigidBodyMaterialCfg(static_friction=static_friction, dynamic_friction=static_friction),
+                physics_material=sim_utils.RigidBodyMaterialCfg(
+                    static_friction=static_friction, dynamic_friction=static_friction
+                ),
                 visual_material=sim_utils.PreviewSurfaceCfg(diffuse_color=colors[i % len(colors)]),
             )
         )

@@ -208,6 +208,7 @@ def tree_filtered_pairs(spec: RobotSpec, hops: int = 2) -> list[tuple[str, str]]
 # USD writer
 # ---------------------------------------------------------------------------------------------------------------------
 
+
 def _gf_quat(q: Sequence[float]):
     from pxr import Gf
 

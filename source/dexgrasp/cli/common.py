@@ -29,10 +29,14 @@ def add_topology_args(parser: argparse.ArgumentParser, topologies: tuple[str, ..
     """``--topology`` and the device lists of the multi-process topologies, shared by train and distill."""
     topo = parser.add_argument_group("topology")
     topo.add_argument("--topology", choices=topologies, default="single", help="where simulation and learner run")
-    topo.add_argument("--sim_devices", default=None, help="disaggregated: simulation devices, e.g. cuda:0,cuda:1 or cpu,cpu")
+    topo.add_argument(
+        "--sim_devices", default=None, help="disaggregated: simulation devices, e.g. cuda:0,cuda:1 or cpu,cpu"
+    )
     topo.add_argument("--learner_device", default=None, help="disaggregated: learner device(s), e.g. cuda:3")
     topo.add_argument("--devices", default=None, help="data_parallel: one process per device, e.g. cuda:0,cuda:1")
-    topo.add_argument("--worker_timeout", type=float, default=60.0, help="seconds before a silent process fails the run")
+    topo.add_argument(
+        "--worker_timeout", type=float, default=60.0, help="seconds before a silent process fails the run"
+    )
 
 
 def parse_with_overrides(parser: argparse.ArgumentParser, argv: list[str]) -> tuple[argparse.Namespace, list[str]]:

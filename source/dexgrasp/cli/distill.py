@@ -13,7 +13,15 @@ import glob
 import os
 import time
 
-from .common import UsageError, add_topology_args, check_positive, check_task, parse_with_overrides, resolve_device, run_cli
+from .common import (
+    UsageError,
+    add_topology_args,
+    check_positive,
+    check_task,
+    parse_with_overrides,
+    resolve_device,
+    run_cli,
+)
 
 STUDENT_TASKS = ("DexGrasp-KukaAllegro-StereoRGB-v0", "DexGrasp-KukaAllegro-Depth-v0")
 TOPOLOGIES = ("single", "disaggregated", "data_parallel")

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import argparse
 
-from .common import UsageError, add_task_args, check_positive, check_task, parse_with_overrides, resolve_device, run_cli
+from .common import (
+    UsageError,
+    add_task_args,
+    check_positive,
+    check_task,
+    parse_with_overrides,
+    resolve_device,
+    run_cli,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -22,7 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
     from isaaclab.app import add_launcher_args
 
     parser = argparse.ArgumentParser(description="Record episodes of a policy to an HDF5 dataset.")
-    parser.add_argument("--task", default=None, help=f"task to record (default: the policy's), one of: {', '.join(TASKS)}")
+    parser.add_argument(
+        "--task", default=None, help=f"task to record (default: the policy's), one of: {', '.join(TASKS)}"
+    )
     parser.add_argument("--checkpoint", required=True, help="acting policy: scripts/train.py or scripts/distill.py")
     parser.add_argument("--teacher", default=None, help="state or depth policy labelling every step")
     parser.add_argument("--episodes", type=int, default=8, help="episodes to store")
@@ -82,7 +84,9 @@ def resolve(args) -> Setup:
         raise CheckpointError(f"policy {args.checkpoint} has no task metadata: not a checkpoint of this package")
     library = meta.get("library")
     if library not in ("rsl_rl", LIBRARY):
-        raise CheckpointError(f"policy {args.checkpoint} was trained with {library}; recording needs rsl_rl or a student")
+        raise CheckpointError(
+            f"policy {args.checkpoint} was trained with {library}; recording needs rsl_rl or a student"
+        )
     task = args.task or meta["task"]
     teacher = read_teacher(args.teacher) if args.teacher else None
     actor = read_policy(args.checkpoint) if library == "rsl_rl" else None
@@ -157,7 +161,7 @@ def _record(setup: Setup, args, env_cfg):
     from tqdm import tqdm
 
     import dexgrasp
-    from dexgrasp.datasets import DatasetWriter, schema, scene_info
+    from dexgrasp.datasets import DatasetWriter, scene_info, schema
     from dexgrasp.datasets.recorder import Limits, record, step_rows
     from dexgrasp.distillation.policy import FrozenPolicy, load_actor, load_student
     from dexgrasp.tasks.grasp.mdp import episode_success
@@ -173,7 +177,9 @@ def _record(setup: Setup, args, env_cfg):
             num_actions = wrapped.num_actions
             if setup.actor_library == "rsl_rl":
                 groups = setup.variant.teacher_groups(setup.actor_spec.obs_groups) if setup.actor_is_teacher else None
-                model = load_actor(setup.actor_spec, obs, groups or setup.actor_spec.obs_groups, num_actions, args.device)
+                model = load_actor(
+                    setup.actor_spec, obs, groups or setup.actor_spec.obs_groups, num_actions, args.device
+                )
             else:
                 model = load_student(args.checkpoint, obs, num_actions, args.device)
             actor = FrozenPolicy(model)
@@ -208,7 +214,9 @@ def _record(setup: Setup, args, env_cfg):
             env_yaml = yaml.dump(env_cfg.to_dict(), default_flow_style=False, sort_keys=False)
             writer = DatasetWriter(args.output, setup.task, metadata, env_yaml, overwrite=args.overwrite)
             print(f"[dexgrasp] recording {args.episodes} episodes of {setup.env_id} to {writer.path}")
-            limits = Limits(args.episodes, args.max_episodes, args.max_gb * 1e9 if args.max_gb else None, args.success_only)
+            limits = Limits(
+                args.episodes, args.max_episodes, args.max_gb * 1e9 if args.max_gb else None, args.success_only
+            )
             with tqdm(total=args.episodes, desc="episodes", unit="ep", file=sys.stderr) as progress:
                 return record(
                     wrapped,

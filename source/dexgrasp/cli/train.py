@@ -12,7 +12,16 @@ import os
 import time
 from datetime import datetime
 
-from .common import UsageError, add_task_args, add_topology_args, check_positive, check_task, parse_with_overrides, resolve_device, run_cli
+from .common import (
+    UsageError,
+    add_task_args,
+    add_topology_args,
+    check_positive,
+    check_task,
+    parse_with_overrides,
+    resolve_device,
+    run_cli,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -96,7 +105,9 @@ def main(argv: list[str]) -> int:
     if layout is not None:
         from dexgrasp.training.disaggregated import train as train_disaggregated
 
-        experiment = agent_cfg.experiment_name if args.rl_library == "rsl_rl" else agent_cfg["agent"]["experiment"]["directory"]
+        experiment = (
+            agent_cfg.experiment_name if args.rl_library == "rsl_rl" else agent_cfg["agent"]["experiment"]["directory"]
+        )
         log_dir = args.log_dir or default_log_dir(args.rl_library, experiment)
         os.makedirs(log_dir, exist_ok=True)
         return train_disaggregated(args, layout, env_cfg, agent_cfg, overrides, log_dir)

@@ -29,7 +29,9 @@ class DatasetFile:
         try:
             self._file = h5py.File(self.path, "r")
         except OSError as exc:
-            raise DatasetError(f"cannot read dataset {path}: not an HDF5 file or damaged ({_first_line(exc)})") from None
+            raise DatasetError(
+                f"cannot read dataset {path}: not an HDF5 file or damaged ({_first_line(exc)})"
+            ) from None
         try:
             data = self._file.get("data")
             if not isinstance(data, h5py.Group):

@@ -46,7 +46,9 @@ class Summary:
     stop_reason: str
 
 
-def step_rows(obs, actions: torch.Tensor, labels: tuple[torch.Tensor, torch.Tensor] | None, object_pose: torch.Tensor) -> dict:
+def step_rows(
+    obs, actions: torch.Tensor, labels: tuple[torch.Tensor, torch.Tensor] | None, object_pose: torch.Tensor
+) -> dict:
     """The per-step arrays of every environment known before stepping (observations, actions, labels, pose)."""
     rows = {schema.obs_key(group): _numpy(value) for group, value in obs.items()}
     rows[schema.ACTIONS] = _numpy(actions)
@@ -103,7 +105,9 @@ def record(
             reason = _stop_reason(writer, limits, finished)
             if reason:
                 break
-    return Summary(writer.num_episodes, finished, writer.total_steps, successes, writer.size_bytes, time.time() - start, reason)
+    return Summary(
+        writer.num_episodes, finished, writer.total_steps, successes, writer.size_bytes, time.time() - start, reason
+    )
 
 
 def _stop_reason(writer: DatasetWriter, limits: Limits, finished: int) -> str:

@@ -94,7 +94,9 @@ class DatasetWriter:
         length = lengths.get(schema.ACTIONS, 0)
         if length == 0 or any(n != length for n in lengths.values()):
             raise ValueError(f"an episode needs equally long, non-empty arrays, got lengths {lengths}")
-        shapes = {key: (tuple(value.shape[1:]), schema.storage_dtype(key, value.dtype).name) for key, value in episode.items()}
+        shapes = {
+            key: (tuple(value.shape[1:]), schema.storage_dtype(key, value.dtype).name) for key, value in episode.items()
+        }
         if shapes != self._keys:
             raise ValueError(f"episode arrays {shapes} do not match the dataset's keys {self._keys}")
         name = f"demo_{self._count}"

@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import torch
 import torch.nn as nn
-from tensordict import TensorDict
-
 from rsl_rl.algorithms import Distillation
 from rsl_rl.env import VecEnv
 from rsl_rl.modules import MLP
 from rsl_rl.utils import reduce_gradients_in_buckets, resolve_class, resolve_obs_groups
+from tensordict import TensorDict
 
 from .policy import model_outputs
 from .storage import LabelledRolloutStorage
@@ -84,7 +83,9 @@ class GraspDistillation(Distillation):
             self._teacher_driven = self._draw_drivers(len(mean))
         self.transition.privileged_actions = mean.detach()
         self.transition.privileged_stds = std.detach().expand_as(mean)
-        self.transition.actions = torch.where(self._teacher_driven[:, None], self.transition.privileged_actions, student_actions)
+        self.transition.actions = torch.where(
+            self._teacher_driven[:, None], self.transition.privileged_actions, student_actions
+        )
         self.transition.observations = obs
         return self.transition.actions
 
@@ -205,7 +206,9 @@ class GraspDistillation(Distillation):
         aux_group = alg_cfg.get("aux_obs_group")
         if aux_group is not None:
             if aux_group not in obs:
-                raise ValueError(f"the auxiliary target group '{aux_group}' is not among the observations {list(obs.keys())}")
+                raise ValueError(
+                    f"the auxiliary target group '{aux_group}' is not among the observations {list(obs.keys())}"
+                )
             alg_cfg["aux_dim"] = obs[aux_group].shape[-1]
         student = student_class(obs, cfg["obs_groups"], "student", env.num_actions, **student_cfg).to(device)
         teacher = teacher_class(obs, cfg["obs_groups"], "teacher", env.num_actions, **teacher_cfg).to(device)

@@ -41,7 +41,9 @@ class _Acting:
         return obs, rewards, dones, obs
 
 
-def compare(wrapped, teacher: FrozenPolicy, student: FrozenPolicy, args, checkpoints: dict, curriculum: dict) -> list[dict]:
+def compare(
+    wrapped, teacher: FrozenPolicy, student: FrozenPolicy, args, checkpoints: dict, curriculum: dict
+) -> list[dict]:
     """Evaluate both policies; returns one summary row per policy (and writes the files)."""
     from dexgrasp.evaluation.rollout import _run_episodes
     from dexgrasp.tasks.grasp.mdp import episode_success
@@ -50,8 +52,12 @@ def compare(wrapped, teacher: FrozenPolicy, student: FrozenPolicy, args, checkpo
     for name, policy in (("teacher", teacher), ("student", student)):
         out = os.path.join(args.out, name)
         os.makedirs(out, exist_ok=True)
-        run_args = SimpleNamespace(task=args.task, checkpoint=checkpoints[name], episodes=args.episodes, out=out, video=args.video)
-        summary = _run_episodes(wrapped.unwrapped, _Acting(wrapped, policy, args.seed, curriculum), run_args, episode_success)
+        run_args = SimpleNamespace(
+            task=args.task, checkpoint=checkpoints[name], episodes=args.episodes, out=out, video=args.video
+        )
+        summary = _run_episodes(
+            wrapped.unwrapped, _Acting(wrapped, policy, args.seed, curriculum), run_args, episode_success
+        )
         rows.append({"policy": name, **{key: summary[key] for key in COLUMNS[1:]}})
     write_table(rows, args.out)
     return rows
@@ -74,4 +80,3 @@ def write_table(rows: list[dict], out: str) -> None:
     lines += ["", "Frames seen by each policy: `teacher/frames.png`, `student/frames.png`.", ""]
     with open(os.path.join(out, "comparison.md"), "w") as f:
         f.write("\n".join(lines))
-

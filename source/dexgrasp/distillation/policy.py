@@ -8,9 +8,8 @@ on any :class:`tensordict.TensorDict` of observation groups, with or without a s
 from __future__ import annotations
 
 import torch
-from tensordict import TensorDict
-
 from rsl_rl.utils import resolve_class
+from tensordict import TensorDict
 
 from dexgrasp.training.checkpoint import METADATA_KEY, CheckpointError
 
@@ -59,8 +58,12 @@ def load_state(model: torch.nn.Module, state_dict: dict | None, what: str) -> No
     try:
         model.load_state_dict(state_dict)
     except RuntimeError as exc:
-        detail = next((line.strip() for line in str(exc).splitlines() if "size mismatch" in line or "Missing" in line), "")
-        raise CheckpointError(f"{what} does not fit this scene's observations ({detail or 'state dict mismatch'})") from None
+        detail = next(
+            (line.strip() for line in str(exc).splitlines() if "size mismatch" in line or "Missing" in line), ""
+        )
+        raise CheckpointError(
+            f"{what} does not fit this scene's observations ({detail or 'state dict mismatch'})"
+        ) from None
 
 
 class FrozenPolicy:

@@ -8,9 +8,8 @@ means and stds travel as two extra observation groups, read by
 from __future__ import annotations
 
 import torch
-from tensordict import TensorDict
-
 from rsl_rl.env import VecEnv
+from tensordict import TensorDict
 
 from dexgrasp.datasets import EpisodeStream, schema
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import torch
-
 from rsl_rl.runners import DistillationRunner
 
 from dexgrasp.training.checkpoint import CheckpointError

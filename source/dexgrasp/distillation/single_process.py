@@ -133,7 +133,9 @@ def _offline(p: Plan, student: str | None) -> LearnResult:
         dump_yaml(os.path.join(p.log_dir, "params", "agent_offline.yaml"), cfg)
         iterations = iterations_for(p.offline_epochs, env, cfg["num_steps_per_env"])
         episodes = sum(len(f.episodes) for f in files)
-        print(f"[dexgrasp] offline: {episodes} episodes in {len(files)} file(s), {env.num_envs} lanes, {iterations} iterations")
+        print(
+            f"[dexgrasp] offline: {episodes} episodes in {len(files)} file(s), {env.num_envs} lanes, {iterations} iterations"
+        )
         result = learn(
             env,
             train_cfg=cfg,

@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Generator
 
 import torch
-from tensordict import TensorDict
-
 from rsl_rl.storage import RolloutStorage
+from tensordict import TensorDict
 
 
 class LabelledRolloutStorage(RolloutStorage):
-    def __init__(self, num_envs: int, num_transitions_per_env: int, obs: TensorDict, actions_shape, device: str = "cpu"):
+    def __init__(
+        self, num_envs: int, num_transitions_per_env: int, obs: TensorDict, actions_shape, device: str = "cpu"
+    ):
         super().__init__("distillation", num_envs, num_transitions_per_env, obs, actions_shape, device)
         self.privileged_stds = torch.zeros_like(self.privileged_actions)
 

@@ -55,7 +55,9 @@ def read_teacher(path: str) -> PolicySpec:
     """The teacher behind ``path``; raises :class:`CheckpointError` when it cannot teach."""
     meta = read_metadata(path)
     if meta and meta.get("task") not in TEACHER_TASKS:
-        raise CheckpointError(f"teacher {path} was trained on '{meta.get('task')}'; a teacher is a state or depth policy")
+        raise CheckpointError(
+            f"teacher {path} was trained on '{meta.get('task')}'; a teacher is a state or depth policy"
+        )
     return read_policy(path, "teacher")
 
 
@@ -70,7 +72,9 @@ def read_policy(path: str, role: str = "policy") -> PolicySpec:
     params = os.path.join(os.path.dirname(os.path.abspath(path)), "params")
     agent = meta.get("agent_cfg") or _optional_yaml(os.path.join(params, "agent.yaml"))
     if not agent or "actor" not in agent:
-        raise CheckpointError(f"{role} {path}: no model configuration (neither in its metadata nor in {params}/agent.yaml)")
+        raise CheckpointError(
+            f"{role} {path}: no model configuration (neither in its metadata nor in {params}/agent.yaml)"
+        )
     env = _optional_yaml(os.path.join(params, "env.yaml"))
     image = env.get("image") or {}
     return PolicySpec(
@@ -88,7 +92,9 @@ def check_teacher_fits(spec: PolicySpec, env_cfg) -> None:
     """Reject a scene that would feed the teacher other inputs than it was trained on."""
     actions = sorted(k for k, v in env_cfg.actions.to_dict().items() if v is not None)
     if spec.action_terms is not None and spec.action_terms != actions:
-        raise CheckpointError(f"teacher {spec.checkpoint} acts through {spec.action_terms}, this scene through {actions}")
+        raise CheckpointError(
+            f"teacher {spec.checkpoint} acts through {spec.action_terms}, this scene through {actions}"
+        )
     if spec.task != DEPTH:
         return
     size = (env_cfg.image.width, env_cfg.image.height)

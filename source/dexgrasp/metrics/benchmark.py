@@ -24,7 +24,15 @@ from .curves import read_scalars
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 TRAIN_SCRIPT = os.path.join(ROOT, "scripts", "train.py")
-BYTES = {"torch.uint8": 1, "torch.bool": 1, "torch.int16": 2, "torch.float16": 2, "torch.float32": 4, "torch.int32": 4, "torch.int64": 8}
+BYTES = {
+    "torch.uint8": 1,
+    "torch.bool": 1,
+    "torch.int16": 2,
+    "torch.float16": 2,
+    "torch.float32": 4,
+    "torch.int32": 4,
+    "torch.int64": 8,
+}
 
 
 def _child_env() -> dict:
@@ -48,10 +56,17 @@ def sim_alone(task: str, overrides: list[str], devices: list[str], num_envs: int
     from dexgrasp.runner.layout import split_evenly
 
     counts = split_evenly(num_envs, len(devices))
-    args = [{"task": task, "overrides": overrides, "num_envs": n, "device": d, "steps": steps} for n, d in zip(counts, devices)]
+    args = [
+        {"task": task, "overrides": overrides, "num_envs": n, "device": d, "steps": steps}
+        for n, d in zip(counts, devices)
+    ]
     with ThreadPoolExecutor(len(args)) as pool:
         reports = list(pool.map(lambda a: run_probe("sim", a), args))
-    return {"env_steps_per_s": sum(r["env_steps_per_s"] for r in reports), "processes": len(reports), "env_counts": counts}
+    return {
+        "env_steps_per_s": sum(r["env_steps_per_s"] for r in reports),
+        "processes": len(reports),
+        "env_counts": counts,
+    }
 
 
 def topology_args(topology: str, devices: list[str]) -> list[str]:
@@ -75,7 +90,9 @@ def train_throughput(task, topology, devices, num_envs, iterations, overrides, l
     proc = subprocess.run(cmd, env=_child_env(), capture_output=True, text=True, timeout=timeout, cwd=ROOT)
     wall = time.perf_counter() - start
     if proc.returncode != 0:
-        raise RuntimeError(f"{topology} training failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+        raise RuntimeError(
+            f"{topology} training failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
+        )
     fps = [v for _, v in read_scalars(log_dir).get("Perf/total_fps", [])]
     if not fps:
         raise RuntimeError(f"{topology} training logged no Perf/total_fps under {log_dir}")
@@ -125,7 +142,10 @@ def fit_model(sim_reports: list[dict], learner_reports: list[dict]) -> tuple[Mem
     sim_key = "cuda_used_bytes" if on_cuda else "rss_bytes"
     sim = fit_linear([r["num_envs"] for r in sim_reports], [r[sim_key] for r in sim_reports])
     if learner_reports[0]["cuda_max_allocated_bytes"] is not None:
-        learner_key, learner_values = "cuda_max_allocated_bytes", [r["cuda_max_allocated_bytes"] for r in learner_reports]
+        learner_key, learner_values = (
+            "cuda_max_allocated_bytes",
+            [r["cuda_max_allocated_bytes"] for r in learner_reports],
+        )
     else:
         learner_key = "storage_bytes+model_bytes+optimizer_bytes"
         learner_values = [r["storage_bytes"] + r["model_bytes"] + r["optimizer_bytes"] for r in learner_reports]
@@ -147,7 +167,12 @@ def learner_capacity_cuda(spec: dict, device: str, start: int, iterations: int) 
 
 def run_benchmark(opts) -> dict:
     """The whole benchmark for parsed ``scripts/benchmark.py`` options; returns the results (not yet written)."""
-    results: dict = {"task": opts.task, "overrides": opts.overrides, "devices": opts.devices, "env_counts": opts.env_counts}
+    results: dict = {
+        "task": opts.task,
+        "overrides": opts.overrides,
+        "devices": opts.devices,
+        "env_counts": opts.env_counts,
+    }
     if opts.learner_only:
         with open(opts.spec) as f:
             spec = json.load(f)
@@ -167,7 +192,9 @@ def run_benchmark(opts) -> dict:
         for n in opts.env_counts
     ]
     if learner_device.startswith("cuda"):
-        results["learner_capacity_checked"] = learner_capacity_cuda(spec, learner_device, max(opts.env_counts), opts.iterations)
+        results["learner_capacity_checked"] = learner_capacity_cuda(
+            spec, learner_device, max(opts.env_counts), opts.iterations
+        )
     if opts.learner_only:
         return results
     model, sources = fit_model(results["simulation"], results["learner"])
@@ -182,5 +209,7 @@ def run_benchmark(opts) -> dict:
     if "disaggregated" in opts.topologies:
         alone = sim_alone(opts.task, opts.overrides, opts.devices[:-1], opts.train_envs, opts.sim_steps)
         results["throughput"]["simulation_alone"] = alone
-        results["pipeline_efficiency"] = results["throughput"]["disaggregated"]["env_steps_per_s"] / alone["env_steps_per_s"]
+        results["pipeline_efficiency"] = (
+            results["throughput"]["disaggregated"]["env_steps_per_s"] / alone["env_steps_per_s"]
+        )
     return results

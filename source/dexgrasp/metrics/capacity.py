@@ -93,8 +93,18 @@ def capacity_report(model: MemoryModel, gpus: int, capacity: float) -> dict:
         "gpus": gpus,
         "gpu_mem_bytes": capacity,
         "data_parallel": {"num_envs": math.floor(dp), "exact": dp},
-        "disaggregated_best": {"sim_devices": k_best, "learners": gpus - k_best, "num_envs": math.floor(n_best), "exact": n_best},
-        "disaggregated_one_learner": {"sim_devices": k_one, "learners": gpus - k_one, "num_envs": math.floor(n_one), "exact": n_one},
+        "disaggregated_best": {
+            "sim_devices": k_best,
+            "learners": gpus - k_best,
+            "num_envs": math.floor(n_best),
+            "exact": n_best,
+        },
+        "disaggregated_one_learner": {
+            "sim_devices": k_one,
+            "learners": gpus - k_one,
+            "num_envs": math.floor(n_one),
+            "exact": n_one,
+        },
         "ratio_best": n_best / dp if dp > 0 else math.inf,
         "ratio_one_learner": n_one / dp if dp > 0 else math.inf,
     }

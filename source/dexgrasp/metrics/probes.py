@@ -23,7 +23,9 @@ import psutil
 import torch
 from tensordict import TensorDict
 
-DTYPES = {str(d): d for d in (torch.uint8, torch.int16, torch.int32, torch.int64, torch.bool, torch.float16, torch.float32)}
+DTYPES = {
+    str(d): d for d in (torch.uint8, torch.int16, torch.int32, torch.int64, torch.bool, torch.float16, torch.float32)
+}
 
 
 def rss() -> int:
@@ -71,7 +73,11 @@ def sim_probe(task: str, overrides: list[str], num_envs: int, device: str, steps
             torch.cuda.synchronize()
         elapsed = time.perf_counter() - start
         spec = describe_env(env, 0)
-        cameras = {name: tensor_bytes(dict(s.data.output)) for name, s in env.unwrapped.scene.sensors.items() if hasattr(s.data, "output")}
+        cameras = {
+            name: tensor_bytes(dict(s.data.output))
+            for name, s in env.unwrapped.scene.sensors.items()
+            if hasattr(s.data, "output")
+        }
         report = {
             "num_envs": num_envs,
             "device": device,
@@ -88,7 +94,12 @@ def sim_probe(task: str, overrides: list[str], num_envs: int, device: str, steps
                 "max_episode_length": spec.max_episode_length,
                 "num_log_keys": len(spec.log_keys),
                 "groups": [
-                    {"key": g.key, "shape": list(g.shape), "env_dtype": str(g.env_dtype), "wire_dtype": str(g.wire_dtype)}
+                    {
+                        "key": g.key,
+                        "shape": list(g.shape),
+                        "env_dtype": str(g.env_dtype),
+                        "wire_dtype": str(g.wire_dtype),
+                    }
                     for g in spec.groups
                 ],
                 "agent_cfg": agent_cfg.to_dict(),
@@ -107,7 +118,10 @@ class SyntheticVecEnv:
         self.max_episode_length = spec["max_episode_length"]
         self.cfg = {"synthetic": True}
         self.episode_length_buf = torch.zeros(num_envs, dtype=torch.long, device=device)
-        self.groups = [(g["key"] if isinstance(g["key"], str) else tuple(g["key"]), tuple(g["shape"]), DTYPES[g["env_dtype"]]) for g in spec["groups"]]
+        self.groups = [
+            (g["key"] if isinstance(g["key"], str) else tuple(g["key"]), tuple(g["shape"]), DTYPES[g["env_dtype"]])
+            for g in spec["groups"]
+        ]
         self.obs = self._observe()
 
     def _observe(self) -> TensorDict:
@@ -139,7 +153,9 @@ def learner_probe(spec: dict, num_envs: int, device: str, iterations: int) -> di
     import dexgrasp.models  # noqa: F401  (the task's policy classes)
 
     agent = {**spec["agent_cfg"], "device": device, "logger": "tensorboard"}
-    agent["algorithm"] = dict(agent["algorithm"], num_mini_batches=min(agent["algorithm"]["num_mini_batches"], num_envs))
+    agent["algorithm"] = dict(
+        agent["algorithm"], num_mini_batches=min(agent["algorithm"]["num_mini_batches"], num_envs)
+    )
     if device.startswith("cuda"):
         torch.cuda.reset_peak_memory_stats(torch.device(device))
     rss0 = rss()
@@ -171,7 +187,9 @@ def learner_probe(spec: dict, num_envs: int, device: str, iterations: int) -> di
         "model_bytes": model_bytes,
         "optimizer_bytes": optimizer_bytes,
         "rss_bytes": rss() - rss0,
-        "cuda_max_allocated_bytes": torch.cuda.max_memory_allocated(torch.device(device)) if device.startswith("cuda") else None,
+        "cuda_max_allocated_bytes": torch.cuda.max_memory_allocated(torch.device(device))
+        if device.startswith("cuda")
+        else None,
         "update_s": min(update_times),
     }
 

@@ -16,7 +16,12 @@ def figures(results: dict) -> list[tuple[str, float, str]]:
     rows = []
     if "model" in results:
         m = results["model"]
-        rows += [("F_sim", m["f_sim"] / MIB, "MiB"), ("S", m["s"] / MIB, "MiB/env"), ("M", m["m"] / MIB, "MiB"), ("R", m["r"] / MIB, "MiB/env")]
+        rows += [
+            ("F_sim", m["f_sim"] / MIB, "MiB"),
+            ("S", m["s"] / MIB, "MiB/env"),
+            ("M", m["m"] / MIB, "MiB"),
+            ("R", m["r"] / MIB, "MiB/env"),
+        ]
     if "capacity" in results:
         c = results["capacity"]
         rows += [
@@ -94,12 +99,34 @@ def _plots(results: dict, mem: list[dict], out: str) -> None:
     plt.close(fig)
     if "capacity" in results:
         c = results["capacity"]
-        names = ["data parallel", f"disagg. {c['disaggregated_one_learner']['sim_devices']}+1", f"disagg. best {c['disaggregated_best']['sim_devices']}+{c['disaggregated_best']['learners']}"]
-        values = [c["data_parallel"]["exact"], c["disaggregated_one_learner"]["exact"], c["disaggregated_best"]["exact"]]
-        _bars(plt, names, values, "environments", f"capacity, {c['gpus']} devices x {c['gpu_mem_bytes'] / GIB:g} GiB", os.path.join(out, "capacity.png"))
+        names = [
+            "data parallel",
+            f"disagg. {c['disaggregated_one_learner']['sim_devices']}+1",
+            f"disagg. best {c['disaggregated_best']['sim_devices']}+{c['disaggregated_best']['learners']}",
+        ]
+        values = [
+            c["data_parallel"]["exact"],
+            c["disaggregated_one_learner"]["exact"],
+            c["disaggregated_best"]["exact"],
+        ]
+        _bars(
+            plt,
+            names,
+            values,
+            "environments",
+            f"capacity, {c['gpus']} devices x {c['gpu_mem_bytes'] / GIB:g} GiB",
+            os.path.join(out, "capacity.png"),
+        )
     if results.get("throughput"):
         t = results["throughput"]
-        _bars(plt, list(t), [v["env_steps_per_s"] for v in t.values()], "env-steps/s", "throughput", os.path.join(out, "throughput.png"))
+        _bars(
+            plt,
+            list(t),
+            [v["env_steps_per_s"] for v in t.values()],
+            "env-steps/s",
+            "throughput",
+            os.path.join(out, "throughput.png"),
+        )
 
 
 def _bars(plt, names, values, ylabel, title, path) -> None:

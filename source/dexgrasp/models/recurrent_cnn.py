@@ -8,10 +8,9 @@ converted to float in [0, 1] here, on the learner's device, only when a batch is
 from __future__ import annotations
 
 import torch
-from tensordict import TensorDict
-
 from rsl_rl.models.cnn_model import CNNModel
 from rsl_rl.modules import RNN, HiddenState
+from tensordict import TensorDict
 
 
 class RecurrentCoreMixin:
@@ -68,7 +67,16 @@ class RecurrentCNNModel(RecurrentCoreMixin, CNNModel):
     ) -> None:
         self.latent_dim = rnn_hidden_dim
         super().__init__(
-            obs, obs_groups, obs_set, output_dim, hidden_dims, activation, obs_normalization, distribution_cfg, cnn_cfg, cnns
+            obs,
+            obs_groups,
+            obs_set,
+            output_dim,
+            hidden_dims,
+            activation,
+            obs_normalization,
+            distribution_cfg,
+            cnn_cfg,
+            cnns,
         )
         self.rnn = RNN(self.obs_dim + self.cnn_latent_dim, rnn_hidden_dim, rnn_num_layers, rnn_type)
 

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import torch
 import torch.nn as nn
-from tensordict import TensorDict
-
 from rsl_rl.models.mlp_model import MLPModel
 from rsl_rl.modules import RNN, HiddenState
+from tensordict import TensorDict
 
 from .recurrent_cnn import RecurrentCoreMixin, as_float_image
 
@@ -74,7 +73,9 @@ class StereoCrossAttentionModel(RecurrentCoreMixin, MLPModel):
         rnn_num_layers: int = 1,
     ) -> None:
         self.latent_dim = rnn_hidden_dim
-        super().__init__(obs, obs_groups, obs_set, output_dim, hidden_dims, activation, obs_normalization, distribution_cfg)
+        super().__init__(
+            obs, obs_groups, obs_set, output_dim, hidden_dims, activation, obs_normalization, distribution_cfg
+        )
         channels, height, width = obs[self.image_groups[0]].shape[1:]
         if trunk == "small_cnn":
             self.trunk = small_cnn_trunk(channels, list(cnn_channels))
@@ -96,7 +97,9 @@ class StereoCrossAttentionModel(RecurrentCoreMixin, MLPModel):
         self.camera = nn.Parameter(torch.randn(2, 1, 1, token_dim) * 0.02)
         self.cross_attention = nn.MultiheadAttention(token_dim, num_heads, batch_first=True)
         self.norm = nn.LayerNorm(token_dim)
-        self.feed_forward = nn.Sequential(nn.Linear(token_dim, 2 * token_dim), nn.ELU(), nn.Linear(2 * token_dim, token_dim))
+        self.feed_forward = nn.Sequential(
+            nn.Linear(token_dim, 2 * token_dim), nn.ELU(), nn.Linear(2 * token_dim, token_dim)
+        )
         self.norm_ff = nn.LayerNorm(token_dim)
         self.queries = nn.Parameter(torch.randn(1, num_queries, token_dim) * 0.02)
         self.pool = nn.MultiheadAttention(token_dim, num_heads, batch_first=True)

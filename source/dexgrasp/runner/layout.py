@@ -121,7 +121,7 @@ class Layout:
 
     @property
     def backend(self) -> str:
-        """"nccl" when every process runs on a CUDA device, else "gloo" (tensors then travel through host memory)."""
+        """ "nccl" when every process runs on a CUDA device, else "gloo" (tensors then travel through host memory)."""
         devices = (*self.sim_devices, *self.learner_devices)
         return "nccl" if all(d.startswith("cuda") for d in devices) else "gloo"
 

@@ -30,8 +30,6 @@ from tensordict import TensorDict
 from .curriculum import LockstepCurriculum
 from .spec import EnvSpec, ObsKey, check_compatible
 from .transport import (
-    irecv,
-    isend,
     CLOSE,
     STEP,
     TAG_ACTIONS,
@@ -40,6 +38,8 @@ from .transport import (
     TAG_OBS,
     TAG_SCALARS,
     Scalars,
+    irecv,
+    isend,
     recv_object,
     wait_all,
     wire_device,
@@ -93,9 +93,7 @@ class DisaggregatedVecEnv(VecEnv):
         self.nonfinite_obs_resets = 0
         """Environments reset for NaN/Inf values since the start, over all simulation processes."""
 
-        self.specs: list[EnvSpec] = [
-            recv_object(p.rank, self.wire_device, startup_timeout, str(p)) for p in self.peers
-        ]
+        self.specs: list[EnvSpec] = [recv_object(p.rank, self.wire_device, startup_timeout, str(p)) for p in self.peers]
         check_compatible(self.specs)
         first = self.specs[0]
         self.num_envs = sum(s.num_envs for s in self.specs)
@@ -225,9 +223,7 @@ class DisaggregatedVecEnv(VecEnv):
 
         counts = torch.cat([self._log_count, self._nonfinite]).tolist()
         nonfinite = int(counts.pop())
-        log = {
-            key: self._log_sum[i] / counts[i] for i, key in enumerate(self.log_keys) if counts[i] > 0
-        }
+        log = {key: self._log_sum[i] / counts[i] for i, key in enumerate(self.log_keys) if counts[i] > 0}
         log[NONFINITE_LOG_KEY] = float(nonfinite)
         self.nonfinite_obs_resets += nonfinite
         self._log_sum.zero_()

@@ -26,21 +26,20 @@ from tensordict import TensorDict
 
 from .spec import EnvSpec, ObsKey, describe_env
 from .transport import (
-    irecv,
-    isend,
     CLOSE,
+    HEADER_SIZE,
     TAG_ACTIONS,
     TAG_EPISODE_LENGTH,
     TAG_HEADER,
     TAG_OBS,
     TAG_SCALARS,
-    HEADER_SIZE,
     Scalars,
+    irecv,
+    isend,
     send_object,
     wait_all,
     wire_device,
 )
-
 
 FLOAT16_MAX = torch.finfo(torch.float16).max
 

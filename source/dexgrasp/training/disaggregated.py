@@ -100,7 +100,9 @@ def make_layout(args) -> Layout:
     if not learners:
         raise ValueError("--learner_device is empty: name the learner's device")
     if args.num_envs is None:
-        raise ValueError("--num_envs (the total over all simulation processes) is required with --topology disaggregated")
+        raise ValueError(
+            "--num_envs (the total over all simulation processes) is required with --topology disaggregated"
+        )
     return Layout(sim_devices=sims, learner_devices=learners, num_envs=args.num_envs)
 
 

@@ -22,12 +22,14 @@ def load_cfgs(
 
     Raises ``ValueError`` for settings that cannot build a scene (checked before any simulator starts).
     """
-    import dexgrasp.tasks  # noqa: F401  (registers the tasks)
     from isaaclab_tasks.utils import resolve_task_config
 
+    import dexgrasp.tasks  # noqa: F401  (registers the tasks)
     from dexgrasp.tasks.grasp.grasp_env import validate_env_cfg
 
-    env_cfg, agent_cfg = resolve_task_config(task, AGENT_ENTRY[library], play_mode=play, overrides=list(overrides or []))
+    env_cfg, agent_cfg = resolve_task_config(
+        task, AGENT_ENTRY[library], play_mode=play, overrides=list(overrides or [])
+    )
     if num_envs is not None:
         env_cfg.scene.num_envs = num_envs
     env_cfg.sim.device = device
@@ -54,7 +56,9 @@ def load_cfgs(
 
 
 def has_cameras(env_cfg) -> bool:
-    return any(getattr(env_cfg.scene, name, None) is not None for name in ("depth_camera", "left_camera", "right_camera"))
+    return any(
+        getattr(env_cfg.scene, name, None) is not None for name in ("depth_camera", "left_camera", "right_camera")
+    )
 
 
 @contextlib.contextmanager

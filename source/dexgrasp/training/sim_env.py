@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import torch
-
 from isaaclab_rl.rsl_rl import RslRlVecEnvWrapper
 
 

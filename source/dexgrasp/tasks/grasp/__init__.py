@@ -13,7 +13,11 @@ TASK_IDS = (
 _VARIANTS = {
     "DexGrasp-KukaAllegro-State-v0": ("GraspStateEnvCfg", "GraspStatePPORunnerCfg", "skrl_ppo_state.yaml"),
     "DexGrasp-KukaAllegro-Depth-v0": ("GraspDepthEnvCfg", "GraspDepthPPORunnerCfg", "skrl_ppo_depth.yaml"),
-    "DexGrasp-KukaAllegro-StereoRGB-v0": ("GraspStereoRGBEnvCfg", "GraspStereoRGBPPORunnerCfg", "skrl_ppo_stereo_rgb.yaml"),
+    "DexGrasp-KukaAllegro-StereoRGB-v0": (
+        "GraspStereoRGBEnvCfg",
+        "GraspStereoRGBPPORunnerCfg",
+        "skrl_ppo_stereo_rgb.yaml",
+    ),
 }
 
 for _task_id, (_env_cfg, _rsl_cfg, _skrl_cfg) in _VARIANTS.items():

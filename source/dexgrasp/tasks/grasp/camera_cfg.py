@@ -9,9 +9,8 @@ the whole scene).
 
 from __future__ import annotations
 
-import numpy as np
-
 import isaaclab.sim as sim_utils
+import numpy as np
 from isaaclab.sensors import CameraCfg
 from isaaclab_newton.renderers import NewtonWarpRendererCfg
 
@@ -48,7 +47,9 @@ def _quat_xyzw(m: np.ndarray) -> tuple[float, float, float, float]:
     return (float(x), float(y), float(z), float(w))
 
 
-def camera_cfg(name: str, data_types: list[str], width: int, height: int, eye=CAMERA_POS, shift: float = 0.0) -> CameraCfg:
+def camera_cfg(
+    name: str, data_types: list[str], width: int, height: int, eye=CAMERA_POS, shift: float = 0.0
+) -> CameraCfg:
     """A world-fixed camera looking at the workspace, shifted ``shift`` metres along its right axis."""
     rot, quat = look_at_ros(eye, LOOK_AT)
     pos = np.asarray(eye) + shift * rot[:, 0]

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import torch
-
 from isaaclab.managers import ManagerTermBase
 
 from .mdp import object_goal_distance

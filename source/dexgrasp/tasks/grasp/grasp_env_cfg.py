@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import math
 
-from isaaclab_newton.physics import MJWarpSolverCfg, NewtonCfg, NewtonCollisionPipelineCfg, NewtonShapeCfg
-from isaaclab_physx.physics import PhysxCfg
-
 import isaaclab.sim as sim_utils
 from isaaclab.assets import ArticulationCfg, AssetBaseCfg, RigidObjectCfg
 from isaaclab.controllers import DifferentialIKControllerCfg
@@ -29,7 +26,8 @@ from isaaclab.scene import InteractiveSceneCfg
 from isaaclab.sensors import CameraCfg
 from isaaclab.utils import configclass
 from isaaclab.utils.noise import GaussianNoiseCfg, NoiseModelWithAdditiveBiasCfg
-
+from isaaclab_newton.physics import MJWarpSolverCfg, NewtonCfg, NewtonCollisionPipelineCfg, NewtonShapeCfg
+from isaaclab_physx.physics import PhysxCfg
 from isaaclab_tasks.utils import PresetCfg
 
 from dexgrasp.assets import hand_synergies
@@ -222,9 +220,7 @@ class ActionSpaceCfg(PresetCfg):
 
 def _noisy(std: float, bias: float) -> NoiseModelWithAdditiveBiasCfg:
     """Gaussian noise every step plus a bias drawn once per episode."""
-    return NoiseModelWithAdditiveBiasCfg(
-        noise_cfg=GaussianNoiseCfg(std=std), bias_noise_cfg=GaussianNoiseCfg(std=bias)
-    )
+    return NoiseModelWithAdditiveBiasCfg(noise_cfg=GaussianNoiseCfg(std=std), bias_noise_cfg=GaussianNoiseCfg(std=bias))
 
 
 _HAND = SceneEntityCfg("robot", body_names=HAND_BODIES, preserve_order=True)
@@ -305,7 +301,12 @@ def _rgb_group(sensor: str) -> ObsGroup:
     class RgbCfg(ObsGroup):
         rgb = ObsTerm(
             func=mdp.image_rgb,
-            params={"sensor_cfg": SceneEntityCfg(sensor), "data_type": "rgb", "normalize": False, "channel_first": True},
+            params={
+                "sensor_cfg": SceneEntityCfg(sensor),
+                "data_type": "rgb",
+                "normalize": False,
+                "channel_first": True,
+            },
         )
 
         def __post_init__(self):

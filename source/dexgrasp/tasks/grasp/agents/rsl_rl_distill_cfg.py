@@ -8,7 +8,6 @@ Sizes are fields, so small machines override them (``agent.student.rnn_hidden_di
 from dataclasses import MISSING
 
 from isaaclab.utils import configclass
-
 from isaaclab_rl.rsl_rl import RslRlDistillationAlgorithmCfg, RslRlDistillationRunnerCfg, RslRlMLPModelCfg
 
 from .rsl_rl_ppo_cfg import GAUSSIAN, IMAGE_ACTOR

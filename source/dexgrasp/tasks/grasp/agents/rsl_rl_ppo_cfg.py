@@ -7,7 +7,6 @@ Sizes are fields, so small machines override them (``agent.actor.rnn_hidden_dim=
 """
 
 from isaaclab.utils import configclass
-
 from isaaclab_rl.rsl_rl import RslRlCNNModelCfg, RslRlOnPolicyRunnerCfg, RslRlPpoAlgorithmCfg, RslRlRNNModelCfg
 
 

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import torch
-
 from isaaclab.managers import ManagerTermBase
 
 if TYPE_CHECKING:

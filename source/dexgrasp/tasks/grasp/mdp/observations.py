@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import torch
-
 from isaaclab.managers import SceneEntityCfg
 
 if TYPE_CHECKING:
@@ -64,9 +63,7 @@ def goal_position(env: ManagerBasedRLEnv) -> torch.Tensor:
     return torch.tensor(env.cfg.goal_pos, device=env.device).expand(env.num_envs, 3)
 
 
-def depth_image(
-    env: ManagerBasedRLEnv, sensor_cfg: SceneEntityCfg, depth_range: tuple[float, float]
-) -> torch.Tensor:
+def depth_image(env: ManagerBasedRLEnv, sensor_cfg: SceneEntityCfg, depth_range: tuple[float, float]) -> torch.Tensor:
     """Depth clipped to ``depth_range`` and mapped to [0, 1], channel first ``(B, 1, H, W)``.
 
     Pixels with no return (0, NaN or inf from the renderer) read as the far end of the range, as a real depth

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import torch
-
 from isaaclab.managers import SceneEntityCfg
 
 from .curriculum import object_goal_distance, scheduled
@@ -53,4 +52,3 @@ def finger_curl(
     names = [robot.joint_names[i] for i in asset_cfg.joint_ids]
     target = torch.tensor([curled.get(n, 0.0) for n in names], device=env.device)
     return scheduled(env, *scale) * torch.sum((q - target) ** 2, dim=-1)
-
