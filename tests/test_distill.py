@@ -259,75 +259,31 @@ def test_online_dagger_checkpoints_a_student(distilled):
     assert not list(log_dir.glob(".tmp-*"))
 
 
-def test_online_dagger_in_the_disaggregated_topology(work, teacher):
-    """2 simulation processes + 1 learner on the CPU: the student learns on the learner and checkpoints."""
-    log_dir = work / "student_disaggregated"
+@pytest.mark.parametrize(
+    "topology, devices, layout_line",
+    [
+        (
+            "disaggregated",
+            ["--sim_devices", "cpu,cpu", "--learner_device", "cpu"],
+            "sim0@cpu:2, sim1@cpu:2 -> learner0@cpu",
+        ),
+        ("data_parallel", ["--devices", "cpu,cpu"], "data_parallel over 2 processes: envs [2, 2]"),
+    ],
+)
+def test_online_dagger_in_multi_process_topologies(work, teacher, topology, devices, layout_line):
+    """Disaggregated: 2 simulation processes + 1 learner holding the student; data parallel: 2 processes each
+    with scenes and a student copy, gradients averaged. Both on the CPU (gloo)."""
+    log_dir = work / f"student_{topology}"
     scene = [a for a in SCENE if a not in ("--device", "cpu", "--num_envs", "2")]
-    out = ok(
-        run(
-            [
-                "scripts/distill.py",
-                "--task",
-                STEREO,
-                "--teacher",
-                teacher,
-                "--max_iterations",
-                "2",
-                "--topology",
-                "disaggregated",
-                "--sim_devices",
-                "cpu,cpu",
-                "--learner_device",
-                "cpu",
-                "--num_envs",
-                "4",
-                "--log_dir",
-                str(log_dir),
-                *scene,
-                *STUDENT,
-            ],
-            timeout=900,
-        )
-    )
-    assert "sim0@cpu:2, sim1@cpu:2 -> learner0@cpu" in out
-    checkpoint = re.search(r"^student_checkpoint: (.+)$", out, re.M).group(1)
-    meta = torch.load(checkpoint, map_location="cpu", weights_only=False)["infos"]["dexgrasp"]
-    assert meta["library"] == "rsl_rl_distill" and meta["curriculum"]["num_steps"] == 50
-    assert list(log_dir.glob("events.out.tfevents.*"))
-
-
-def test_online_dagger_data_parallel(work, teacher):
-    """Two processes (gloo), each with its scenes and a student copy; gradients averaged."""
-    log_dir = work / "student_data_parallel"
-    scene = [a for a in SCENE if a not in ("--device", "cpu", "--num_envs", "2")]
-    out = ok(
-        run(
-            [
-                "scripts/distill.py",
-                "--task",
-                STEREO,
-                "--teacher",
-                teacher,
-                "--max_iterations",
-                "2",
-                "--topology",
-                "data_parallel",
-                "--devices",
-                "cpu,cpu",
-                "--num_envs",
-                "4",
-                "--log_dir",
-                str(log_dir),
-                *scene,
-                *STUDENT,
-            ],
-            timeout=900,
-        )
-    )
-    assert "data_parallel over 2 processes: envs [2, 2]" in out
+    args = ["scripts/distill.py", "--task", STEREO, "--teacher", teacher, "--max_iterations", "2"]
+    args += ["--topology", topology, *devices, "--num_envs", "4", "--log_dir", str(log_dir), *scene, *STUDENT]
+    out = ok(run(args, timeout=900))
+    assert layout_line in out
     checkpoint = re.search(r"^student_checkpoint: (.+)$", out, re.M).group(1)
     meta = torch.load(checkpoint, map_location="cpu", weights_only=False)["infos"]["dexgrasp"]
     assert meta["library"] == "rsl_rl_distill" and meta["task"] == STEREO
+    assert meta["curriculum"]["num_steps"] == 50
+    assert list(log_dir.glob("events.out.tfevents.*"))
 
 
 def test_student_plays_in_its_task(work, distilled):
