@@ -1,6 +1,7 @@
 """The disaggregated topology on the CPU with real Isaac Lab processes: 2 simulation processes + 1 learner."""
 
 import glob
+import json
 import os
 import signal
 import subprocess
@@ -111,6 +112,36 @@ def test_killed_simulation_process_ends_the_run(tmp_path):
     assert "rank 2" in out and "cpu" in out, out[-3000:]
     time.sleep(1)
     assert not [p for p in descendants if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    check_checkpoint(latest(tmp_path), DEPTH, "rsl_rl")
+
+
+def test_nan_observation_resets_the_environment(tmp_path):
+    """A NaN in one simulation process's observations resets that environment and is counted; training goes on."""
+    from dexgrasp.runner.launcher import run_disaggregated
+    from dexgrasp.runner.layout import Layout
+    from dexgrasp.training.env_factory import load_cfgs
+    from nan_injection import learn_and_report, make_env_with_one_nan
+
+    _, agent_cfg = load_cfgs(DEPTH, "rsl_rl", TINY, num_envs=4, device="cpu")
+    report = tmp_path / "report.json"
+    code = run_disaggregated(
+        Layout(sim_devices=["cpu", "cpu"], learner_devices=["cpu"], num_envs=4),
+        make_env_with_one_nan,
+        {"task": DEPTH, "overrides": TINY},
+        learn_and_report,
+        {
+            "report_path": str(report),
+            "task": DEPTH,
+            "agent_cfg": agent_cfg.to_dict(),
+            "log_dir": str(tmp_path),
+            "resume": None,
+            "max_iterations": 1,
+            "adr": {"num_steps": 50, "success_threshold": 0.4, "min_episodes": 64},
+        },
+        worker_timeout=120,
+    )
+    assert code == 0
+    assert json.loads(report.read_text())["nonfinite_obs_resets"] == 1
     check_checkpoint(latest(tmp_path), DEPTH, "rsl_rl")
 
 
