@@ -191,6 +191,42 @@ def test_recorded_episodes_follow_the_documented_layout(dataset):
     handler.close()
 
 
+def test_benchmark_learner_replays_the_recorded_dataset(dataset, tmp_path):
+    """``scripts/benchmark.py --learner_only --dataset``: the stereo task's PPO learner fed with recorded steps."""
+    out = tmp_path / "learner"
+    ok(
+        run(
+            [
+                "scripts/benchmark.py",
+                "--learner_only",
+                "--dataset",
+                dataset,
+                "--env_counts",
+                "4,16",
+                "--devices",
+                "cpu",
+                "--iterations",
+                "1",
+                "--out",
+                str(out),
+                "agent.num_steps_per_env=4",
+                "agent.actor.rnn_hidden_dim=16",
+                "agent.critic.rnn_hidden_dim=16",
+            ],
+            timeout=300,
+        )  # fmt: skip
+    )
+    results = json.loads((out / "results.json").read_text())
+    assert results["spec"]["dataset"]["task"] == STEREO and results["spec"]["dataset"]["episodes"] == 2
+    groups = {g["key"]: g["shape"] for g in results["spec"]["groups"]}
+    assert groups["left_rgb"] == groups["right_rgb"] == [3, 32, 32]
+    learner = results["learner"]
+    assert [(r["num_envs"], r["observations"]) for r in learner] == [(4, "dataset"), (16, "dataset")]
+    assert learner[1]["storage_bytes"] > learner[0]["storage_bytes"] > 0
+    assert results["figures"]["R"]["value"] > 0
+    assert json.loads((out / "spec.json").read_text())["groups"] == results["spec"]["groups"]
+
+
 def test_recorder_killed_mid_run_leaves_only_whole_episodes(work, teacher):
     path = str(work / "killed.hdf5")
     proc = subprocess.Popen(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from dexgrasp.runner import Layout, run_disaggregated
-from toy_vec_env import make_toy_env, report_learner, train_learner
+from toy_vec_env import make_toy_env, report_learner, timing_learner, train_learner
 
 
 def test_handshake_and_wire_dtypes(tmp_path):
@@ -58,3 +58,25 @@ def test_nonfinite_observations_are_reset_and_counted(tmp_path, capfd):
     assert report["nonfinite_obs_resets"] >= 2
     assert "has no reset_envs" in capfd.readouterr().err
     assert report["storage_dtypes"]["rgb"] == "torch.uint8"  # RSL-RL's storage keeps the compact dtype
+
+
+def test_waiting_times_are_measured(tmp_path):
+    """Simulation steps take 0.2 s and the learner thinks 0.3 s before each step: both show in the logged waits."""
+    slow = {"step_delay_s": 0.2}
+    layout = Layout(sim_devices=["cpu", "cpu"], learner_devices=["cpu"], num_envs=4)
+    out = tmp_path / "timing.json"
+    code = run_disaggregated(
+        layout,
+        make_toy_env,
+        {"faults": {0: slow, 1: slow}},
+        timing_learner,
+        {"out_path": str(out), "think_s": 0.3, "steps": 3},
+        worker_timeout=10.0,
+    )
+    assert code == 0
+    report = json.loads(out.read_text())
+    for log in report["logs"]:
+        assert 0.2 <= log["Pipeline/sim_step_s"] < 1.0, log
+        assert 0.3 <= log["Pipeline/sim_wait_s"] < 1.5, log  # waiting for the learner's next actions
+        assert 0.2 <= log["Pipeline/learner_wait_s"] < 1.5, log  # waiting for the simulation's step
+    assert report["learner_wait_s"] >= 0.6

@@ -43,6 +43,7 @@ class ToyVecEnv(VecEnv):
         die_at_step: int | None = None,
         hang_at_step: int | None = None,
         resettable: bool = True,
+        step_delay_s: float = 0.0,
     ) -> None:
         self.num_envs = num_envs
         self.num_actions = NUM_ACTIONS
@@ -55,6 +56,7 @@ class ToyVecEnv(VecEnv):
         self.state = _initial_state(self.global_ids, self.episode)
         self.episode_length_buf = torch.zeros(num_envs, dtype=torch.long)
         self.steps = 0
+        self.step_delay_s = step_delay_s
         self.faults = {"nan_at_step": nan_at_step, "nan_env": nan_env, "die": die_at_step, "hang": hang_at_step}
         if not resettable:
             self.reset_envs = None
@@ -79,6 +81,7 @@ class ToyVecEnv(VecEnv):
             os.kill(os.getpid(), signal.SIGKILL)
         if self.faults["hang"] == self.steps:
             time.sleep(3600)
+        time.sleep(self.step_delay_s)
         a = actions.clamp(-1.0, 1.0)
         s = self.state
         new = s.clone()
@@ -224,6 +227,17 @@ def report_learner(env, out_path: str) -> None:
     }
     with open(out_path, "w") as f:
         json.dump(report, f)
+
+
+def timing_learner(env, out_path: str, think_s: float, steps: int) -> None:
+    """Take ``think_s`` before each step's actions, and report the pipeline times the steps logged."""
+    logs = []
+    for _ in range(steps):
+        time.sleep(think_s)
+        _, _, _, extras = env.step(torch.zeros(env.num_envs, env.num_actions))
+        logs.append({k: float(v) for k, v in extras["log"].items() if k.startswith("Pipeline/")})
+    with open(out_path, "w") as f:
+        json.dump({"logs": logs, "learner_wait_s": env.learner_wait_s}, f)
 
 
 def train_learner(env, log_dir: str, out_path: str, cnn: bool = False, iterations: int = 2) -> None:

@@ -19,7 +19,9 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from .capacity import GIB, MemoryModel, capacity_report, fit_linear
+from dexgrasp.runner.transport import HEADER_SIZE, Scalars
+
+from .capacity import GIB, LinearFit, MemoryModel, capacity_report, fit_linear
 from .curves import read_scalars
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
@@ -82,8 +84,28 @@ def topology_args(topology: str, devices: list[str]) -> list[str]:
     raise ValueError(f"unknown topology {topology}")
 
 
+PIPELINE_TAGS = {
+    "learner_wait_s": "Pipeline/learner_wait_s",
+    "sim_wait_s": "Pipeline/sim_wait_s",
+    "sim_step_s": "Pipeline/sim_step_s",
+}
+"""Per-step waiting times the disaggregated learner logs (``runner.remote_env``), by the name results use."""
+
+
+def _steady_mean(points: list[tuple[int, float]]) -> float:
+    """Mean over iterations, the first (warm-up) left out when there are more."""
+    values = [v for _, v in points]
+    steady = values[1:] or values
+    return sum(steady) / len(steady)
+
+
 def train_throughput(task, topology, devices, num_envs, iterations, overrides, log_dir, timeout=900.0) -> dict:
-    """Env-steps/s of a real training run: RSL-RL's ``Perf/total_fps``, first iteration (warm-up) left out."""
+    """Env-steps/s of a real training run (RSL-RL's ``Perf/total_fps``) and, where logged, its waiting times.
+
+    Waiting times are seconds per env step: ``learner_wait_s`` the learner blocked on simulation results,
+    ``sim_wait_s`` a simulation process waited for actions, ``sim_step_s`` it spent stepping; with
+    ``iteration_s`` (collection + learning time) they give the fractions of :func:`waiting_figures`.
+    """
     cmd = [sys.executable, TRAIN_SCRIPT, "--task", task, "--topology", topology, *topology_args(topology, devices),
            "--num_envs", str(num_envs), "--max_iterations", str(iterations), "--log_dir", log_dir, *overrides]  # fmt: skip
     start = time.perf_counter()
@@ -93,11 +115,30 @@ def train_throughput(task, topology, devices, num_envs, iterations, overrides, l
         raise RuntimeError(
             f"{topology} training failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
         )
-    fps = [v for _, v in read_scalars(log_dir).get("Perf/total_fps", [])]
-    if not fps:
+    scalars = read_scalars(log_dir)
+    if not scalars.get("Perf/total_fps"):
         raise RuntimeError(f"{topology} training logged no Perf/total_fps under {log_dir}")
-    steady = fps[1:] or fps
-    return {"env_steps_per_s": sum(steady) / len(steady), "iterations": len(fps), "wall_s": wall, "devices": devices}
+    result = {
+        "env_steps_per_s": _steady_mean(scalars["Perf/total_fps"]),
+        "iterations": len(scalars["Perf/total_fps"]),
+        "iteration_s": _steady_mean(scalars["Perf/collection_time"]) + _steady_mean(scalars["Perf/learning_time"]),
+        "wall_s": wall,
+        "devices": devices,
+    }
+    waits = {name: _steady_mean(scalars[tag]) for name, tag in PIPELINE_TAGS.items() if scalars.get(tag)}
+    if waits:
+        result["waits_per_step"] = waits
+    return result
+
+
+def waiting_figures(run: dict, steps_per_iteration: int) -> dict:
+    """Fractions of time spent waiting in a disaggregated run: the learner's share of an iteration spent blocked
+    on simulation results, and a simulation process's share of its step cycle spent waiting for actions."""
+    waits = run["waits_per_step"]
+    return {
+        "learner_wait_fraction": waits["learner_wait_s"] * steps_per_iteration / run["iteration_s"],
+        "sim_wait_fraction": waits["sim_wait_s"] / (waits["sim_wait_s"] + waits["sim_step_s"]),
+    }
 
 
 def traffic(spec: dict, num_envs: int) -> dict:
@@ -111,8 +152,8 @@ def traffic(spec: dict, num_envs: int) -> dict:
     obs_env = sum(_numel(g["shape"]) * BYTES[g["env_dtype"]] for g in spec["groups"])
     obs_compact = sum(_numel(g["shape"]) * _compact_bytes(g) for g in spec["groups"])
     actions = 4 * spec["num_actions"]
-    scalars = 4 * (4 * num_envs + 2 * spec["num_log_keys"] + 3) / num_envs
-    header = 8 * 3 / num_envs
+    scalars = 4 * Scalars(num_envs, spec["num_log_keys"]).size / num_envs
+    header = 8 * HEADER_SIZE / num_envs
     wire = obs_wire + scalars + actions + header
     compact = obs_compact + actions
     return {
@@ -136,33 +177,54 @@ def _compact_bytes(group: dict) -> int:
     return min(size, 2) if len(group["shape"]) >= 2 else size
 
 
+def fit_learner(learner_reports: list[dict]) -> tuple[LinearFit, str]:
+    """M and R fitted over env counts: CUDA peak allocation when measured there, else the learner's tensor bytes."""
+    if learner_reports[0]["cuda_max_allocated_bytes"] is not None:
+        key = "cuda_max_allocated_bytes"
+        values = [r[key] for r in learner_reports]
+    else:
+        key = "storage_bytes+model_bytes+optimizer_bytes"
+        values = [r["storage_bytes"] + r["model_bytes"] + r["optimizer_bytes"] for r in learner_reports]
+    return fit_linear([r["num_envs"] for r in learner_reports], values), key
+
+
 def fit_model(sim_reports: list[dict], learner_reports: list[dict]) -> tuple[MemoryModel, dict]:
     """F_sim, S, M, R fitted over env counts, and the measurement each figure came from."""
     on_cuda = sim_reports[0]["cuda_used_bytes"] is not None
     sim_key = "cuda_used_bytes" if on_cuda else "rss_bytes"
     sim = fit_linear([r["num_envs"] for r in sim_reports], [r[sim_key] for r in sim_reports])
-    if learner_reports[0]["cuda_max_allocated_bytes"] is not None:
-        learner_key, learner_values = (
-            "cuda_max_allocated_bytes",
-            [r["cuda_max_allocated_bytes"] for r in learner_reports],
-        )
-    else:
-        learner_key = "storage_bytes+model_bytes+optimizer_bytes"
-        learner_values = [r["storage_bytes"] + r["model_bytes"] + r["optimizer_bytes"] for r in learner_reports]
-    learner = fit_linear([r["num_envs"] for r in learner_reports], learner_values)
+    learner, learner_key = fit_learner(learner_reports)
     model = MemoryModel(f_sim=max(sim.fixed, 0.0), s=sim.per_env, m=max(learner.fixed, 0.0), r=learner.per_env)
     return model, {"simulation": sim_key, "learner": learner_key}
 
 
-def learner_capacity_cuda(spec: dict, device: str, start: int, iterations: int) -> int:
+def learner_capacity_cuda(spec: dict, device: str, start: int, iterations: int, feed: dict) -> int:
     """CUDA only: the largest env count (doubling from ``start``) whose learner runs without running out of memory."""
     fits, n = 0, start
     while True:
         try:
-            run_probe("learner", {"spec": spec, "num_envs": n, "device": device, "iterations": iterations})
+            run_probe("learner", {"spec": spec, "num_envs": n, "device": device, "iterations": iterations, **feed})
         except RuntimeError:
             return fits
         fits, n = n, 2 * n
+
+
+def dataset_spec(path: str, overrides: list[str]) -> dict:
+    """The learner spec of a recorded dataset, with the agent configuration of the dataset's task.
+
+    Reading the task's configuration needs this package's tasks importable (Isaac Lab installed); no simulation
+    starts. Raises ``DatasetError`` for a file that is not a usable dataset.
+    """
+    from dexgrasp.datasets import DatasetFile
+    from dexgrasp.training.env_factory import load_cfgs
+
+    from .learner_inputs import spec_from_dataset
+
+    data = DatasetFile(path)
+    task = data.task
+    data.close()
+    _, agent_cfg = load_cfgs(task, "rsl_rl", overrides)
+    return spec_from_dataset(path, agent_cfg.to_dict())
 
 
 def run_benchmark(opts) -> dict:
@@ -173,7 +235,9 @@ def run_benchmark(opts) -> dict:
         "devices": opts.devices,
         "env_counts": opts.env_counts,
     }
-    if opts.learner_only:
+    if opts.dataset:
+        spec = dataset_spec(opts.dataset, opts.overrides)
+    elif opts.spec:
         with open(opts.spec) as f:
             spec = json.load(f)
     else:
@@ -187,15 +251,19 @@ def run_benchmark(opts) -> dict:
         results["simulation"] = sims
     results["spec"] = spec
     learner_device = opts.devices[-1]
+    feed = {"dataset": opts.dataset, "dataset_steps": opts.dataset_steps} if opts.dataset else {}
     results["learner"] = [
-        run_probe("learner", {"spec": spec, "num_envs": n, "device": learner_device, "iterations": opts.iterations})
+        run_probe("learner", {"spec": spec, "num_envs": n, "device": learner_device, "iterations": opts.iterations, **feed})
         for n in opts.env_counts
-    ]
+    ]  # fmt: skip
     if learner_device.startswith("cuda"):
         results["learner_capacity_checked"] = learner_capacity_cuda(
-            spec, learner_device, max(opts.env_counts), opts.iterations
+            spec, learner_device, max(opts.env_counts), opts.iterations, feed
         )
     if opts.learner_only:
+        if len(set(opts.env_counts)) > 1:
+            fit, key = fit_learner(results["learner"])
+            results["learner_model"] = {"m": max(fit.fixed, 0.0), "r": fit.per_env, "measured_from": key}
         return results
     model, sources = fit_model(results["simulation"], results["learner"])
     results["model"] = {**model.as_dict(), "measured_from": sources}
@@ -209,7 +277,7 @@ def run_benchmark(opts) -> dict:
     if "disaggregated" in opts.topologies:
         alone = sim_alone(opts.task, opts.overrides, opts.devices[:-1], opts.train_envs, opts.sim_steps)
         results["throughput"]["simulation_alone"] = alone
-        results["pipeline_efficiency"] = (
-            results["throughput"]["disaggregated"]["env_steps_per_s"] / alone["env_steps_per_s"]
-        )
+        disaggregated = results["throughput"]["disaggregated"]
+        results["pipeline_efficiency"] = disaggregated["env_steps_per_s"] / alone["env_steps_per_s"]
+        results["waiting"] = waiting_figures(disaggregated, spec["agent_cfg"]["num_steps_per_env"])
     return results

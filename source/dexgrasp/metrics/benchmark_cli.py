@@ -3,7 +3,10 @@
 Usage: ``python scripts/benchmark.py --task DexGrasp-KukaAllegro-Depth-v0 --preset res32 --env_counts 2,4
 --topologies single,disaggregated --gpus 4 --gpu_mem 80 --out DIR [overrides]``. Arguments this tool does not
 know are Isaac Lab overrides, passed to every environment and training run (``agent.num_steps_per_env=8``).
-``--learner_only --spec DIR/spec.json`` measures only RSL-RL's learner on synthetic observations (no simulator).
+``--learner_only`` measures only RSL-RL's learner (no simulator starts): ``--spec DIR/spec.json`` (written by a full
+run) feeds it synthetic observations of the recorded shapes and needs only PyTorch and RSL-RL; ``--dataset FILE``
+replays the observations of an HDF5 dataset written by ``scripts/record.py``, with the agent configuration of the
+dataset's task (and the overrides).
 """
 
 from __future__ import annotations
@@ -43,6 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.add_argument("--learner_only", action="store_true", help="learner memory and update time only (no simulator)")
     p.add_argument("--spec", default=None, help="--learner_only: spec.json written by a full benchmark run")
+    p.add_argument("--dataset", default=None, help="--learner_only: replay the observations of this HDF5 dataset")
+    p.add_argument(
+        "--dataset_steps", type=int, default=1024, help="--dataset: recorded steps loaded (whole episodes, on the host)"
+    )
     return p
 
 
@@ -52,8 +59,14 @@ def parse(argv: list[str]):
     unknown = [a for a in overrides if a.startswith("--")]
     if unknown:
         parser.error(f"unknown option {unknown[0]}")
-    if opts.learner_only and not opts.spec:
-        parser.error("--learner_only needs --spec (the spec.json of a full run)")
+    if opts.learner_only and bool(opts.spec) == bool(opts.dataset):
+        parser.error("--learner_only needs one of --spec (the spec.json of a full run) or --dataset (an HDF5 dataset)")
+    if not opts.learner_only and (opts.spec or opts.dataset):
+        parser.error("--spec and --dataset go with --learner_only")
+    for name in ("spec", "dataset"):
+        path = getattr(opts, name)
+        if path and not os.path.isfile(path):
+            parser.error(f"--{name} {path}: no such file")
     opts.overrides = [f"presets={opts.preset}", *overrides]
     opts.topologies = [t.strip() for t in opts.topologies.split(",") if t.strip()]
     opts.devices = [d.strip() for d in (opts.devices or _default_devices()).split(",") if d.strip()]
@@ -64,13 +77,19 @@ def parse(argv: list[str]):
 
 
 def main(argv: list[str]) -> int:
+    from dexgrasp.datasets import DatasetError
+
     from .benchmark import run_benchmark
     from .report import format_table, write
 
     opts = parse(argv)
-    results = run_benchmark(opts)
+    try:
+        results = run_benchmark(opts)
+    except DatasetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     table = write(results, opts.out)
-    if not opts.learner_only:
+    if not opts.spec:
         with open(os.path.join(opts.out, "spec.json"), "w") as f:
             json.dump(results["spec"], f, indent=2)
     print(f"wrote {opts.out}/results.json, figures.csv, memory.csv and plots")

@@ -6,8 +6,9 @@ A fresh process per measurement keeps the resident-set (RSS) deltas of one env c
 - ``sim``: builds the task's real environment (the simulation side of every topology), sums its observation and
   camera buffers, steps it with zero actions (throughput of the simulation alone) and reports its observation spec.
 - ``learner``: builds RSL-RL's PPO learner (policy, optimizer, ``RolloutStorage``) for an observation spec, fed by
-  synthetic observations of the spec's shapes and dtypes, runs learning iterations and times one update. It needs
-  PyTorch and RSL-RL only, no simulator.
+  synthetic observations of the spec's shapes and dtypes or by steps replayed from a recorded dataset
+  (:mod:`.learner_inputs`), runs learning iterations and times one update. It needs PyTorch and RSL-RL only, no
+  simulator.
 
 On CUDA each also reports device figures: the learner ``torch.cuda.max_memory_allocated`` (activations included),
 the simulation the device's used memory from ``torch.cuda.mem_get_info`` (Warp allocates outside PyTorch).
@@ -23,19 +24,18 @@ import psutil
 import torch
 from tensordict import TensorDict
 
-DTYPES = {
-    str(d): d for d in (torch.uint8, torch.int16, torch.int32, torch.int64, torch.bool, torch.float16, torch.float32)
-}
-
 
 def rss() -> int:
     return psutil.Process().memory_info().rss
 
 
 def tensor_bytes(value) -> int:
-    """Bytes of every tensor in a tensor, TensorDict, or (nested) list/tuple/dict of them."""
+    """Bytes of every tensor in a tensor, TensorDict, or (nested) list/tuple/dict of them; Isaac Lab's warp-backed
+    ``ProxyArray`` (camera outputs) counts through its ``.torch`` view."""
     if isinstance(value, torch.Tensor):
         return value.element_size() * value.numel()
+    if isinstance(getattr(type(value), "torch", None), property):
+        return tensor_bytes(value.torch)
     if isinstance(value, TensorDict):
         return sum(tensor_bytes(v) for v in value.values(include_nested=True, leaves_only=True))
     if isinstance(value, dict):
@@ -109,48 +109,18 @@ def sim_probe(task: str, overrides: list[str], num_envs: int, device: str, steps
     return report
 
 
-class SyntheticVecEnv:
-    """An RSL-RL VecEnv whose observations are random tensors of a recorded spec (no simulator)."""
+def learner_probe(
+    spec: dict, num_envs: int, device: str, iterations: int, dataset: str | None = None, dataset_steps: int = 1024
+) -> dict:
+    """Memory of RSL-RL's learner for ``num_envs`` environments, and its update time.
 
-    def __init__(self, spec: dict, num_envs: int, device: str):
-        self.num_envs, self.device = num_envs, device
-        self.num_actions = spec["num_actions"]
-        self.max_episode_length = spec["max_episode_length"]
-        self.cfg = {"synthetic": True}
-        self.episode_length_buf = torch.zeros(num_envs, dtype=torch.long, device=device)
-        self.groups = [
-            (g["key"] if isinstance(g["key"], str) else tuple(g["key"]), tuple(g["shape"]), DTYPES[g["env_dtype"]])
-            for g in spec["groups"]
-        ]
-        self.obs = self._observe()
-
-    def _observe(self) -> TensorDict:
-        data = {}
-        for key, shape, dtype in self.groups:
-            full = (self.num_envs, *shape)
-            if dtype.is_floating_point:
-                data[key] = torch.rand(full, device=self.device, dtype=dtype)
-            else:
-                data[key] = torch.randint(0, 2 if dtype == torch.bool else 255, full, device=self.device).to(dtype)
-        return TensorDict(data, batch_size=[self.num_envs], device=self.device)
-
-    def get_observations(self) -> TensorDict:
-        return self.obs
-
-    def step(self, actions: torch.Tensor):
-        self.episode_length_buf += 1
-        dones = self.episode_length_buf >= self.max_episode_length
-        self.episode_length_buf[dones] = 0
-        self.obs = self._observe()
-        rewards = torch.zeros(self.num_envs, device=self.device)
-        return self.obs, rewards, dones.long(), {"time_outs": dones}
-
-
-def learner_probe(spec: dict, num_envs: int, device: str, iterations: int) -> dict:
-    """Memory of RSL-RL's learner for ``num_envs`` environments, and its update time."""
+    Observations are synthetic, or replayed from ``dataset`` (at most ``dataset_steps`` recorded steps loaded).
+    """
     from rsl_rl.runners import OnPolicyRunner
 
     import dexgrasp.models  # noqa: F401  (the task's policy classes)
+
+    from .learner_inputs import RecordedVecEnv, SyntheticVecEnv
 
     agent = {**spec["agent_cfg"], "device": device, "logger": "tensorboard"}
     agent["algorithm"] = dict(
@@ -159,7 +129,10 @@ def learner_probe(spec: dict, num_envs: int, device: str, iterations: int) -> di
     if device.startswith("cuda"):
         torch.cuda.reset_peak_memory_stats(torch.device(device))
     rss0 = rss()
-    env = SyntheticVecEnv(spec, num_envs, device)
+    if dataset:
+        env = RecordedVecEnv(spec, num_envs, device, dataset, dataset_steps)
+    else:
+        env = SyntheticVecEnv(spec, num_envs, device)
     runner = OnPolicyRunner(env, agent, log_dir=None, device=device)
     alg = runner.alg
     storage = alg.storage
@@ -191,6 +164,7 @@ def learner_probe(spec: dict, num_envs: int, device: str, iterations: int) -> di
         if device.startswith("cuda")
         else None,
         "update_s": min(update_times),
+        "observations": "dataset" if dataset else "synthetic",
     }
 
 

@@ -22,6 +22,9 @@ def figures(results: dict) -> list[tuple[str, float, str]]:
             ("M", m["m"] / MIB, "MiB"),
             ("R", m["r"] / MIB, "MiB/env"),
         ]
+    if "learner_model" in results:
+        m = results["learner_model"]
+        rows += [("M", m["m"] / MIB, "MiB"), ("R", m["r"] / MIB, "MiB/env")]
     if "capacity" in results:
         c = results["capacity"]
         rows += [
@@ -36,6 +39,9 @@ def figures(results: dict) -> list[tuple[str, float, str]]:
         rows.append((f"throughput_{name}", t["env_steps_per_s"], "env-steps/s"))
     if "pipeline_efficiency" in results:
         rows.append(("pipeline_efficiency", results["pipeline_efficiency"], "x"))
+    waits = results.get("throughput", {}).get("disaggregated", {}).get("waits_per_step", {})
+    rows += [(f"{name}_per_step", value, "s") for name, value in waits.items()]
+    rows += [(name, value, "x") for name, value in results.get("waiting", {}).items()]
     if "traffic" in results:
         t = results["traffic"]
         rows += [

@@ -15,11 +15,16 @@ has already posted the receives of the step after that. A returned TensorDict is
 actions, before they step. Writing into it in place is not forwarded: assign.
 
 ``extras["log"]`` holds, for each log key any process reported this step, the mean over the reporting processes,
-plus ``nonfinite_obs_resets``: the number of environments the processes reset this step for NaN/Inf values.
+plus ``nonfinite_obs_resets``: the number of environments the processes reset this step for NaN/Inf values, and
+the pipeline's waiting times in seconds (RSL-RL logs their mean per iteration): ``Pipeline/learner_wait_s``, how
+long the learner blocked this step waiting for simulation results; ``Pipeline/sim_wait_s`` and
+``Pipeline/sim_step_s``, how long the simulation processes waited for this step's actions and spent in
+``env.step`` (mean over processes).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -46,6 +51,7 @@ from .transport import (
 )
 
 NONFINITE_LOG_KEY = "nonfinite_obs_resets"
+LEARNER_WAIT_KEY, SIM_WAIT_KEY, SIM_STEP_KEY = "Pipeline/learner_wait_s", "Pipeline/sim_wait_s", "Pipeline/sim_step_s"
 
 
 @dataclass(frozen=True)
@@ -128,6 +134,10 @@ class DisaggregatedVecEnv(VecEnv):
         self._log_count = torch.zeros(len(self.log_keys), device=device)
         self._nonfinite = torch.zeros(1, device=device)
         self._outcomes = torch.zeros(2, device=device)
+        self._sim_timing = torch.zeros(2, device=device)
+        self._learner_wait = 0.0
+        self.learner_wait_s = 0.0
+        """Seconds the learner has blocked waiting for simulation results since the start."""
         self.curriculum: LockstepCurriculum | None = None
         """Set by the learner to decide the curriculum over all processes (see :mod:`.curriculum`)."""
 
@@ -194,7 +204,9 @@ class DisaggregatedVecEnv(VecEnv):
         pending = self._pending[w]
         if pending is None or self._results[w] > self._latest + 1:
             raise RuntimeError(f"nothing to receive from {self.peers[w]} before the next collect()")
+        waiting = time.perf_counter()
         wait_all([work for work, _ in pending], timeout_s or self.worker_timeout, str(self.peers[w]))
+        self._learner_wait += time.perf_counter() - waiting
         self._pending[w] = None
         frame, sl, spec = self._frames[self._results[w] % 3], self.slices[w], self.specs[w]
         self._results[w] += 1
@@ -211,6 +223,7 @@ class DisaggregatedVecEnv(VecEnv):
             self._log_count.index_add_(0, self._log_index[w], present)
         self._nonfinite += layout.part(scalars, "nonfinite")
         self._outcomes += layout.part(scalars, "outcomes")
+        self._sim_timing += layout.part(scalars, "timing")
         return frame.obs[sl], frame.dones[sl]
 
     def collect(self) -> tuple[TensorDict, torch.Tensor, torch.Tensor, dict]:
@@ -221,10 +234,16 @@ class DisaggregatedVecEnv(VecEnv):
         self._latest += 1
         frame = self._frames[self._latest % 3]
 
-        counts = torch.cat([self._log_count, self._nonfinite]).tolist()
+        counts = torch.cat([self._log_count, self._nonfinite, self._sim_timing / len(self.peers)]).tolist()
+        sim_wait, sim_step = counts.pop(-2), counts.pop()
         nonfinite = int(counts.pop())
         log = {key: self._log_sum[i] / counts[i] for i, key in enumerate(self.log_keys) if counts[i] > 0}
         log[NONFINITE_LOG_KEY] = float(nonfinite)
+        if self._latest > 0:  # the initial observations come after start-up, not after a step
+            log.update({LEARNER_WAIT_KEY: self._learner_wait, SIM_WAIT_KEY: sim_wait, SIM_STEP_KEY: sim_step})
+        self.learner_wait_s += self._learner_wait
+        self._learner_wait = 0.0
+        self._sim_timing.zero_()
         self.nonfinite_obs_resets += nonfinite
         self._log_sum.zero_()
         self._log_count.zero_()

@@ -147,8 +147,9 @@ class Scalars:
     ``[rewards | dones | time_outs | episode_length]`` (``num_envs`` each), then ``[log values | log present]``
     (one entry per log key of the spec), the number of environments reset this step for non-finite values, then
     ``[successes | episodes]``: episodes that ended this step and how many of them succeeded (for a curriculum
-    decided on the learner over all simulation processes). Integers up to 2**24 are exact in float32, which
-    covers dones, time-outs, episode lengths and counts.
+    decided on the learner over all simulation processes), then ``[wait_s | step_s]``: how long the process waited
+    for this step's actions and how long ``env.step`` took (the pipeline's instrumentation). Integers up to 2**24
+    are exact in float32, which covers dones, time-outs, episode lengths and counts.
     """
 
     num_envs: int
@@ -156,7 +157,7 @@ class Scalars:
 
     @property
     def size(self) -> int:
-        return 4 * self.num_envs + 2 * self.num_log_keys + 3
+        return 4 * self.num_envs + 2 * self.num_log_keys + 5
 
     def part(self, vector: torch.Tensor, name: str) -> torch.Tensor:
         n, k = self.num_envs, self.num_log_keys
@@ -169,6 +170,7 @@ class Scalars:
             "log_present": (4 * n + k, 4 * n + 2 * k),
             "nonfinite": (4 * n + 2 * k, 4 * n + 2 * k + 1),
             "outcomes": (4 * n + 2 * k + 1, 4 * n + 2 * k + 3),
+            "timing": (4 * n + 2 * k + 3, 4 * n + 2 * k + 5),
         }
         start, stop = bounds[name]
         return vector[start:stop]

@@ -9,6 +9,9 @@ Curriculum: when the environment has ``drain_episode_outcomes() -> (successes, e
 step go to the learner, which decides the curriculum for all simulation processes together and sends the step
 back in the header; the environment then gets ``set_curriculum_step(step)``.
 
+Timing: each step also reports how long the process waited for that step's actions (which includes the learner's
+PPO update at an iteration boundary) and how long ``env.step`` took, so the learner can log both.
+
 Non-finite values (NaN/Inf) in a step's observations or rewards do not reach the learner. The affected
 environments are reset through ``env.reset_envs(env_ids)`` when the environment has it (after which
 ``env.get_observations()`` must hold their fresh observations); otherwise their non-finite entries are zeroed.
@@ -18,6 +21,7 @@ is zeroed, and their number is logged as ``nonfinite_obs_resets``.
 
 from __future__ import annotations
 
+import time
 import warnings
 from collections.abc import Callable
 
@@ -67,6 +71,7 @@ class SimulationServer:
         """Send the initial observations, then step until the learner sends CLOSE."""
         self._send(self.env.get_observations(), rewards=None, dones=None, extras={})
         while True:
+            waiting = time.perf_counter()
             self._recv([(self.header, TAG_HEADER)])
             command, episode_length_follows, curriculum_step = self.header.tolist()
             if command == CLOSE:
@@ -77,17 +82,18 @@ class SimulationServer:
             if episode_length_follows:
                 incoming.append((self.episode_length, TAG_EPISODE_LENGTH))
             self._recv(incoming)
+            stepping = time.perf_counter()
             if episode_length_follows:
                 buf = self.env.episode_length_buf
                 self.env.episode_length_buf = self.episode_length.to(device=buf.device, dtype=buf.dtype)
             obs, rewards, dones, extras = self.env.step(self.actions.to(self.spec.device))
-            self._send(obs, rewards, dones, extras)
+            self._send(obs, rewards, dones, extras, timing=(stepping - waiting, time.perf_counter() - stepping))
 
     def _recv(self, buffers: list[tuple[torch.Tensor, int]]) -> None:
         works = [irecv(t, self.learner_rank, tag) for t, tag in buffers]
         wait_all(works, self.timeout_s, f"learner (rank {self.learner_rank})")
 
-    def _send(self, obs: TensorDict, rewards, dones, extras: dict) -> None:
+    def _send(self, obs: TensorDict, rewards, dones, extras: dict, timing: tuple[float, float] = (0.0, 0.0)) -> None:
         n = self.spec.num_envs
         bad = torch.zeros(n, dtype=torch.bool, device=self.spec.device)
         for group in self.spec.groups:
@@ -124,6 +130,7 @@ class SimulationServer:
         drain = getattr(self.env, "drain_episode_outcomes", None)
         outcomes = drain() if drain is not None and rewards is not None else (0, 0)
         layout.part(scalars, "outcomes").copy_(torch.tensor(outcomes, dtype=torch.float32))
+        layout.part(scalars, "timing").copy_(torch.tensor(timing, dtype=torch.float32))
 
         tensors = [(self.obs[g.key], TAG_OBS + i) for i, g in enumerate(self.spec.groups)]
         tensors.append((scalars, TAG_SCALARS))

@@ -153,7 +153,7 @@ class GraspSceneCfg(InteractiveSceneCfg):
         prim_path="{ENV_REGEX_NS}/Table",
         spawn=sim_utils.CuboidCfg(
             size=TABLE_SIZE,
-            collision_props=sim_utils.CollisionPropertiesCfg(),
+            collision_props=sim_utils.UsdPhysicsCollisionCfg(),
             visual_material=sim_utils.PreviewSurfaceCfg(diffuse_color=(0.45, 0.32, 0.22)),
         ),
         init_state=AssetBaseCfg.InitialStateCfg(pos=TABLE_CENTER),
@@ -167,7 +167,7 @@ class GraspSceneCfg(InteractiveSceneCfg):
         prim_path="{ENV_REGEX_NS}/Floor",
         spawn=sim_utils.CuboidCfg(
             size=(2.5, 2.5, 0.02),
-            collision_props=sim_utils.CollisionPropertiesCfg(),
+            collision_props=sim_utils.UsdPhysicsCollisionCfg(),
             visual_material=sim_utils.PreviewSurfaceCfg(diffuse_color=(0.6, 0.6, 0.6)),
         ),
         init_state=AssetBaseCfg.InitialStateCfg(pos=(-0.5, 0.0, -0.01)),
