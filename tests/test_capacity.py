@@ -76,3 +76,15 @@ def test_linear_fit_needs_two_env_counts():
         fit_linear([4, 4], [1.0, 2.0])
     with pytest.raises(ValueError):
         fit_linear([1, 2], [1.0])
+
+
+def test_capacity_predicted_on_the_measured_device():
+    from dexgrasp.metrics.benchmark import predicted_on_device
+
+    model = {"f_sim": 20.0, "s": 2.0, "m": 10.0, "r": 0.5}
+    results = {"model": model, "simulation": [{"cuda_total_bytes": 80.0}], "learner": [{"cuda_total_bytes": 80.0}]}
+    assert predicted_on_device(results) == {"simulation": 30, "learner": 140}  # (80-20)/2, (80-10)/0.5
+    # on the CPU (no device total) nothing is predicted; learner-only runs predict the learner alone
+    assert predicted_on_device({"model": model, "simulation": [{"cuda_total_bytes": None}], "learner": [{}]}) == {}
+    learner_only = {"learner_model": {"m": 10.0, "r": 0.5}, "learner": [{"cuda_total_bytes": 40.0}]}
+    assert predicted_on_device(learner_only) == {"learner": 60}

@@ -198,15 +198,30 @@ def fit_model(sim_reports: list[dict], learner_reports: list[dict]) -> tuple[Mem
     return model, {"simulation": sim_key, "learner": learner_key}
 
 
-def learner_capacity_cuda(spec: dict, device: str, start: int, iterations: int, feed: dict) -> int:
-    """CUDA only: the largest env count (doubling from ``start``) whose learner runs without running out of memory."""
+def capacity_by_doubling(kind: str, args: dict, start: int) -> int:
+    """CUDA only: the largest env count, doubling from ``start``, at which a ``kind`` probe runs to the end.
+
+    A probe that runs out of device memory fails in its own process, so the next count starts clean. 0 when even
+    ``start`` does not fit.
+    """
     fits, n = 0, start
     while True:
         try:
-            run_probe("learner", {"spec": spec, "num_envs": n, "device": device, "iterations": iterations, **feed})
+            run_probe(kind, {**args, "num_envs": n})
         except RuntimeError:
             return fits
         fits, n = n, 2 * n
+
+
+def predicted_on_device(results: dict) -> dict:
+    """Env counts one measured CUDA device holds by the fitted model: ``(C - F_sim) / S`` and ``(C - M) / R``."""
+    predicted = {}
+    fit = results.get("model") or results.get("learner_model") or {}
+    for part, fixed, per_env in (("simulation", "f_sim", "s"), ("learner", "m", "r")):
+        total = (results.get(part) or [{}])[0].get("cuda_total_bytes")
+        if total and fit.get(per_env, 0) > 0:
+            predicted[part] = int((total - fit[fixed]) / fit[per_env])
+    return predicted
 
 
 def dataset_spec(path: str, overrides: list[str]) -> dict:
@@ -257,16 +272,20 @@ def run_benchmark(opts) -> dict:
         for n in opts.env_counts
     ]  # fmt: skip
     if learner_device.startswith("cuda"):
-        results["learner_capacity_checked"] = learner_capacity_cuda(
-            spec, learner_device, max(opts.env_counts), opts.iterations, feed
-        )
+        learner_args = {"spec": spec, "device": learner_device, "iterations": opts.iterations, **feed}
+        results["learner_capacity_checked"] = capacity_by_doubling("learner", learner_args, max(opts.env_counts))
     if opts.learner_only:
         if len(set(opts.env_counts)) > 1:
             fit, key = fit_learner(results["learner"])
             results["learner_model"] = {"m": max(fit.fixed, 0.0), "r": fit.per_env, "measured_from": key}
+            results["capacity_on_device_predicted"] = predicted_on_device(results)
         return results
+    if opts.check_sim_capacity and opts.devices[0].startswith("cuda"):
+        sim_args = {"task": opts.task, "overrides": opts.overrides, "device": opts.devices[0], "steps": 2}
+        results["sim_capacity_checked"] = capacity_by_doubling("sim", sim_args, max(opts.env_counts))
     model, sources = fit_model(results["simulation"], results["learner"])
     results["model"] = {**model.as_dict(), "measured_from": sources}
+    results["capacity_on_device_predicted"] = predicted_on_device(results)
     results["capacity"] = capacity_report(model, opts.gpus, opts.gpu_mem * GIB)
     results["traffic"] = traffic(spec, opts.train_envs)
     results["throughput"] = {

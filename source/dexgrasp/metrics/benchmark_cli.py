@@ -44,6 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--iterations", type=int, default=2, help="learning iterations per training run and learner probe")
     p.add_argument("--sim_steps", type=int, default=20, help="zero-action steps of the simulation-alone measurement")
     p.add_argument("--out", required=True)
+    p.add_argument(
+        "--check_sim_capacity",
+        action="store_true",
+        help="CUDA: also double the simulation's env count until the device runs out of memory (slow)",
+    )
     p.add_argument("--learner_only", action="store_true", help="learner memory and update time only (no simulator)")
     p.add_argument("--spec", default=None, help="--learner_only: spec.json written by a full benchmark run")
     p.add_argument("--dataset", default=None, help="--learner_only: replay the observations of this HDF5 dataset")

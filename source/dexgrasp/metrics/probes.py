@@ -45,6 +45,10 @@ def tensor_bytes(value) -> int:
     return 0
 
 
+def _cuda_total(device: str) -> int | None:
+    return torch.cuda.mem_get_info(torch.device(device))[1] if device.startswith("cuda") else None
+
+
 def _cuda_used(device: str) -> int | None:
     if not device.startswith("cuda"):
         return None
@@ -86,6 +90,7 @@ def sim_probe(task: str, overrides: list[str], num_envs: int, device: str, steps
             "obs_bytes": tensor_bytes(env.get_observations()),
             "camera_bytes": sum(cameras.values()),
             "cuda_used_bytes": None if cuda0 is None else _cuda_used(device) - cuda0,
+            "cuda_total_bytes": _cuda_total(device),
             "steps": steps,
             "seconds": elapsed,
             "env_steps_per_s": steps * num_envs / elapsed,
@@ -163,6 +168,7 @@ def learner_probe(
         "cuda_max_allocated_bytes": torch.cuda.max_memory_allocated(torch.device(device))
         if device.startswith("cuda")
         else None,
+        "cuda_total_bytes": _cuda_total(device),
         "update_s": min(update_times),
         "observations": "dataset" if dataset else "synthetic",
     }

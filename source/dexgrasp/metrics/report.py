@@ -51,8 +51,11 @@ def figures(results: dict) -> list[tuple[str, float, str]]:
         ]
     for r in results.get("learner", []):
         rows.append((f"learner_update_s_{r['num_envs']}envs", r["update_s"], "s"))
-    if results.get("learner_capacity_checked") is not None:
-        rows.append(("learner_capacity_checked", results["learner_capacity_checked"], "envs"))
+    for part, value in results.get("capacity_on_device_predicted", {}).items():
+        rows.append((f"{part}_capacity_predicted", value, "envs"))
+    for part in ("learner", "sim"):
+        if results.get(f"{part}_capacity_checked") is not None:
+            rows.append((f"{part}_capacity_checked", results[f"{part}_capacity_checked"], "envs"))
     return rows
 
 
