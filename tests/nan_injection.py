@@ -27,6 +27,7 @@ def make_env_with_one_nan(task, overrides, rank, device, num_envs, seed):
 
 
 def learn_and_report(vec_env, report_path, **kwargs):
-    learn_rsl_rl(vec_env, **kwargs)
+    runner = learn_rsl_rl(vec_env, **kwargs)
+    storage = {key: str(value.dtype) for key, value in runner.alg.storage.observations.items()}
     with open(report_path, "w") as f:
-        json.dump({"nonfinite_obs_resets": vec_env.nonfinite_obs_resets}, f)
+        json.dump({"nonfinite_obs_resets": vec_env.nonfinite_obs_resets, "storage_dtypes": storage}, f)

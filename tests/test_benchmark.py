@@ -52,6 +52,8 @@ def test_benchmark_cpu_end_to_end(tmp_path):
         assert len(list(csv.reader(f))) == len(figures) + 1
     assert "pipeline_efficiency" in proc.stdout  # the printed table
     assert figures["learner_wait_fraction"]["value"] < 1 and figures["sim_wait_fraction"]["value"] < 1
+    groups = {g["key"]: g for g in results["spec"]["groups"]}
+    assert groups["depth"]["env_dtype"] == groups["depth"]["wire_dtype"] == "torch.float16"  # compact end to end
     for sim in results["simulation"]:  # the depth camera's buffers are counted
         assert sim["camera_bytes"] >= sim["num_envs"] * 32 * 32 * 4, sim
 
@@ -118,7 +120,7 @@ def test_recorded_env_replays_the_dataset_in_order(tmp_path):
     groups = {g["key"]: (g["shape"], g["env_dtype"], g["wire_dtype"]) for g in spec["groups"]}
     assert groups == {
         "policy": ([3], "torch.float32", "torch.float32"),
-        "depth": ([1, 4, 4], "torch.float32", "torch.float16"),  # stored float16, float32 in the environment
+        "depth": ([1, 4, 4], "torch.float16", "torch.float16"),  # images stay compact, as in training
     }
     assert (spec["num_actions"], spec["max_episode_length"]) == (2, 5)
 
@@ -133,7 +135,7 @@ def test_recorded_env_replays_the_dataset_in_order(tmp_path):
         assert rewards.tolist() == before  # the reward recorded with the step taken
         assert dones.tolist() == [int(v in (2, 104)) for v in before]  # episode ends, wrapping around
         assert obs["policy"][:, 0].tolist() == [recorded[(s + t) % 8] for s in starts]
-        assert obs["depth"].dtype == torch.float32
+        assert obs["depth"].dtype == torch.float16
         assert not extras["time_outs"].any()
 
 

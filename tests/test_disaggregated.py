@@ -141,7 +141,11 @@ def test_nan_observation_resets_the_environment(tmp_path):
         worker_timeout=120,
     )
     assert code == 0
-    assert json.loads(report.read_text())["nonfinite_obs_resets"] == 1
+    result = json.loads(report.read_text())
+    assert result["nonfinite_obs_resets"] == 1
+    # images stay compact in the learner's rollout storage: depth float16, proprioception float32
+    assert result["storage_dtypes"]["depth"] == "torch.float16"
+    assert result["storage_dtypes"]["policy"] == "torch.float32"
     check_checkpoint(latest(tmp_path), DEPTH, "rsl_rl")
 
 

@@ -9,9 +9,9 @@ large environment counts on a machine without a simulator:
 - :class:`RecordedVecEnv`: observations, rewards and episode ends replayed from an HDF5 dataset written by
   ``scripts/record.py``. A few thousand recorded steps are loaded into host buffers in their stored (compact)
   dtypes; environment ``i`` starts at its own offset into them and walks forward one step per ``step``, wrapping
-  around, so many environments share few recorded episodes. Each step's rows are gathered on the host, moved to
-  the learner device and converted to the environment's dtype there, as the disaggregated learner does with what
-  arrives on the wire. The host buffers never count towards the learner device's memory.
+  around, so many environments share few recorded episodes. Each step's rows are gathered on the host and moved
+  to the learner device in the dtypes the training environment gives (compact images, float32 vectors), as the
+  disaggregated learner receives them. The host buffers never count towards the learner device's memory.
 """
 
 from __future__ import annotations
@@ -30,12 +30,9 @@ OBS_PREFIX = schema.obs_key("")
 
 
 def _env_dtype(stored: str) -> torch.dtype:
-    """The dtype a group has in the environment, from its stored dtype (depth is stored as float16)."""
-    if stored == "uint8":
-        return torch.uint8
-    if stored == "bool":
-        return torch.bool
-    return torch.float32
+    """The dtype a group has in the training environment, from its stored dtype: the dataset and the training
+    environment keep images compact alike (uint8 RGB, float16 depth), everything else is float32."""
+    return {"uint8": torch.uint8, "bool": torch.bool, "float16": torch.float16}.get(stored, torch.float32)
 
 
 def spec_from_dataset(path: str, agent_cfg: dict) -> dict:

@@ -1,8 +1,8 @@
 """CNN encoders for image groups, concatenated with proprioception, then a recurrent core and an MLP.
 
 RSL-RL ships a CNN model (no memory) and an RNN model (no images); the depth policy and the stereo student
-need both. Images may arrive as uint8 (RGB kept compact in the rollout storage and on the wire): they are
-converted to float in [0, 1] here, on the learner's device, only when a batch is encoded.
+need both. Images may arrive compact (uint8 RGB, float16 depth, as the rollout storage and the wire keep them):
+they are converted to float32 here, on the learner's device, only when a batch is encoded.
 """
 
 from __future__ import annotations
@@ -42,8 +42,10 @@ class RecurrentCoreMixin:
 
 
 def as_float_image(x: torch.Tensor) -> torch.Tensor:
-    """uint8 images to float in [0, 1]; float images pass through."""
-    return x.float().div_(255.0) if x.dtype == torch.uint8 else x
+    """uint8 images to float32 in [0, 1], float16 images (depth) to float32; float32 images pass through."""
+    if x.dtype == torch.uint8:
+        return x.float().div_(255.0)
+    return x.float()
 
 
 class RecurrentCNNModel(RecurrentCoreMixin, CNNModel):

@@ -14,10 +14,11 @@ from dexgrasp.runner.layout import Layout
 from dexgrasp.runner.process import log
 
 
-def learn_rsl_rl(
-    vec_env, task: str, agent_cfg: dict, log_dir: str, resume: str | None, max_iterations: int, adr: dict
-) -> None:
-    """The learner process: RSL-RL PPO (pipelined rollout) on the environments of every simulation process."""
+def learn_rsl_rl(vec_env, task: str, agent_cfg: dict, log_dir: str, resume: str | None, max_iterations: int, adr: dict):
+    """The learner process: RSL-RL PPO (pipelined rollout) on the environments of every simulation process.
+
+    Returns the runner after training (its storage, models and iteration count), for callers that report on it.
+    """
     from dexgrasp.runner.curriculum import LockstepCurriculum
 
     from .rsl_rl_runner import GraspPipelinedRunner
@@ -51,6 +52,7 @@ def learn_rsl_rl(
         vec_env.set_curriculum_state(read_metadata(resume).get("curriculum", {}))
         log(f"resumed from {resume} at iteration {runner.current_learning_iteration}")
     runner.learn(num_learning_iterations=max_iterations, init_at_random_ep_len=True)
+    return runner
 
 
 def learn_skrl(

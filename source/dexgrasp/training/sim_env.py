@@ -1,13 +1,40 @@
-"""What runs in a simulation process of the disaggregated runner: one grasp environment as an RSL-RL VecEnv."""
+"""A grasp environment as an RSL-RL VecEnv: what RSL-RL trains on in every topology, and what runs in a
+simulation process of the disaggregated runner."""
 
 from __future__ import annotations
 
 import torch
 from isaaclab_rl.rsl_rl import RslRlVecEnvWrapper
+from tensordict import TensorDict
+
+
+def compact_images(obs: TensorDict) -> TensorDict:
+    """Floating-point image groups (``(N, C, H, W)``: depth in [0, 1]) as float16, the rest unchanged.
+
+    Images are what fills the rollout storage: kept in float16 (0.4 mm steps over the 0.8 m depth range) they take
+    half the learner's memory, travel as they are between processes, and become float32 inside the policy's
+    encoder (:func:`dexgrasp.models.recurrent_cnn.as_float_image`). RGB is already uint8.
+    """
+    for key, value in list(obs.items()):
+        if value.dtype == torch.float32 and value.dim() >= 4:
+            obs[key] = value.half()
+    return obs
 
 
 class GraspVecEnv(RslRlVecEnvWrapper):
-    """RSL-RL's Isaac Lab wrapper that can also reset chosen environments (for NaN/Inf recovery)."""
+    """RSL-RL's Isaac Lab wrapper with compact images (:func:`compact_images`), the curriculum hooks of multi-process
+    training, and a reset of chosen environments (for NaN/Inf recovery)."""
+
+    def reset(self) -> tuple[TensorDict, dict]:
+        obs, extras = super().reset()
+        return compact_images(obs), extras
+
+    def get_observations(self) -> TensorDict:
+        return compact_images(super().get_observations())
+
+    def step(self, actions: torch.Tensor) -> tuple[TensorDict, torch.Tensor, torch.Tensor, dict]:
+        obs, rewards, dones, extras = super().step(actions)
+        return compact_images(obs), rewards, dones, extras
 
     def drain_episode_outcomes(self) -> tuple[int, int]:
         """(successes, episodes) ended since the last call, for the learner's curriculum decision."""

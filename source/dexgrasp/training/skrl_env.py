@@ -82,9 +82,10 @@ class GroupedVecEnvWrapper(Wrapper):
         return self._actions
 
     def _take(self, obs) -> None:
-        self._observations = flatten_tensorized_space(tensorize_space(self._space, {g: obs[g] for g in self._groups}))
+        groups = {g: _widen(obs[g]) for g in self._groups}
+        self._observations = flatten_tensorized_space(tensorize_space(self._space, groups))
         if self._critic_space is not None:
-            self._states = flatten_tensorized_space(tensorize_space(self._critic_space, obs["critic"]))
+            self._states = flatten_tensorized_space(tensorize_space(self._critic_space, _widen(obs["critic"])))
 
     def reset(self):
         return self._observations, {}
@@ -106,8 +107,13 @@ class GroupedVecEnvWrapper(Wrapper):
         """The run's launcher closes the simulation processes."""
 
 
+def _widen(x: torch.Tensor) -> torch.Tensor:
+    """float16 groups (compact depth) as float32: skrl's memories and models are float32."""
+    return x.float() if x.dtype == torch.float16 else x
+
+
 def _box(x: torch.Tensor) -> gymnasium.spaces.Box:
-    """An unbounded Box of one environment's slice of ``x`` (its dtype kept: uint8 images stay uint8)."""
-    dtype = torch.empty(0, dtype=x.dtype).numpy().dtype
+    """An unbounded Box of one environment's slice of ``x`` (uint8 images stay uint8, float16 becomes float32)."""
+    dtype = torch.empty(0, dtype=_widen(x).dtype).numpy().dtype
     low, high = (0, 255) if x.dtype == torch.uint8 else (-np.inf, np.inf)
     return gymnasium.spaces.Box(low, high, tuple(x.shape[1:]), dtype=dtype)

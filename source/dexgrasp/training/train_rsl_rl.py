@@ -20,13 +20,12 @@ def metadata_for(task: str, library: str, env, agent_cfg) -> dict:
 
 
 def train(args, env_cfg, agent_cfg) -> None:
-    from isaaclab_rl.rsl_rl import RslRlVecEnvWrapper
-
     from dexgrasp.tasks.grasp.mdp import set_curriculum_state
 
     from .checkpoint import read_metadata
     from .env_factory import make_env, simulation
     from .rsl_rl_runner import GraspOnPolicyRunner
+    from .sim_env import GraspVecEnv
 
     if args.max_iterations is not None:
         agent_cfg.max_iterations = args.max_iterations
@@ -38,7 +37,7 @@ def train(args, env_cfg, agent_cfg) -> None:
         try:
             dump_yaml(os.path.join(log_dir, "params", "env.yaml"), env_cfg)
             dump_yaml(os.path.join(log_dir, "params", "agent.yaml"), agent_cfg)
-            wrapped = RslRlVecEnvWrapper(env, clip_actions=agent_cfg.clip_actions)
+            wrapped = GraspVecEnv(env, clip_actions=agent_cfg.clip_actions)
             runner = GraspOnPolicyRunner(
                 wrapped,
                 agent_cfg.to_dict(),
