@@ -157,4 +157,11 @@ def test_learner_only_bad_inputs(tmp_path):
     assert proc.returncode == 2 and "no such file" in proc.stderr.strip().splitlines()[-1]
     proc = run(["scripts/benchmark.py", "--learner_only", "--out", str(tmp_path / "o")], timeout=60)
     assert proc.returncode == 2 and "needs one of --spec" in proc.stderr.strip().splitlines()[-1]
+    for args, message in (
+        (["--topologies", "single,pipelined"], "unknown topology 'pipelined'"),
+        (["--devices", "cuda:7"], "does not exist"),
+        (["--devices", "cpu", "--topologies", "disaggregated"], "disaggregated needs two devices"),
+    ):
+        proc = run(["scripts/benchmark.py", *args, "--out", str(tmp_path / "o")], timeout=60)
+        assert proc.returncode == 2 and message in proc.stderr.strip().splitlines()[-1], proc.stderr[-1000:]
     assert not (tmp_path / "o").exists()

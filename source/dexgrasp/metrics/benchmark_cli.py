@@ -16,6 +16,8 @@ import json
 import os
 import sys
 
+TOPOLOGIES = ("single", "disaggregated", "data_parallel")
+
 
 def _ints(text: str) -> list[int]:
     values = [int(v) for v in text.split(",") if v.strip()]
@@ -59,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def parse(argv: list[str]):
+    from dexgrasp.runner.layout import check_device
+
     parser = build_parser()
     opts, overrides = parser.parse_known_args(argv)
     unknown = [a for a in overrides if a.startswith("--")]
@@ -74,7 +78,19 @@ def parse(argv: list[str]):
             parser.error(f"--{name} {path}: no such file")
     opts.overrides = [f"presets={opts.preset}", *overrides]
     opts.topologies = [t.strip() for t in opts.topologies.split(",") if t.strip()]
+    unknown_topologies = [t for t in opts.topologies if t not in TOPOLOGIES]
+    if unknown_topologies:
+        parser.error(f"unknown topology {unknown_topologies[0]!r}; choose from {', '.join(TOPOLOGIES)}")
     opts.devices = [d.strip() for d in (opts.devices or _default_devices()).split(",") if d.strip()]
+    if not opts.devices:
+        parser.error("--devices is empty")
+    for device in opts.devices:
+        try:
+            check_device(device)
+        except ValueError as exc:
+            parser.error(str(exc))
+    if "disaggregated" in opts.topologies and len(opts.devices) < 2:
+        parser.error("disaggregated needs two devices in --devices (simulation, then learner)")
     opts.train_envs = opts.train_envs or max(opts.env_counts)
     if not opts.learner_only and len(set(opts.env_counts)) < 2:
         parser.error("--env_counts needs two distinct counts to fit fixed and per-env memory")
