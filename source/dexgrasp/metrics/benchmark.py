@@ -198,19 +198,20 @@ def fit_model(sim_reports: list[dict], learner_reports: list[dict]) -> tuple[Mem
     return model, {"simulation": sim_key, "learner": learner_key}
 
 
-def capacity_by_doubling(kind: str, args: dict, start: int) -> int:
+def capacity_by_doubling(kind: str, args: dict, start: int, limit: int | None = None) -> int:
     """CUDA only: the largest env count, doubling from ``start``, at which a ``kind`` probe runs to the end.
 
     A probe that runs out of device memory fails in its own process, so the next count starts clean. 0 when even
-    ``start`` does not fit.
+    ``start`` does not fit; the search stops before exceeding ``limit`` (``None``: until memory runs out).
     """
     fits, n = 0, start
-    while True:
+    while limit is None or n <= limit:
         try:
             run_probe(kind, {**args, "num_envs": n})
         except RuntimeError:
             return fits
         fits, n = n, 2 * n
+    return fits
 
 
 def predicted_on_device(results: dict) -> dict:
@@ -273,7 +274,9 @@ def run_benchmark(opts) -> dict:
     ]  # fmt: skip
     if learner_device.startswith("cuda"):
         learner_args = {"spec": spec, "device": learner_device, "iterations": opts.iterations, **feed}
-        results["learner_capacity_checked"] = capacity_by_doubling("learner", learner_args, max(opts.env_counts))
+        results["learner_capacity_checked"] = capacity_by_doubling(
+            "learner", learner_args, max(opts.env_counts), opts.capacity_limit
+        )
     if opts.learner_only:
         if len(set(opts.env_counts)) > 1:
             fit, key = fit_learner(results["learner"])
@@ -282,7 +285,9 @@ def run_benchmark(opts) -> dict:
         return results
     if opts.check_sim_capacity and opts.devices[0].startswith("cuda"):
         sim_args = {"task": opts.task, "overrides": opts.overrides, "device": opts.devices[0], "steps": 2}
-        results["sim_capacity_checked"] = capacity_by_doubling("sim", sim_args, max(opts.env_counts))
+        results["sim_capacity_checked"] = capacity_by_doubling(
+            "sim", sim_args, max(opts.env_counts), opts.capacity_limit
+        )
     model, sources = fit_model(results["simulation"], results["learner"])
     results["model"] = {**model.as_dict(), "measured_from": sources}
     results["capacity_on_device_predicted"] = predicted_on_device(results)

@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="CUDA: also double the simulation's env count until the device runs out of memory (slow)",
     )
+    p.add_argument("--capacity_limit", type=int, default=None, help="CUDA: largest env count the capacity checks try")
     p.add_argument("--learner_only", action="store_true", help="learner memory and update time only (no simulator)")
     p.add_argument("--spec", default=None, help="--learner_only: spec.json written by a full benchmark run")
     p.add_argument("--dataset", default=None, help="--learner_only: replay the observations of this HDF5 dataset")
@@ -89,7 +90,7 @@ def parse(argv: list[str]):
             check_device(device)
         except ValueError as exc:
             parser.error(str(exc))
-    if "disaggregated" in opts.topologies and len(opts.devices) < 2:
+    if not opts.learner_only and "disaggregated" in opts.topologies and len(opts.devices) < 2:
         parser.error("disaggregated needs two devices in --devices (simulation, then learner)")
     opts.train_envs = opts.train_envs or max(opts.env_counts)
     if not opts.learner_only and len(set(opts.env_counts)) < 2:

@@ -1,0 +1,148 @@
+"""The GPU checks: every topology on CUDA devices, NCCL between processes, and the benchmark's CUDA measurements.
+
+Marked ``gpu`` (skipped without CUDA); tests that need several GPUs also skip when the machine has fewer. The
+scenes are as tiny as the CPU tests'; what differs is where the processes run and how tensors move: NCCL when
+every process of a disaggregated run is on a GPU, gloo when one side is the CPU, and each simulation process
+seeing only its own GPU.
+"""
+
+import glob
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import psutil
+import pytest
+import torch
+from conftest import ROOT, run
+from dexgrasp.training.checkpoint import check_checkpoint
+
+pytestmark = [pytest.mark.gpu, pytest.mark.slow]
+
+DEPTH = "DexGrasp-KukaAllegro-Depth-v0"
+STATE = "DexGrasp-KukaAllegro-State-v0"
+TINY = [
+    "presets=res32",
+    "env.episode_length_s=1",
+    "agent.num_steps_per_env=8",
+    "agent.actor.rnn_hidden_dim=32",
+    "agent.critic.rnn_hidden_dim=32",
+]
+
+
+def gpus(n: int):
+    return pytest.mark.skipif(torch.cuda.device_count() < n, reason=f"needs {n} CUDA devices")
+
+
+def train_args(log_dir, placement: list[str], iterations: int = 2, task: str = DEPTH, num_envs: int = 4) -> list[str]:
+    return [
+        "scripts/train.py",
+        "--task",
+        task,
+        *placement,
+        "--num_envs",
+        str(num_envs),
+        "--max_iterations",
+        str(iterations),
+        "--log_dir",
+        str(log_dir),
+        *TINY,
+    ]
+
+
+def trained(log_dir, placement: list[str], **kwargs) -> str:
+    """Train, check the run's checkpoint; return the run's output."""
+    proc = run(train_args(log_dir, placement, **kwargs), timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    ckpts = sorted(glob.glob(os.path.join(str(log_dir), "model_*.pt")), key=os.path.getmtime)
+    assert ckpts, "no checkpoint"
+    check_checkpoint(ckpts[-1], kwargs.get("task", DEPTH), "rsl_rl")
+    return proc.stdout + proc.stderr
+
+
+def disaggregated(sims: str, learner: str) -> list[str]:
+    return ["--topology", "disaggregated", "--sim_devices", sims, "--learner_device", learner]
+
+
+def test_single_process_on_cuda(tmp_path):
+    out = trained(tmp_path, ["--device", "cuda:0"])
+    assert "Learning iteration 1/2" in out
+
+
+def test_disaggregated_gpu_simulation_cpu_learner(tmp_path):
+    """One GPU: two scenes share it, the learner runs on the CPU (gloo through host memory)."""
+    out = trained(tmp_path, disaggregated("cuda:0,cuda:0", "cpu"))
+    assert "sim0@cuda:0:2, sim1@cuda:0:2 -> learner0@cpu (4 envs, backend gloo)" in out
+    assert "Pipeline/sim_wait_s" in out
+
+
+def test_disaggregated_cpu_simulation_gpu_learner(tmp_path):
+    out = trained(tmp_path, disaggregated("cpu,cpu", "cuda:0"))
+    assert "-> learner0@cuda:0 (4 envs, backend gloo)" in out
+
+
+@gpus(2)
+def test_disaggregated_nccl(tmp_path):
+    """The paper's layout in small: simulation on one GPU (two scenes), the learner on another, NCCL between."""
+    out = trained(tmp_path, disaggregated("cuda:0,cuda:0", "cuda:1"))
+    assert "sim0@cuda:0:2, sim1@cuda:0:2 -> learner0@cuda:1 (4 envs, backend nccl)" in out
+    assert "depth[1, 32, 32] float16->float16->float16" in out  # compact on the wire and in the storage
+    assert "Pipeline/learner_wait_s" in out
+
+
+@gpus(3)
+def test_hybrid_nccl(tmp_path):
+    out = trained(tmp_path, disaggregated("cuda:0,cuda:0,cuda:0,cuda:0", "cuda:1,cuda:2"), num_envs=8)
+    assert "-> learner0@cuda:1, learner1@cuda:2 (8 envs, backend nccl)" in out
+    assert out.count("Learning iteration 1/2") == 1
+
+
+@gpus(2)
+def test_data_parallel_nccl(tmp_path):
+    out = trained(tmp_path, ["--topology", "data_parallel", "--devices", "cuda:0,cuda:1"], task=STATE)
+    assert "data_parallel over 2 processes: envs [2, 2]" in out
+
+
+@gpus(2)
+def test_killed_simulation_process_ends_an_nccl_run(tmp_path):
+    """NCCL waits are host-blocking with a timeout: a dead simulation process still ends the run in time."""
+    args = train_args(tmp_path, [*disaggregated("cuda:0,cuda:0", "cuda:1"), "--worker_timeout", "20"], 50)
+    proc = subprocess.Popen(
+        [sys.executable, *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    launcher = psutil.Process(proc.pid)
+    deadline = time.monotonic() + 600
+    while not glob.glob(os.path.join(str(tmp_path), "model_*.pt")):
+        assert proc.poll() is None and time.monotonic() < deadline, "training never started"
+        time.sleep(1)
+    descendants = launcher.children(recursive=True)
+    victim = next(p for p in descendants if p.cmdline()[-1] == "2")  # rank 2: simulation process 1
+    victim.send_signal(signal.SIGKILL)
+    killed_at = time.monotonic()
+    out, _ = proc.communicate(timeout=20 + 120)
+    assert time.monotonic() - killed_at < 20 + 90
+    assert proc.returncode != 0
+    assert "rank 2" in out and "cuda:0" in out, out[-3000:]
+    time.sleep(1)
+    assert not [p for p in descendants if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+
+
+@gpus(2)
+def test_benchmark_measures_device_memory(tmp_path):
+    out = tmp_path / "bench"
+    proc = run(
+        ["scripts/benchmark.py", "--env_counts", "2,4", "--train_envs", "4", "--topologies", "disaggregated",
+         "--devices", "cuda:0,cuda:1", "--iterations", "2", "--sim_steps", "5", "--capacity_limit", "64",
+         "--out", str(out), *TINY[1:]],
+        timeout=1200,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    results = json.loads((out / "results.json").read_text())
+    assert results["model"]["measured_from"] == {"simulation": "cuda_used_bytes", "learner": "cuda_max_allocated_bytes"}
+    assert all(r["cuda_used_bytes"] > 0 for r in results["simulation"])
+    assert 4 <= results["learner_capacity_checked"] <= 64
+    assert results["capacity_on_device_predicted"]["learner"] > 0
+    assert results["throughput"]["disaggregated"]["waits_per_step"]["sim_step_s"] > 0
