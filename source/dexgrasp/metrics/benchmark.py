@@ -42,11 +42,14 @@ def _child_env() -> dict:
 
 
 def run_probe(kind: str, args: dict, timeout: float = 900.0) -> dict:
-    """One probe in a fresh process (RuntimeError with its output's tail when it fails)."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "dexgrasp.metrics.probes", kind, json.dumps(args)],
-        env=_child_env(), capture_output=True, text=True, timeout=timeout, cwd=ROOT,
-    )  # fmt: skip
+    """One probe in a fresh process (RuntimeError with its output's tail when it fails or runs out of time)."""
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "dexgrasp.metrics.probes", kind, json.dumps(args)],
+            env=_child_env(), capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"{kind} probe {args.get('num_envs')} envs did not finish within {timeout:.0f} s") from None
     for line in proc.stdout.splitlines()[::-1]:
         if line.startswith("REPORT "):
             return json.loads(line[len("REPORT ") :])
