@@ -88,3 +88,23 @@ def test_capacity_predicted_on_the_measured_device():
     assert predicted_on_device({"model": model, "simulation": [{"cuda_total_bytes": None}], "learner": [{}]}) == {}
     learner_only = {"learner_model": {"m": 10.0, "r": 0.5}, "learner": [{"cuda_total_bytes": 40.0}]}
     assert predicted_on_device(learner_only) == {"learner": 60}
+
+
+def test_per_env_simulation_memory_is_floored_at_its_buffers():
+    from dexgrasp.metrics.benchmark import fit_model
+
+    def sim(n, rss):
+        return {"num_envs": n, "rss_bytes": rss, "cuda_used_bytes": None, "obs_bytes": 100 * n, "camera_bytes": 50 * n}
+
+    def learner(n):
+        return {"num_envs": n, "cuda_max_allocated_bytes": None, "storage_bytes": 10 * n, "model_bytes": 7,
+                "optimizer_bytes": 14}  # fmt: skip
+
+    learners = [learner(1), learner(2)]
+    # RSS shrank between 1 and 2 envs (allocator noise): S falls back to the 150 B/env of buffers
+    model, sources = fit_model([sim(1, 1000), sim(2, 900)], learners)
+    assert model.s == 150 and "floored" in sources["simulation"]
+    assert (model.m, model.r) == (21, 10)
+    # RSS grew by more than the buffers: the fit stands
+    model, sources = fit_model([sim(1, 1000), sim(2, 1400)], learners)
+    assert model.s == 400 and model.f_sim == 600 and sources["simulation"] == "rss_bytes"

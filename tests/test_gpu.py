@@ -141,7 +141,8 @@ def test_benchmark_measures_device_memory(tmp_path):
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     results = json.loads((out / "results.json").read_text())
-    assert results["model"]["measured_from"] == {"simulation": "cuda_used_bytes", "learner": "cuda_max_allocated_bytes"}
+    sources = results["model"]["measured_from"]
+    assert sources["simulation"].startswith("cuda_used_bytes") and sources["learner"] == "cuda_max_allocated_bytes"
     assert all(r["cuda_used_bytes"] > 0 for r in results["simulation"])
     assert 4 <= results["learner_capacity_checked"] <= 64
     assert results["capacity_on_device_predicted"]["learner"] > 0

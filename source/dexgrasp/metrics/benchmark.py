@@ -192,12 +192,22 @@ def fit_learner(learner_reports: list[dict]) -> tuple[LinearFit, str]:
 
 
 def fit_model(sim_reports: list[dict], learner_reports: list[dict]) -> tuple[MemoryModel, dict]:
-    """F_sim, S, M, R fitted over env counts, and the measurement each figure came from."""
+    """F_sim, S, M, R fitted over env counts, and the measurement each figure came from.
+
+    S is floored at the per-env bytes of the simulation's observation and camera buffers, which certainly grow
+    with every environment: at the few environments a small machine measures, process RSS (and pooled device
+    allocations) can grow by less than that, or even shrink, between two counts.
+    """
     on_cuda = sim_reports[0]["cuda_used_bytes"] is not None
     sim_key = "cuda_used_bytes" if on_cuda else "rss_bytes"
-    sim = fit_linear([r["num_envs"] for r in sim_reports], [r[sim_key] for r in sim_reports])
+    counts = [r["num_envs"] for r in sim_reports]
+    sim = fit_linear(counts, [r[sim_key] for r in sim_reports])
+    buffers = fit_linear(counts, [r["obs_bytes"] + r["camera_bytes"] for r in sim_reports])
+    s = max(sim.per_env, buffers.per_env)
+    if s > sim.per_env:
+        sim_key += " (S floored at obs_bytes+camera_bytes per env)"
     learner, learner_key = fit_learner(learner_reports)
-    model = MemoryModel(f_sim=max(sim.fixed, 0.0), s=sim.per_env, m=max(learner.fixed, 0.0), r=learner.per_env)
+    model = MemoryModel(f_sim=max(sim.fixed, 0.0), s=s, m=max(learner.fixed, 0.0), r=learner.per_env)
     return model, {"simulation": sim_key, "learner": learner_key}
 
 
