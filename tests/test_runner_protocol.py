@@ -75,8 +75,10 @@ def test_waiting_times_are_measured(tmp_path):
     )
     assert code == 0
     report = json.loads(out.read_text())
-    for log in report["logs"]:
+    for i, log in enumerate(report["logs"]):
         assert 0.2 <= log["Pipeline/sim_step_s"] < 1.0, log
-        assert 0.3 <= log["Pipeline/sim_wait_s"] < 1.5, log  # waiting for the learner's next actions
+        assert 0.3 <= log["Pipeline/sim_wait_s"], log  # waiting for the learner's next actions
         assert 0.2 <= log["Pipeline/learner_wait_s"] < 1.5, log  # waiting for the simulation's step
+        if i:  # per step, not summed (the first wait also covers the learner's start-up)
+            assert log["Pipeline/sim_wait_s"] < 1.5, log
     assert report["learner_wait_s"] >= 0.6
