@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import glob
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+TINY_DEPTH = [
+    "presets=res32",
+    "env.episode_length_s=1",
+    "agent.num_steps_per_env=8",
+    "agent.actor.rnn_hidden_dim=32",
+    "agent.critic.rnn_hidden_dim=32",
+]
+"""Settings that make the depth task's training fast enough for the test suite (32x32 images, 1 s episodes)."""
 
 
 def run(
@@ -31,6 +43,38 @@ def report_of(proc: subprocess.CompletedProcess) -> dict:
         if line.startswith("REPORT "):
             return json.loads(line[len("REPORT ") :])
     raise AssertionError(f"no REPORT line in output:\n{proc.stdout[-3000:]}")
+
+
+def kill_rank_mid_run(args: list[str], log_dir, rank: int, worker_timeout: float):
+    """Start ``python <args>`` (a multi-process training run writing into ``log_dir``), SIGKILL the process of
+    ``rank`` once the first checkpoint exists, and wait for the run to end.
+
+    Returns the run's return code, its output, the seconds from the kill to the end, and every process it had.
+    """
+    import psutil
+
+    proc = subprocess.Popen(
+        [sys.executable, *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    launcher = psutil.Process(proc.pid)
+    deadline = time.monotonic() + 600
+    while not glob.glob(os.path.join(str(log_dir), "model_*.pt")):
+        assert proc.poll() is None and time.monotonic() < deadline, "training never started"
+        time.sleep(1)
+    descendants = launcher.children(recursive=True)
+    victim = next(p for p in descendants if p.cmdline()[-1] == str(rank))
+    victim.send_signal(signal.SIGKILL)
+    killed_at = time.monotonic()
+    out, _ = proc.communicate(timeout=worker_timeout + 120)
+    return proc.returncode, out, time.monotonic() - killed_at, descendants
+
+
+def no_survivors(processes) -> bool:
+    """Whether every one of ``processes`` has exited (zombies count as exited)."""
+    import psutil
+
+    time.sleep(1)
+    return not [p for p in processes if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
 
 
 def pytest_collection_modifyitems(config, items):

@@ -3,25 +3,15 @@
 import glob
 import json
 import os
-import signal
-import subprocess
-import sys
-import time
 
 import psutil
 import pytest
 import torch
-from conftest import ROOT, run
+from conftest import TINY_DEPTH, kill_rank_mid_run, no_survivors, run
 from dexgrasp.training.checkpoint import check_checkpoint
 
 DEPTH = "DexGrasp-KukaAllegro-Depth-v0"
-TINY = [
-    "presets=res32",
-    "env.episode_length_s=1",
-    "agent.num_steps_per_env=8",
-    "agent.actor.rnn_hidden_dim=32",
-    "agent.critic.rnn_hidden_dim=32",
-]
+TINY = TINY_DEPTH
 LAYOUT = ["--topology", "disaggregated", "--sim_devices", "cpu,cpu", "--learner_device", "cpu"]
 
 
@@ -95,23 +85,12 @@ def test_checkpoint_plays_and_resumes(trained, tmp_path):
 
 
 def test_killed_simulation_process_ends_the_run(tmp_path):
-    cmd = [sys.executable, *train_args(tmp_path, 50, "--worker_timeout", "20")]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    launcher = psutil.Process(proc.pid)
-    deadline = time.monotonic() + 600
-    while not glob.glob(os.path.join(str(tmp_path), "model_*.pt")):
-        assert proc.poll() is None and time.monotonic() < deadline, "training never started"
-        time.sleep(1)
-    descendants = launcher.children(recursive=True)
-    victim = next(p for p in descendants if p.cmdline()[-1] == "2")  # rank 2: simulation process 1
-    victim.send_signal(signal.SIGKILL)
-    killed_at = time.monotonic()
-    out, _ = proc.communicate(timeout=20 + 120)
-    assert time.monotonic() - killed_at < 20 + 90
-    assert proc.returncode != 0
+    args = train_args(tmp_path, 50, "--worker_timeout", "20")
+    code, out, seconds, processes = kill_rank_mid_run(args, tmp_path, rank=2, worker_timeout=20)  # simulation 1
+    assert seconds < 20 + 90
+    assert code != 0
     assert "rank 2" in out and "cpu" in out, out[-3000:]
-    time.sleep(1)
-    assert not [p for p in descendants if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    assert no_survivors(processes)
     check_checkpoint(latest(tmp_path), DEPTH, "rsl_rl")
 
 

@@ -9,28 +9,17 @@ seeing only its own GPU.
 import glob
 import json
 import os
-import signal
-import subprocess
-import sys
-import time
 
-import psutil
 import pytest
 import torch
-from conftest import ROOT, run
+from conftest import TINY_DEPTH, kill_rank_mid_run, no_survivors, run
 from dexgrasp.training.checkpoint import check_checkpoint
 
 pytestmark = [pytest.mark.gpu, pytest.mark.slow]
 
 DEPTH = "DexGrasp-KukaAllegro-Depth-v0"
 STATE = "DexGrasp-KukaAllegro-State-v0"
-TINY = [
-    "presets=res32",
-    "env.episode_length_s=1",
-    "agent.num_steps_per_env=8",
-    "agent.actor.rnn_hidden_dim=32",
-    "agent.critic.rnn_hidden_dim=32",
-]
+TINY = TINY_DEPTH
 
 
 def gpus(n: int):
@@ -110,24 +99,11 @@ def test_data_parallel_nccl(tmp_path):
 def test_killed_simulation_process_ends_an_nccl_run(tmp_path):
     """NCCL waits are host-blocking with a timeout: a dead simulation process still ends the run in time."""
     args = train_args(tmp_path, [*disaggregated("cuda:0,cuda:0", "cuda:1"), "--worker_timeout", "20"], 50)
-    proc = subprocess.Popen(
-        [sys.executable, *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    launcher = psutil.Process(proc.pid)
-    deadline = time.monotonic() + 600
-    while not glob.glob(os.path.join(str(tmp_path), "model_*.pt")):
-        assert proc.poll() is None and time.monotonic() < deadline, "training never started"
-        time.sleep(1)
-    descendants = launcher.children(recursive=True)
-    victim = next(p for p in descendants if p.cmdline()[-1] == "2")  # rank 2: simulation process 1
-    victim.send_signal(signal.SIGKILL)
-    killed_at = time.monotonic()
-    out, _ = proc.communicate(timeout=20 + 120)
-    assert time.monotonic() - killed_at < 20 + 90
-    assert proc.returncode != 0
+    code, out, seconds, processes = kill_rank_mid_run(args, tmp_path, rank=2, worker_timeout=20)  # simulation 1
+    assert seconds < 20 + 90
+    assert code != 0
     assert "rank 2" in out and "cuda:0" in out, out[-3000:]
-    time.sleep(1)
-    assert not [p for p in descendants if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    assert no_survivors(processes)
 
 
 @gpus(2)
