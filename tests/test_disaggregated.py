@@ -15,12 +15,12 @@ TINY = TINY_DEPTH
 LAYOUT = ["--topology", "disaggregated", "--sim_devices", "cpu,cpu", "--learner_device", "cpu"]
 
 
-def train_args(log_dir, iterations=2, *extra):
+def train_args(log_dir, iterations=2, *extra, layout=LAYOUT):
     return [
         "scripts/train.py",
         "--task",
         DEPTH,
-        *LAYOUT,
+        *layout,
         "--num_envs",
         "4",
         "--max_iterations",
@@ -155,25 +155,8 @@ def test_skrl_learner(tmp_path):
 
 def test_hybrid_two_learners_four_simulation_processes(tmp_path):
     """Each learner is fed by two simulation processes; the learners average gradients (gloo) and agree."""
-    args = [
-        "scripts/train.py",
-        "--task",
-        DEPTH,
-        "--topology",
-        "disaggregated",
-        "--sim_devices",
-        "cpu,cpu,cpu,cpu",
-        "--learner_device",
-        "cpu,cpu",
-        "--num_envs",
-        "4",
-        "--max_iterations",
-        "2",
-        "--log_dir",
-        str(tmp_path),
-        *TINY,
-    ]
-    proc = run(args, timeout=1200)
+    layout = ["--topology", "disaggregated", "--sim_devices", "cpu,cpu,cpu,cpu", "--learner_device", "cpu,cpu"]
+    proc = run(train_args(tmp_path, layout=layout), timeout=1200)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "sim0@cpu:1, sim1@cpu:1, sim2@cpu:1, sim3@cpu:1 -> learner0@cpu, learner1@cpu" in proc.stdout
     assert "learner 1 (rank 1, device cpu): 2 envs from 2 simulation processes" in proc.stdout + proc.stderr

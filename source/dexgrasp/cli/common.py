@@ -11,6 +11,9 @@ TASKS = (
     "DexGrasp-KukaAllegro-StereoRGB-v0",
 )
 DEFAULT_TASK = "DexGrasp-KukaAllegro-Depth-v0"
+TOPOLOGIES = ("single", "disaggregated", "data_parallel")
+"""Where simulation and learning run: one process, simulation processes feeding a learner, or Isaac Lab's data
+parallelism (one process per device, each with its simulator and learner)."""
 
 
 class UsageError(ValueError):

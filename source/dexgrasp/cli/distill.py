@@ -14,6 +14,7 @@ import os
 import time
 
 from .common import (
+    TOPOLOGIES,
     UsageError,
     add_topology_args,
     check_positive,
@@ -24,7 +25,6 @@ from .common import (
 )
 
 STUDENT_TASKS = ("DexGrasp-KukaAllegro-StereoRGB-v0", "DexGrasp-KukaAllegro-Depth-v0")
-TOPOLOGIES = ("single", "disaggregated", "data_parallel")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,6 +13,7 @@ import time
 from datetime import datetime
 
 from .common import (
+    TOPOLOGIES,
     UsageError,
     add_task_args,
     add_topology_args,
@@ -32,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max_iterations", type=int, default=None, help="learning iterations")
     parser.add_argument("--log_dir", default=None, help="run folder (default: logs/<library>/<experiment>/<time>)")
     parser.add_argument("--resume", default=None, help="checkpoint to continue from (same task)")
-    add_topology_args(parser, ("single", "disaggregated", "data_parallel"))
+    add_topology_args(parser, TOPOLOGIES)
     parser.add_argument("--synchronous", action="store_true", help="disaggregated: no overlap of acting and simulation")
     add_launcher_args(parser)
     parser.set_defaults(device=None)

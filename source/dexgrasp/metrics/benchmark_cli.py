@@ -16,8 +16,6 @@ import json
 import os
 import sys
 
-TOPOLOGIES = ("single", "disaggregated", "data_parallel")
-
 
 def _ints(text: str) -> list[int]:
     values = [int(v) for v in text.split(",") if v.strip()]
@@ -62,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def parse(argv: list[str]):
+    from dexgrasp.cli.common import TOPOLOGIES
     from dexgrasp.runner.layout import check_device
 
     parser = build_parser()

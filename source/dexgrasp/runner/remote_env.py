@@ -234,9 +234,11 @@ class DisaggregatedVecEnv(VecEnv):
         self._latest += 1
         frame = self._frames[self._latest % 3]
 
-        counts = torch.cat([self._log_count, self._nonfinite, self._sim_timing / len(self.peers)]).tolist()
-        sim_wait, sim_step = counts.pop(-2), counts.pop()
-        nonfinite = int(counts.pop())
+        # one host transfer for everything the log needs
+        *counts, nonfinite, sim_wait, sim_step = torch.cat(
+            [self._log_count, self._nonfinite, self._sim_timing / len(self.peers)]
+        ).tolist()
+        nonfinite = int(nonfinite)
         log = {key: self._log_sum[i] / counts[i] for i, key in enumerate(self.log_keys) if counts[i] > 0}
         log[NONFINITE_LOG_KEY] = float(nonfinite)
         if self._latest > 0:  # the initial observations come after start-up, not after a step
