@@ -27,6 +27,21 @@ class ObjectSpec:
     params: dict
 
     @property
+    def volume(self) -> float:
+        """Volume of the solid [m^3] (its mass is this times the set's density)."""
+        p = self.params
+        if self.kind == "box":
+            return float(np.prod(p["size"]))
+        r = p["radius"]
+        if self.kind == "sphere":
+            return 4.0 / 3.0 * np.pi * r**3
+        if self.kind == "capsule":
+            return np.pi * r**2 * p["height"] + 4.0 / 3.0 * np.pi * r**3
+        if self.kind == "cone":
+            return np.pi * r**2 * p["height"] / 3.0
+        return np.pi * r**2 * p["height"]
+
+    @property
     def descriptor(self) -> list[float]:
         one_hot = [1.0 if k == self.kind else 0.0 for k in KINDS]
         return one_hot + [float(s) for s in self.size]
@@ -46,7 +61,7 @@ def generate_object_specs(
         kind = KINDS[i % len(KINDS)]
         a, b, c = (float(v) for v in rng.uniform(lo, hi, size=3))
         if kind == "box":
-            a = min(a, 0.09)  # one side a hand can close around
+            b = min(b, 0.09)  # the side across the pinch (world y for an upright box) fits the open hand
             specs.append(ObjectSpec(kind, (a, b, c), {"size": (a, b, c)}))
         elif kind == "cylinder":
             r = min(a, 0.09) / 2
@@ -64,8 +79,11 @@ def generate_object_specs(
     return specs
 
 
-def spawner_cfgs(specs: list[ObjectSpec], mass: float = 0.2, static_friction: float = 0.8):
-    """Isaac Lab spawner configurations for ``specs`` (imported lazily: needs Isaac Lab)."""
+def spawner_cfgs(specs: list[ObjectSpec], density: float = 500.0, static_friction: float = 1.0):
+    """Isaac Lab spawner configurations for ``specs`` (imported lazily: needs Isaac Lab).
+
+    Each object's mass is its volume times ``density`` (set explicitly, so every physics backend agrees).
+    """
     import isaaclab.sim as sim_utils
 
     factories = {
@@ -85,28 +103,29 @@ def spawner_cfgs(specs: list[ObjectSpec], mass: float = 0.2, static_friction: fl
                     static_friction=static_friction, dynamic_friction=static_friction
                 ),
                 visual_material=sim_utils.PreviewSurfaceCfg(diffuse_color=colors[i % len(colors)]),
+                mass_props=sim_utils.MassCfg(mass=density * spec.volume),
             )
         )
     return cfgs
 
 
-def object_set_spawner(specs: list[ObjectSpec], mass: float = 0.2):
+def object_set_spawner(specs: list[ObjectSpec], density: float = 500.0):
     """One ``MultiAssetSpawnerCfg`` that spawns the set across the environments of a scene."""
     import isaaclab.sim as sim_utils
 
     return sim_utils.MultiAssetSpawnerCfg(
-        assets_cfg=spawner_cfgs(specs),
+        assets_cfg=spawner_cfgs(specs, density),
         rigid_props=sim_utils.UsdPhysicsRigidBodyCfg(),
         # primitives are meshes: the solvers collide with their convex hulls
         collision_props=[
             sim_utils.UsdPhysicsCollisionCfg(),
             sim_utils.UsdPhysicsMeshCollisionCfg(mesh_approximation_name="convexHull"),
         ],
-        mass_props=sim_utils.MassCfg(mass=mass),
+        mass_props=None,  # per object, from its volume
     )
 
 
-def mesh_folder_objects(folder: str, mass: float = 0.2):
+def mesh_folder_objects(folder: str, density: float = 500.0):
     """Spawner for a folder of user meshes (``*.usd``/``*.usda``), one per environment in turn."""
     import isaaclab.sim as sim_utils
 
@@ -117,5 +136,5 @@ def mesh_folder_objects(folder: str, mass: float = 0.2):
         usd_path=paths,
         rigid_props=sim_utils.UsdPhysicsRigidBodyCfg(),
         collision_props=sim_utils.UsdPhysicsCollisionCfg(),
-        mass_props=sim_utils.MassCfg(mass=mass),
+        mass_props=sim_utils.MassCfg(density=density),
     )

@@ -1,10 +1,12 @@
 """Camera rigs of the grasp task: one depth camera, or a stereo pair of RGB cameras, fixed to the world.
 
-Intrinsics follow the reference camera (focal length 23.59 mm, horizontal aperture 21.02 mm: about 48 deg
-horizontal field of view; clipping 0.01-2 m). The camera stands at the reference position, about 0.9 m from
-the workspace centre, and looks at that centre; the stereo pair straddles the same point along the camera's
-right axis, ``baseline`` apart. Images are tiled across environments by the renderer (one render call for
-the whole scene).
+Intrinsics and extrinsics follow the reference rig: focal length 23.59 mm, horizontal aperture 21.02 mm (about
+48 deg horizontal field of view), clipping 0.01-2 m, at (-0.724, -0.689, 0.637) m in the robot base frame with
+the ROS-convention orientation (w, x, y, z) = (0.516, -0.521, 0.537, 0.418). That camera is mounted on its side:
+it looks along +y across the workspace, slightly down, and the image's right edge points at the table. The
+stereo pair straddles the same pose along the camera's right axis, ``baseline`` apart. Images are tiled across
+environments by the renderer (one render call for the whole scene). The pose is randomised per episode by
+:func:`dexgrasp.tasks.grasp.mdp.randomize_camera_pose` on the curriculum's schedule.
 """
 
 from __future__ import annotations
@@ -14,48 +16,41 @@ import numpy as np
 from isaaclab.sensors import CameraCfg
 from isaaclab_newton.renderers import NewtonWarpRendererCfg
 
-CAMERA_POS = (-0.724, -0.689, 0.637)
+CAMERA_POS = (-0.7236, -0.6886, 0.6367)
 """Reference camera position in the robot base frame [m]."""
-LOOK_AT = (-0.55, 0.1, 0.3)
-"""Workspace centre the camera looks at [m]."""
+CAMERA_QUAT_ROS_WXYZ = (0.51567701, -0.52073085, 0.53658829, 0.41831759)
+"""Reference camera orientation, ROS convention (x right, y down, z forward), (w, x, y, z)."""
+LOOK_AT = (-0.55, 0.1, 0.28)
+"""Workspace centre on the table, where level-0 objects rest: in view of every camera [m]."""
 STEREO_BASELINE = 0.055
 FOCAL_LENGTH = 23.59
 HORIZONTAL_APERTURE = 21.02
 CLIPPING_RANGE = (0.01, 2.0)
 
 
-def look_at_ros(eye, target, up=(0.0, 0.0, 1.0)) -> tuple[np.ndarray, tuple[float, float, float, float]]:
-    """Rotation of a ROS-convention camera (x right, y down, z forward) at ``eye`` looking at ``target``.
-
-    Returns the rotation matrix (columns: camera x, y, z in world axes) and its quaternion (x, y, z, w).
-    """
-    eye, target, up = (np.asarray(v, dtype=float) for v in (eye, target, up))
-    z = target - eye
-    z /= np.linalg.norm(z)
-    x = np.cross(z, up)
-    x /= np.linalg.norm(x)
-    y = np.cross(z, x)
-    rot = np.stack([x, y, z], axis=1)
-    return rot, _quat_xyzw(rot)
+def rotation_matrix(quat_wxyz) -> np.ndarray:
+    """Rotation matrix of a unit quaternion (w, x, y, z); columns are the rotated frame's axes."""
+    w, x, y, z = (float(v) for v in quat_wxyz)
+    return np.array(
+        [
+            [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
+            [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
+            [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
+        ]
+    )
 
 
-def _quat_xyzw(m: np.ndarray) -> tuple[float, float, float, float]:
-    w = np.sqrt(max(0.0, 1.0 + m[0, 0] + m[1, 1] + m[2, 2])) / 2
-    x = np.copysign(np.sqrt(max(0.0, 1.0 + m[0, 0] - m[1, 1] - m[2, 2])) / 2, m[2, 1] - m[1, 2])
-    y = np.copysign(np.sqrt(max(0.0, 1.0 - m[0, 0] + m[1, 1] - m[2, 2])) / 2, m[0, 2] - m[2, 0])
-    z = np.copysign(np.sqrt(max(0.0, 1.0 - m[0, 0] - m[1, 1] + m[2, 2])) / 2, m[1, 0] - m[0, 1])
-    return (float(x), float(y), float(z), float(w))
+CAMERA_ROT = rotation_matrix(CAMERA_QUAT_ROS_WXYZ)
+"""Columns: the reference camera's x (image right), y (image down) and z (forward) axes in the base frame."""
 
 
-def camera_cfg(
-    name: str, data_types: list[str], width: int, height: int, eye=CAMERA_POS, shift: float = 0.0
-) -> CameraCfg:
-    """A world-fixed camera looking at the workspace, shifted ``shift`` metres along its right axis."""
-    rot, quat = look_at_ros(eye, LOOK_AT)
-    pos = np.asarray(eye) + shift * rot[:, 0]
+def camera_cfg(name: str, data_types: list[str], width: int, height: int, shift: float = 0.0) -> CameraCfg:
+    """A world-fixed camera at the reference pose, shifted ``shift`` metres along its right axis."""
+    pos = np.asarray(CAMERA_POS) + shift * CAMERA_ROT[:, 0]
+    w, x, y, z = CAMERA_QUAT_ROS_WXYZ
     return CameraCfg(
         prim_path="{ENV_REGEX_NS}/" + name,
-        offset=CameraCfg.OffsetCfg(pos=tuple(float(v) for v in pos), rot=quat, convention="ros"),
+        offset=CameraCfg.OffsetCfg(pos=tuple(float(v) for v in pos), rot=(x, y, z, w), convention="ros"),
         data_types=data_types,
         width=width,
         height=height,

@@ -2,16 +2,19 @@
 
 Scene-shaping fields of the configuration (image size, depth range, object set, robot source, contact
 capacity) are applied here, right before the scene is built, so presets and command-line overrides of
-those fields take effect whichever launcher creates the environment.
+those fields take effect whichever launcher creates the environment. The environment also keeps the
+per-episode grasp metrics (:mod:`dexgrasp.tasks.grasp.episode_metrics`).
 """
 
 from __future__ import annotations
 
+import torch
 from isaaclab.envs import ManagerBasedRLEnv
 
 from dexgrasp.assets import procedural_objects
 
-from .grasp_env_cfg import TABLE_TOP, GraspStateEnvCfg, with_ready_pose
+from .episode_metrics import EpisodeMetrics
+from .grasp_env_cfg import HAND_BODIES, GraspStateEnvCfg, with_start_pose
 
 CAMERA_NAMES = ("depth_camera", "left_camera", "right_camera", "viewer_camera")
 
@@ -27,6 +30,8 @@ def validate_env_cfg(cfg: GraspStateEnvCfg) -> None:
         raise ValueError(f"depth_range must satisfy 0 <= near < far, got {cfg.depth_range}")
     if cfg.objects.source not in ("procedural", "cube", "folder"):
         raise ValueError(f"unknown object set '{cfg.objects.source}' (procedural, cube or folder)")
+    if cfg.objects.density <= 0:
+        raise ValueError(f"objects.density must be positive, got {cfg.objects.density}")
     if cfg.objects.source == "folder" and not cfg.objects.folder:
         raise ValueError("object set 'folder' needs objects.folder")
     if cfg.robot_source not in ("offline", "official"):
@@ -53,22 +58,23 @@ def apply_scene_settings(cfg: GraspStateEnvCfg) -> None:
     objects = cfg.objects
     if objects.source == "procedural":
         specs = procedural_objects.generate_object_specs(objects.num_objects, objects.seed, tuple(objects.size_range))
-        scene.object.spawn = procedural_objects.object_set_spawner(specs, mass=objects.mass)
+        scene.object.spawn = procedural_objects.object_set_spawner(specs, density=objects.density)
         cfg.object_descriptors = [s.descriptor for s in specs]
     elif objects.source == "cube":
         spec = procedural_objects.ObjectSpec("box", (0.06, 0.06, 0.06), {"size": (0.06, 0.06, 0.06)})
-        scene.object.spawn = procedural_objects.object_set_spawner([spec], mass=objects.mass)
+        scene.object.spawn = procedural_objects.object_set_spawner([spec], density=objects.density)
         cfg.object_descriptors = [spec.descriptor]
     else:
-        scene.object.spawn = procedural_objects.mesh_folder_objects(objects.folder, mass=objects.mass)
+        scene.object.spawn = procedural_objects.mesh_folder_objects(objects.folder, density=objects.density)
         count = len(scene.object.spawn.usd_path)
         cfg.object_descriptors = [[0.0] * procedural_objects.DESCRIPTOR_DIM for _ in range(count)]
-    scene.object.init_state.pos = (*scene.object.init_state.pos[:2], TABLE_TOP + cfg.drop_height)
+    scene.object.init_state.pos = (*scene.object.init_state.pos[:2], cfg.spawn_height)
+    cfg.events.reset_object.params["height"] = cfg.spawn_height
 
     if cfg.robot_source == "official":
         from dexgrasp.assets.kuka_allegro import KUKA_ALLEGRO_OFFICIAL_CFG
 
-        scene.robot = with_ready_pose(KUKA_ALLEGRO_OFFICIAL_CFG())
+        scene.robot = with_start_pose(KUKA_ALLEGRO_OFFICIAL_CFG())
     physics = cfg.sim.physics
     if hasattr(physics, "collision_cfg") and physics.collision_cfg is not None:
         physics.collision_cfg.rigid_contact_max = cfg.contacts_per_env * scene.num_envs
@@ -82,3 +88,26 @@ class GraspEnv(ManagerBasedRLEnv):
     def __init__(self, cfg: GraspStateEnvCfg, render_mode: str | None = None, **kwargs):
         apply_scene_settings(cfg)
         super().__init__(cfg, render_mode, **kwargs)
+
+    def load_managers(self):
+        # the metrics exist before the managers: the curriculum term reads the episodes' success
+        robot = self.scene["robot"]
+        hand_ids = [robot.body_names.index(name) for name in HAND_BODIES]
+        adr = self.cfg.curriculum.adr
+        radius = adr.params["success_radius"] if adr is not None else 0.1
+        self.grasp_metrics = EpisodeMetrics(self, hand_ids, radius, self.cfg.lift_height)
+        super().load_managers()
+
+    def step(self, action):
+        out = super().step(action)
+        # after the step's resets: environments that restarted observe their new episode's first state
+        self.grasp_metrics.observe(self)
+        return out
+
+    def _reset_idx(self, env_ids):
+        if isinstance(env_ids, slice):
+            env_ids = torch.arange(self.num_envs, device=self.device)[env_ids]
+        log = self.grasp_metrics.finish(self, env_ids)
+        super()._reset_idx(env_ids)
+        self.extras["log"].update(log)
+        self.grasp_metrics.restart(env_ids)

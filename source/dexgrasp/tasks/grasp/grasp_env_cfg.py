@@ -9,7 +9,6 @@ the environment is built, so an override given after the configuration was const
 
 from __future__ import annotations
 
-import math
 
 import isaaclab.sim as sim_utils
 from isaaclab.assets import ArticulationCfg, AssetBaseCfg, RigidObjectCfg
@@ -25,7 +24,6 @@ from isaaclab.managers import TerminationTermCfg as DoneTerm
 from isaaclab.scene import InteractiveSceneCfg
 from isaaclab.sensors import CameraCfg
 from isaaclab.utils import configclass
-from isaaclab.utils.noise import GaussianNoiseCfg, NoiseModelWithAdditiveBiasCfg
 from isaaclab_newton.physics import MJWarpSolverCfg, NewtonCfg, NewtonCollisionPipelineCfg, NewtonShapeCfg
 from isaaclab_physx.physics import PhysxCfg
 from isaaclab_tasks.utils import PresetCfg
@@ -41,7 +39,7 @@ from dexgrasp.assets.kuka_allegro import (
 )
 
 from . import mdp
-from .camera_cfg import camera_cfg, stereo_pair_cfg
+from .camera_cfg import CAMERA_POS, CAMERA_QUAT_ROS_WXYZ, STEREO_BASELINE, camera_cfg, stereo_pair_cfg
 
 HAND_BODIES = [PALM_BODY_NAME] + FINGERTIP_BODY_NAMES
 TABLE_SIZE = (0.725, 1.16, 0.03)
@@ -49,27 +47,34 @@ TABLE_TOP = 0.25
 TABLE_CENTER = (-0.21 - TABLE_SIZE[0] / 2, 0.668 - TABLE_SIZE[1] / 2, TABLE_TOP - TABLE_SIZE[2] / 2)
 WORKSPACE_CENTER = (-0.55, 0.1)
 WORKSPACE_SIZE = (0.5, 0.8)
+SPAWN_HEIGHT = 0.5
+"""World height objects are dropped from (about 0.25 m above the table top, below the goal at 0.75 m)."""
 
-READY_ARM_POSE = {
-    "iiwa7_joint_1": 0.69,
-    "iiwa7_joint_2": -0.80,
-    "iiwa7_joint_3": -0.57,
-    "iiwa7_joint_4": 1.19,
-    "iiwa7_joint_5": -1.11,
-    "iiwa7_joint_6": -1.69,
-    "iiwa7_joint_7": -1.27,
+START_JOINT_POS = {
+    "iiwa7_joint_1": -0.85,
+    "iiwa7_joint_2": 0.0,
+    "iiwa7_joint_3": 0.76,
+    "iiwa7_joint_4": 1.25,
+    "iiwa7_joint_5": -1.76,
+    "iiwa7_joint_6": 0.90,
+    "iiwa7_joint_7": 0.64,
+    "(index|middle|ring)_joint_0": 0.0,
+    "(index|middle|ring)_joint_[1-3]": 0.3,
+    "thumb_joint_0": 1.396,
+    "thumb_joint_1": 0.601,
+    "thumb_joint_2": 0.338,
+    "thumb_joint_3": 0.608,
 }
-"""Arm pose of every reset: the palm down over the workspace at the zero action's target (-0.6, 0, 0.5).
+"""Reset pose of the reference task: the palm high (z ~0.88 m) beside the drop column, fingers relaxed.
 
-The robot's own default (arm straight up) is a kinematic singularity: damped-least-squares IK barely moves
-out of it, so episodes would be spent leaving it. This pose is where the IK converges for the zero action.
+The reference's thumb_joint_0 of 1.5 rad lies past the joint's upper limit (1.396), where the simulator would
+clamp it; it is written at the limit here.
 """
 
 
-def with_ready_pose(robot: ArticulationCfg) -> ArticulationCfg:
-    """``robot`` with its arm joints starting at :data:`READY_ARM_POSE` (finger defaults kept)."""
-    fingers = {k: v for k, v in robot.init_state.joint_pos.items() if "iiwa" not in k}
-    return robot.replace(init_state=robot.init_state.replace(joint_pos={**fingers, **READY_ARM_POSE}))
+def with_start_pose(robot: ArticulationCfg) -> ArticulationCfg:
+    """``robot`` starting every episode at :data:`START_JOINT_POS`."""
+    return robot.replace(init_state=robot.init_state.replace(joint_pos=dict(START_JOINT_POS)))
 
 
 ##
@@ -105,7 +110,8 @@ class ObjectSetCfg:
     size_range: tuple[float, float] = (0.03, 0.15)
     folder: str | None = None
     """Folder of ``.usd``/``.usda`` meshes when ``source == "folder"``."""
-    mass: float = 0.2
+    density: float = 500.0
+    """Object density [kg/m^3] (the reference's, about that of wood): mass grows with size."""
 
 
 @configclass
@@ -125,7 +131,9 @@ class PhysicsCfg(PresetCfg):
             integrator="implicitfast",
             njmax=800,
             nconmax=200,
-            impratio=1.0,
+            # a high impedance ratio makes friction stiff against normal force: without it a pinched object creeps
+            # out of the fingers at about 1 cm/s (pyramidal cone; the elliptic cone holds too but steps 4.7x slower)
+            impratio=10.0,
             cone="pyramidal",
             iterations=100,
             ls_iterations=50,
@@ -148,7 +156,7 @@ class PhysicsCfg(PresetCfg):
 class GraspSceneCfg(InteractiveSceneCfg):
     """Robot at the origin, table in front of it along -x, one object per environment, lights, floor."""
 
-    robot: ArticulationCfg = with_ready_pose(KUKA_ALLEGRO_CFG)
+    robot: ArticulationCfg = with_start_pose(KUKA_ALLEGRO_CFG)
     table = AssetBaseCfg(
         prim_path="{ENV_REGEX_NS}/Table",
         spawn=sim_utils.CuboidCfg(
@@ -161,7 +169,7 @@ class GraspSceneCfg(InteractiveSceneCfg):
     object: RigidObjectCfg = RigidObjectCfg(
         prim_path="{ENV_REGEX_NS}/Object",
         spawn=None,  # set from the object set by GraspEnv
-        init_state=RigidObjectCfg.InitialStateCfg(pos=(WORKSPACE_CENTER[0], WORKSPACE_CENTER[1], TABLE_TOP + 0.1)),
+        init_state=RigidObjectCfg.InitialStateCfg(pos=(WORKSPACE_CENTER[0], WORKSPACE_CENTER[1], SPAWN_HEIGHT)),
     )
     floor = AssetBaseCfg(
         prim_path="{ENV_REGEX_NS}/Floor",
@@ -218,9 +226,9 @@ class ActionSpaceCfg(PresetCfg):
     default = synergy
 
 
-def _noisy(std: float, bias: float) -> NoiseModelWithAdditiveBiasCfg:
-    """Gaussian noise every step plus a bias drawn once per episode."""
-    return NoiseModelWithAdditiveBiasCfg(noise_cfg=GaussianNoiseCfg(std=std), bias_noise_cfg=GaussianNoiseCfg(std=bias))
+def _noisy(noise: float, bias: float) -> mdp.ScheduledNoiseModelCfg:
+    """Per-step noise and per-episode bias, both growing from nothing at ADR level 0 to these widths at level 1."""
+    return mdp.ScheduledNoiseModelCfg(noise=noise, bias=bias)
 
 
 _HAND = SceneEntityCfg("robot", body_names=HAND_BODIES, preserve_order=True)
@@ -228,12 +236,16 @@ _HAND = SceneEntityCfg("robot", body_names=HAND_BODIES, preserve_order=True)
 
 @configclass
 class ProprioCfg(ObsGroup):
-    """What the robot knows of itself, with sensor noise and per-episode bias: every policy sees it."""
+    """What the robot knows of itself, with sensor noise and per-episode bias: every policy sees it.
 
-    joint_pos = ObsTerm(func=mdp.joint_pos, noise=_noisy(0.005, 0.01))
-    joint_vel = ObsTerm(func=mdp.joint_vel, noise=_noisy(0.05, 0.0))
-    hand_pos = ObsTerm(func=mdp.body_pos_env, params={"asset_cfg": _HAND}, noise=_noisy(0.002, 0.005))
-    hand_vel = ObsTerm(func=mdp.body_lin_vel, params={"asset_cfg": _HAND}, noise=_noisy(0.02, 0.0))
+    Noise widths at ADR level 1 are the reference's (joints 0.08 rad noise and bias, velocities 0.18 and
+    0.08 rad/s; object position 0.03 and 0.02 m, orientation 0.1 and 0.08).
+    """
+
+    joint_pos = ObsTerm(func=mdp.joint_pos, noise=_noisy(0.08, 0.08))
+    joint_vel = ObsTerm(func=mdp.joint_vel, noise=_noisy(0.18, 0.08))
+    hand_pos = ObsTerm(func=mdp.body_pos_env, params={"asset_cfg": _HAND}, noise=_noisy(0.01, 0.01))
+    hand_vel = ObsTerm(func=mdp.body_lin_vel, params={"asset_cfg": _HAND}, noise=_noisy(0.05, 0.0))
     goal = ObsTerm(func=mdp.goal_position)
     last_action = ObsTerm(func=mdp.last_action)
 
@@ -246,8 +258,8 @@ class ProprioCfg(ObsGroup):
 class TeacherPolicyCfg(ProprioCfg):
     """Proprioception plus the privileged object state the state teacher acts on."""
 
-    object_pos = ObsTerm(func=mdp.object_pos_env, noise=_noisy(0.005, 0.01))
-    object_quat = ObsTerm(func=mdp.object_quat, noise=_noisy(0.01, 0.0))
+    object_pos = ObsTerm(func=mdp.object_pos_env, noise=_noisy(0.03, 0.02))
+    object_quat = ObsTerm(func=mdp.object_quat, noise=_noisy(0.1, 0.08))
     object_shape = ObsTerm(func=mdp.object_descriptor)
 
 
@@ -281,7 +293,12 @@ class StateObservationsCfg:
 @configclass
 class DepthImageCfg(ObsGroup):
     depth = ObsTerm(
-        func=mdp.depth_image, params={"sensor_cfg": SceneEntityCfg("depth_camera"), "depth_range": (0.5, 1.3)}
+        func=mdp.depth_image,
+        params={
+            "sensor_cfg": SceneEntityCfg("depth_camera"),
+            "depth_range": (0.5, 1.3),
+            "augmentation": mdp.DepthAugmentationCfg(),
+        },
     )
 
     def __post_init__(self):
@@ -349,65 +366,64 @@ class TerminationsCfg:
     )
 
 
+def _widening(term, params: dict, ranges: dict, mode: str = "reset") -> EventTerm:
+    """An Isaac Lab randomisation whose ``ranges`` (nominal at level 0, full at level 1) follow the ADR level."""
+    return EventTerm(func=mdp.scheduled_randomization, mode=mode, params={"term": term, "params": params, "ranges": ranges})
+
+
+_FRICTION = {
+    "static_friction_range": ((1.0, 1.0), (0.5, 1.2)),
+    "dynamic_friction_range": ((1.0, 1.0), (0.5, 1.2)),
+}
+
+
 @configclass
 class EventsCfg:
-    robot_friction = EventTerm(
-        func=mdp.randomize_rigid_body_material,
-        mode="startup",
-        params={
-            "asset_cfg": SceneEntityCfg("robot", body_names=".*"),
-            "static_friction_range": (0.5, 1.2),
-            "dynamic_friction_range": (0.5, 1.2),
-            "restitution_range": (0.0, 0.0),
-            "num_buckets": 64,
+    """Resets and randomisations, each growing with the ADR level to the reference's full range."""
+
+    robot_friction = _widening(
+        mdp.randomize_rigid_body_material,
+        {"asset_cfg": SceneEntityCfg("robot", body_names=".*"), "restitution_range": (0.0, 0.0), "num_buckets": 64},
+        _FRICTION,
+    )
+    object_friction = _widening(
+        mdp.randomize_rigid_body_material,
+        {"asset_cfg": SceneEntityCfg("object"), "restitution_range": (0.0, 0.0), "num_buckets": 64},
+        _FRICTION,
+    )
+    object_mass = _widening(
+        mdp.randomize_rigid_body_mass,
+        {"asset_cfg": SceneEntityCfg("object"), "operation": "scale", "recompute_inertia": True, "min_mass": 1e-3},
+        {"mass_distribution_params": ((1.0, 1.0), (0.5, 3.0))},
+    )
+    joint_gains = _widening(
+        mdp.randomize_actuator_gains,
+        {"asset_cfg": SceneEntityCfg("robot", joint_names=".*"), "operation": "scale"},
+        {
+            "stiffness_distribution_params": ((1.0, 1.0), (0.5, 2.0)),
+            "damping_distribution_params": ((1.0, 1.0), (0.5, 2.0)),
         },
     )
-    object_friction = EventTerm(
-        func=mdp.randomize_rigid_body_material,
-        mode="startup",
-        params={
-            "asset_cfg": SceneEntityCfg("object"),
-            "static_friction_range": (0.5, 1.2),
-            "dynamic_friction_range": (0.5, 1.2),
-            "restitution_range": (0.0, 0.0),
-            "num_buckets": 64,
-        },
+    # joint friction torque [N m]: the reference scales per-joint coefficients (arm 1, fingers 0.01) by 0-5
+    arm_joint_friction = _widening(
+        mdp.randomize_joint_parameters,
+        {"asset_cfg": SceneEntityCfg("robot", joint_names=ARM_JOINT_NAMES), "operation": "abs"},
+        {"friction_distribution_params": ((0.0, 0.0), (0.0, 5.0))},
     )
-    object_mass = EventTerm(
-        func=mdp.randomize_rigid_body_mass,
-        mode="startup",
-        params={"asset_cfg": SceneEntityCfg("object"), "mass_distribution_params": (0.5, 3.0), "operation": "scale"},
-    )
-    joint_gains = EventTerm(
-        func=mdp.randomize_actuator_gains,
-        mode="startup",
-        params={
-            "asset_cfg": SceneEntityCfg("robot", joint_names=".*"),
-            "stiffness_distribution_params": (0.5, 2.0),
-            "damping_distribution_params": (0.5, 2.0),
-            "operation": "scale",
-        },
+    hand_joint_friction = _widening(
+        mdp.randomize_joint_parameters,
+        {"asset_cfg": SceneEntityCfg("robot", joint_names=HAND_JOINT_NAMES), "operation": "abs"},
+        {"friction_distribution_params": ((0.0, 0.0), (0.0, 0.05))},
     )
     reset_robot = EventTerm(
-        func=mdp.reset_joints_by_offset,
+        func=mdp.reset_robot_scheduled,
         mode="reset",
-        params={"asset_cfg": SceneEntityCfg("robot"), "position_range": (-0.05, 0.05), "velocity_range": (0.0, 0.0)},
+        params={"asset_cfg": SceneEntityCfg("robot"), "position_noise": 0.35, "velocity_noise": 1.0},
     )
     reset_object = EventTerm(
-        func=mdp.reset_root_state_uniform,
+        func=mdp.reset_object_scheduled,
         mode="reset",
-        params={
-            "asset_cfg": SceneEntityCfg("object"),
-            "pose_range": {
-                "x": (-WORKSPACE_SIZE[0] / 2 + 0.1, WORKSPACE_SIZE[0] / 2 - 0.1),
-                "y": (-WORKSPACE_SIZE[1] / 2 + 0.1, WORKSPACE_SIZE[1] / 2 - 0.1),
-                "z": (0.0, 0.0),
-                "roll": (-math.pi, math.pi),
-                "pitch": (-math.pi, math.pi),
-                "yaw": (-math.pi, math.pi),
-            },
-            "velocity_range": {},
-        },
+        params={"center": WORKSPACE_CENTER, "size": WORKSPACE_SIZE, "height": SPAWN_HEIGHT},
     )
     push_object = EventTerm(
         func=mdp.push_object_near_hand,
@@ -415,9 +431,23 @@ class EventsCfg:
         interval_range_s=(1.0, 1.0),
         params={
             "max_accel": 10.0,
-            "duration_s": 1.0 / 60.0,
             "hand_distance": 0.3,
             "hand_cfg": SceneEntityCfg("robot", body_names=[PALM_BODY_NAME]),
+        },
+    )
+
+
+def camera_pose_event(rig: dict[str, float]) -> EventTerm:
+    """Per-episode camera rig pose noise, up to the reference's +-3 cm and +-3 deg at ADR level 1."""
+    return EventTerm(
+        func=mdp.randomize_camera_pose,
+        mode="reset",
+        params={
+            "position_range": 0.03,
+            "rotation_range_deg": 3.0,
+            "rig": rig,
+            "pos": CAMERA_POS,
+            "quat_ros_wxyz": CAMERA_QUAT_ROS_WXYZ,
         },
     )
 
@@ -426,7 +456,13 @@ class EventsCfg:
 class CurriculumCfg:
     adr = CurrTerm(
         func=mdp.GraspADR,
-        params={"num_steps": 50, "success_threshold": 0.4, "min_episodes": 64, "success_radius": 0.1},
+        params={
+            "num_steps": 50,
+            "success_threshold": 0.4,
+            "min_episodes": 64,
+            "success_radius": 0.1,
+            "init_step": 0,
+        },
     )
 
 
@@ -454,8 +490,10 @@ class GraspStateEnvCfg(ManagerBasedRLEnvCfg):
     robot_source: str = "offline"
     """``"offline"``: the package's own Kuka-Allegro description; ``"official"``: Isaac Lab's asset (downloads)."""
     goal_pos: tuple[float, float, float] = (-0.5, 0.0, 0.75)
-    drop_height: float = 0.5
-    """Objects are dropped from this height above the table at each reset [m]."""
+    spawn_height: float = SPAWN_HEIGHT
+    """World height objects are dropped from at each reset [m] (the reference's 0.5, below the goal)."""
+    lift_height: float = 0.1
+    """An episode counts as lifted once the object rose this far above its lowest point [m] (a metric only)."""
     contacts_per_env: int = 2000
     """Collision-pipeline capacity per environment; sized to the scene (the default is far too big on CPU)."""
     object_descriptors: list = []
@@ -482,6 +520,7 @@ class GraspDepthEnvCfg(GraspStateEnvCfg):
     def __post_init__(self):
         super().__post_init__()
         self.scene.depth_camera = _depth_camera()
+        self.events.camera_pose = camera_pose_event({"depth_camera": 0.0})
 
 
 @configclass
@@ -493,3 +532,6 @@ class GraspStereoRGBEnvCfg(GraspStateEnvCfg):
     def __post_init__(self):
         super().__post_init__()
         self.scene.left_camera, self.scene.right_camera = stereo_pair_cfg(160, 120)
+        self.events.camera_pose = camera_pose_event(
+            {"left_camera": -STEREO_BASELINE / 2, "right_camera": STEREO_BASELINE / 2}
+        )

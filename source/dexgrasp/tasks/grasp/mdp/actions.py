@@ -42,6 +42,8 @@ class PalmPoseAction(DifferentialInverseKinematicsAction):
         nominal = torch.tensor(cfg.nominal_quat, device=self.device, dtype=torch.float32)
         self._nominal = nominal.expand(self.num_envs, 4)
         self._pose_command = torch.zeros(self.num_envs, 7, device=self.device)
+        self._last_target = torch.zeros(self.num_envs, len(self._joint_ids), device=self.device)
+        self._target_stale = torch.ones(self.num_envs, dtype=torch.bool, device=self.device)
 
     @property
     def action_dim(self) -> int:
@@ -63,18 +65,61 @@ class PalmPoseAction(DifferentialInverseKinematicsAction):
 
         A far target makes the IK step large; sent unfiltered it swings the arm fast enough to destabilise the
         light finger links. The rate limit (``max_joint_speed``) matches what a real arm controller would allow.
+        It is counted from the last joint target, not from the measured joints: the PD tracking lag would
+        otherwise cap the arm at a fraction of that speed.
         """
         ee_pos, ee_quat = self._compute_frame_pose()
         joint_pos = self._asset.data.joint_pos.torch[:, self._joint_ids]
-        desired = self._ik_controller.compute(ee_pos, ee_quat, self._compute_frame_jacobian(), joint_pos)
+        fresh = self._target_stale.nonzero().flatten()
+        if len(fresh) > 0:
+            self._last_target[fresh] = joint_pos[fresh]
+            self._target_stale[fresh] = False
+        limits = self._asset.data.soft_joint_pos_limits.torch[:, self._joint_ids]
+        desired = joint_pos + self._limited_ik_step(ee_pos, ee_quat, joint_pos, limits)
         # scale the whole step (not each joint) so the arm still moves along the IK direction
-        delta = desired - joint_pos
+        delta = desired - self._last_target
         largest = delta.abs().amax(dim=-1, keepdim=True)
         step = self.cfg.max_joint_speed * self._env.physics_dt
-        desired = joint_pos + delta * torch.clamp(step / largest.clamp_min(1e-9), max=1.0)
-        limits = self._asset.data.soft_joint_pos_limits.torch[:, self._joint_ids]
+        desired = self._last_target + delta * torch.clamp(step / largest.clamp_min(1e-9), max=1.0)
         desired = torch.clamp(desired, limits[..., 0], limits[..., 1])
+        self._last_target[:] = desired
         self._asset.set_joint_position_target_index(target=desired, joint_ids=self._joint_ids)
+
+    def _limited_ik_step(self, ee_pos, ee_quat, joint_pos, limits) -> torch.Tensor:
+        """Damped-least-squares joint step towards the pose command, re-solved without the joints at a limit.
+
+        A joint at its limit that the step would push further cannot move; plain DLS would still count on it and
+        the palm stalls (from the start pose the wrist reaches its limit on the way down). Dropping those joints'
+        Jacobian columns and solving again lets the other joints carry the motion.
+        """
+        controller = self._ik_controller
+        pos_err, rot_err = math_utils.compute_pose_error(
+            ee_pos, ee_quat, controller.ee_pos_des, controller.ee_quat_des, rot_error_type="axis_angle"
+        )
+        error = torch.cat([pos_err, rot_err], dim=-1).unsqueeze(-1)
+        jacobian = self._compute_frame_jacobian()
+        lam = controller.cfg.ik_params["lambda_val"]
+
+        def solve(jac: torch.Tensor) -> torch.Tensor:
+            damping = lam**2 * torch.eye(jac.shape[1], device=jac.device)
+            return (jac.mT @ torch.linalg.solve(jac @ jac.mT + damping, error)).squeeze(-1)
+
+        step = solve(jacobian)
+        margin = 1e-3
+        blocked = ((joint_pos <= limits[..., 0] + margin) & (step < 0)) | (
+            (joint_pos >= limits[..., 1] - margin) & (step > 0)
+        )
+        if blocked.any():
+            step = torch.where(blocked.any(dim=-1, keepdim=True), solve(jacobian * ~blocked[:, None, :]), step)
+        return step
+
+    def reset(self, env_ids=None) -> None:
+        """Forget the rate limiter's last target: the next step starts from the reset joint positions."""
+        super().reset(env_ids)
+        if env_ids is None:
+            self._target_stale[:] = True
+        else:
+            self._target_stale[env_ids] = True
 
 
 @configclass
@@ -82,11 +127,13 @@ class PalmPoseActionCfg(DifferentialInverseKinematicsActionCfg):
     """Palm pose target: position box and ZYX Euler offsets around ``nominal_quat`` (x, y, z, w)."""
 
     class_type: type[ActionTerm] = PalmPoseAction
-    position_bounds: tuple[tuple[float, float], ...] = ((-1.2, 0.0), (-0.7, 0.7), (0.0, 1.0))
+    position_bounds: tuple[tuple[float, float], ...] = ((-1.2, 0.0), (-0.7, 0.7), (0.3, 1.0))
+    """Palm position box [m] (reference x and y); z starts 5 cm above the table top so targets stay above it."""
     euler_zyx_bounds: tuple[float, float, float] = (0.785, 0.785, 0.785)
     nominal_quat: tuple[float, float, float, float] = MISSING
     max_joint_speed: float = 2.0
     """Largest arm joint speed the IK targets ask for [rad/s] (the iiwa7 allows 1.7-3.1)."""
+
 
 
 class HandSynergyAction(ActionTerm):

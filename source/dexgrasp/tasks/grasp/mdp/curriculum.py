@@ -1,7 +1,8 @@
 """Automatic domain randomisation (ADR) for the grasp task.
 
-One scalar, the curriculum *level* in [0, 1], drives every schedule of the task: reward sharpness and
-weights, observation noise, object pushes. It advances by ``1 / num_steps`` whenever the success rate of the
+One scalar, the curriculum *level* in [0, 1], drives every schedule of the task: object spawn width and
+rotation, robot start noise, physics randomisation, object pushes, observation noise and bias, camera pose and
+depth artefacts, reward sharpness and weights. Level 0 is an easy start with no randomisation at all. It advances by ``1 / num_steps`` whenever the success rate of the
 episodes finished since the last decision passes a threshold. The level lives on the environment
 (``env.grasp_curriculum_level``) so reward and event terms read one number, and so that a training runner
 that drives several simulation processes can read it and write it back to keep them in lockstep
@@ -15,6 +16,9 @@ from typing import TYPE_CHECKING
 
 import torch
 from isaaclab.managers import ManagerTermBase
+
+from .level import curriculum_level, scheduled
+from .observations import ScheduledNoiseModel
 
 if TYPE_CHECKING:
     from isaaclab.envs import ManagerBasedRLEnv
@@ -31,38 +35,26 @@ __all__ = [
 ]
 
 
-def curriculum_level(env: ManagerBasedRLEnv) -> float:
-    """The ADR level in [0, 1]; 0 before the curriculum term first runs."""
-    return float(getattr(env, "grasp_curriculum_level", 0.0))
-
-
-def scheduled(env: ManagerBasedRLEnv, start: float, end: float) -> float:
-    """Linear interpolation from ``start`` (level 0) to ``end`` (level 1)."""
-    level = curriculum_level(env)
-    return start + (end - start) * level
-
-
 def object_goal_distance(env: ManagerBasedRLEnv) -> torch.Tensor:
     """Distance of each environment's object to the goal position (shape ``(num_envs,)``)."""
-    obj = env.scene["object"]
-    goal = torch.tensor(env.cfg.goal_pos, device=env.device) + env.scene.env_origins
-    return torch.linalg.norm(obj.data.root_pos_w.torch - goal, dim=-1)
+    return env.grasp_metrics.goal_distance(env)
 
 
 class GraspADR(ManagerTermBase):
-    """Success-rate driven curriculum; also the source of the logged success rate.
+    """Success-rate driven curriculum.
 
-    The curriculum manager calls it on every reset, before the scene is reset, so the object still lies
-    where the episode ended: an episode counts as a success when it ends with the object within
-    ``success_radius`` of the goal.
+    The curriculum manager calls it on every reset, before the scene is reset; the environment has just judged
+    the finished episodes (:class:`~dexgrasp.tasks.grasp.episode_metrics.EpisodeMetrics`: success is the object
+    within the success radius of the goal at the end). A follower (a simulation process of a multi-process run,
+    whose level a learner decides for all) still measures its success rate; it only does not act on it.
     """
 
     def __init__(self, cfg: CurriculumTermCfg, env: ManagerBasedRLEnv):
         super().__init__(cfg, env)
         self._step = int(cfg.params.get("init_step", 0))
         self._num_steps = int(cfg.params["num_steps"])
-        env.grasp_curriculum_level = self._step / self._num_steps
         env.grasp_adr = self
+        self.set_step(self._step)
         self._successes = 0
         self._episodes = 0
         self._last_rate = 0.0
@@ -81,7 +73,11 @@ class GraspADR(ManagerTermBase):
 
     def set_step(self, step: int) -> None:
         self._step = max(0, min(int(step), self._num_steps))
-        self._env.grasp_curriculum_level = self._step / self._num_steps
+        level = self._step / self._num_steps
+        self._env.grasp_curriculum_level = level
+        for instance in getattr(self._env.observation_manager, "_group_obs_class_instances", []):
+            if isinstance(instance, ScheduledNoiseModel):
+                instance.level = level
 
     def __call__(
         self,
@@ -100,15 +96,14 @@ class GraspADR(ManagerTermBase):
         # the first reset after start-up is not the end of an episode
         finished = ids[env.episode_length_buf[ids] > 0]
         if len(finished) > 0:
-            success = object_goal_distance(env)[finished] < success_radius
-            episode_success(env)[finished] = success
+            success = episode_success(env)[finished]
             self._successes += int(success.sum())
             self._episodes += len(finished)
             self._outcomes[0] += int(success.sum())
             self._outcomes[1] += len(finished)
-        if self._episodes >= min_episodes and not self.follower:
+        if self._episodes >= min_episodes:
             self._last_rate = self._successes / self._episodes
-            if self._last_rate > success_threshold:
+            if self._last_rate > success_threshold and not self.follower:
                 self.set_step(self._step + 1)
             self._successes = self._episodes = 0
         return {"level": env.grasp_curriculum_level, "success_rate": self._last_rate}
@@ -116,10 +111,7 @@ class GraspADR(ManagerTermBase):
 
 def episode_success(env: ManagerBasedRLEnv) -> torch.Tensor:
     """Per environment: whether its last finished episode ended with the object at the goal."""
-    flags = getattr(env, "grasp_episode_success", None)
-    if flags is None:
-        flags = env.grasp_episode_success = torch.zeros(env.num_envs, dtype=torch.bool, device=env.device)
-    return flags
+    return env.grasp_metrics.success
 
 
 def _adr_term(env: ManagerBasedRLEnv) -> GraspADR | None:

@@ -1,43 +1,166 @@
-"""Event terms of the grasp task: curriculum-scaled pushes of the object."""
+"""Event terms of the grasp task, every randomisation on the curriculum's schedule.
+
+At ADR level 0 nothing is randomised: the object spawns upright at the workspace centre, the robot at its
+start pose, physics at nominal values, no pushes. Each randomisation widens linearly with the level to the
+reference's full range at level 1.
+"""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
+import isaaclab.utils.math as math_utils
 import torch
-from isaaclab.managers import SceneEntityCfg
+from isaaclab.managers import EventTermCfg, ManagerTermBase, SceneEntityCfg
 
-from .curriculum import curriculum_level
+from .level import curriculum_level
 
 if TYPE_CHECKING:
     from isaaclab.envs import ManagerBasedRLEnv
 
-__all__ = ["push_object_near_hand"]
+__all__ = [
+    "scheduled_randomization",
+    "reset_object_scheduled",
+    "reset_robot_scheduled",
+    "push_object_near_hand",
+    "randomize_camera_pose",
+]
+
+
+def _widen(nominal: tuple[float, float], full: tuple[float, float], level: float) -> tuple[float, float]:
+    return tuple(n + level * (f - n) for n, f in zip(nominal, full))
+
+
+class scheduled_randomization(ManagerTermBase):  # noqa: N801 - Isaac Lab names event terms like functions
+    """An Isaac Lab randomisation term whose ranges widen from ``nominal`` (level 0) to ``full`` (level 1).
+
+    Params: ``term`` (the Isaac Lab event term, function or class), ``params`` (its fixed arguments) and
+    ``ranges`` (argument name -> (nominal range, full range)).
+    """
+
+    def __init__(self, cfg: EventTermCfg, env: ManagerBasedRLEnv):
+        super().__init__(cfg, env)
+        inner = dict(cfg.params["params"])
+        for key, value in inner.items():
+            if isinstance(value, SceneEntityCfg):  # a fresh copy: the configuration may be resolved more than once
+                fields = ("joint_names", "body_names", "preserve_order")
+                inner[key] = SceneEntityCfg(value.name, **{f: getattr(value, f) for f in fields})
+                inner[key].resolve(env.scene)
+                inner[key].finalize(env.device)
+        nominal = {name: r[0] for name, r in cfg.params["ranges"].items()}
+        term = cfg.params["term"]
+        if isinstance(term, type):
+            term = term(EventTermCfg(func=term, mode=cfg.mode, params={**inner, **nominal}), env)
+        self._term, self._params = term, inner
+
+    def __call__(self, env: ManagerBasedRLEnv, env_ids: torch.Tensor, term, params: dict, ranges: dict) -> None:
+        level = curriculum_level(env)
+        widened = {name: _widen(nominal, full, level) for name, (nominal, full) in ranges.items()}
+        self._term(env, env_ids, **self._params, **widened)
+
+
+def reset_object_scheduled(
+    env: ManagerBasedRLEnv,
+    env_ids: torch.Tensor,
+    center: tuple[float, float],
+    size: tuple[float, float],
+    height: float,
+    asset_cfg: SceneEntityCfg = SceneEntityCfg("object"),
+) -> None:
+    """Drop the object from ``height`` (world z) over the workspace, at rest.
+
+    As in the reference: x and y uniform in a box around ``center`` whose width is ``size`` times the level, and a
+    rotation about x then y, each uniform within +-pi times the level (upright at the centre at level 0).
+    """
+    obj = env.scene[asset_cfg.name]
+    level = curriculum_level(env)
+    n = len(env_ids)
+    pose = torch.zeros(n, 7, device=env.device)
+    spread = torch.tensor(size, device=env.device) * level
+    pose[:, :2] = torch.tensor(center, device=env.device) + (torch.rand(n, 2, device=env.device) - 0.5) * spread
+    pose[:, 2] = height
+    pose[:, :3] += env.scene.env_origins[env_ids]
+    angles = (2.0 * torch.rand(n, 2, device=env.device) - 1.0) * math.pi * level
+    x_axis = torch.tensor([1.0, 0.0, 0.0], device=env.device).expand(n, 3)
+    y_axis = torch.tensor([0.0, 1.0, 0.0], device=env.device).expand(n, 3)
+    pose[:, 3:] = math_utils.quat_mul(
+        math_utils.quat_from_angle_axis(angles[:, 0], x_axis), math_utils.quat_from_angle_axis(angles[:, 1], y_axis)
+    )
+    obj.write_root_pose_to_sim_index(root_pose=pose, env_ids=env_ids)
+    obj.write_root_velocity_to_sim_index(root_velocity=torch.zeros(n, 6, device=env.device), env_ids=env_ids)
+
+
+def reset_robot_scheduled(
+    env: ManagerBasedRLEnv,
+    env_ids: torch.Tensor,
+    position_noise: float,
+    velocity_noise: float,
+    asset_cfg: SceneEntityCfg = SceneEntityCfg("robot"),
+) -> None:
+    """Start pose plus uniform joint position and velocity offsets within +-noise times the level."""
+    from isaaclab.envs.mdp import reset_joints_by_offset
+
+    level = curriculum_level(env)
+    pos, vel = position_noise * level, velocity_noise * level
+    reset_joints_by_offset(env, env_ids, (-pos, pos), (-vel, vel), asset_cfg)
 
 
 def push_object_near_hand(
     env: ManagerBasedRLEnv,
     env_ids: torch.Tensor,
     max_accel: float,
-    duration_s: float,
     hand_distance: float,
     hand_cfg: SceneEntityCfg,
 ) -> None:
-    """Kick the object while the palm is near it: a velocity change of up to ``max_accel * duration_s``.
+    """Every interval, a random force on the object of up to ``max_accel`` times its mass (scaled by the level).
 
-    The push strength grows with the curriculum level, so early training sees no disturbance.
+    As in the reference, the force acts only while the palm is within ``hand_distance`` of the object, so it tests
+    the grasp rather than kicking a resting object away; it is held until the next interval.
     """
+    obj = env.scene["object"]
     level = curriculum_level(env)
     if level <= 0.0 or len(env_ids) == 0:
         return
-    obj = env.scene["object"]
     palm = env.scene[hand_cfg.name].data.body_pos_w.torch[env_ids, hand_cfg.body_ids[0]]
     near = torch.linalg.norm(palm - obj.data.root_pos_w.torch[env_ids], dim=-1) < hand_distance
-    ids = env_ids[near]
-    if len(ids) == 0:
+    mass = obj.data.body_mass.torch[env_ids, 0]
+    accel = level * max_accel * torch.rand(len(env_ids), device=env.device) * near
+    direction = torch.nn.functional.normalize(torch.randn(len(env_ids), 3, device=env.device), dim=-1)
+    forces = (direction * (mass * accel)[:, None])[:, None, :]
+    obj.permanent_wrench_composer.set_forces_and_torques_index(
+        forces=forces, torques=torch.zeros_like(forces), body_ids=slice(None), env_ids=env_ids
+    )
+
+
+def randomize_camera_pose(
+    env: ManagerBasedRLEnv,
+    env_ids: torch.Tensor,
+    position_range: float,
+    rotation_range_deg: float,
+    rig: dict[str, float],
+    pos: tuple[float, float, float],
+    quat_ros_wxyz: tuple[float, float, float, float],
+) -> None:
+    """Move the camera rig per episode: +-``position_range`` metres and +-``rotation_range_deg`` about each axis.
+
+    Both widen with the level (the reference pose at level 0). ``rig`` maps each camera of the scene to its
+    offset along the rig's right axis (the stereo pair moves as one rigid body).
+    """
+    level = curriculum_level(env)
+    cameras = {name: env.scene.sensors[name] for name in rig if name in env.scene.sensors}
+    if not cameras or len(env_ids) == 0:
         return
-    direction = torch.nn.functional.normalize(torch.randn(len(ids), 3, device=env.device), dim=-1)
-    magnitude = level * max_accel * duration_s * torch.rand(len(ids), 1, device=env.device)
-    vel = torch.cat([obj.data.root_lin_vel_w.torch[ids], obj.data.root_ang_vel_w.torch[ids]], dim=-1)
-    vel[:, :3] += direction * magnitude
-    obj.write_root_velocity_to_sim_index(root_velocity=vel, env_ids=ids)
+    n = len(env_ids)
+    w, x, y, z = quat_ros_wxyz
+    base = torch.tensor([x, y, z, w], device=env.device).expand(n, 4)
+    angles = (2.0 * torch.rand(n, 3, device=env.device) - 1.0) * math.radians(rotation_range_deg) * level
+    jitter = math_utils.quat_from_euler_xyz(angles[:, 0], angles[:, 1], angles[:, 2])
+    quat = math_utils.quat_mul(base, jitter)
+    center = torch.tensor(pos, device=env.device) + (2.0 * torch.rand(n, 3, device=env.device) - 1.0) * (
+        position_range * level
+    )
+    center = center + env.scene.env_origins[env_ids]
+    right = math_utils.quat_apply(quat, torch.tensor([1.0, 0.0, 0.0], device=env.device).expand(n, 3))
+    for name, camera in cameras.items():
+        camera.set_world_poses(center + rig[name] * right, quat, env_ids=env_ids, convention="ros")

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 import torch
 from isaaclab.managers import SceneEntityCfg
 
-from .curriculum import object_goal_distance, scheduled
+from .curriculum import object_goal_distance
+from .level import scheduled
 
 if TYPE_CHECKING:
     from isaaclab.envs import ManagerBasedRLEnv

@@ -1,0 +1,74 @@
+"""Per-episode grasp metrics: what tells whether a policy grasps, logged in every topology.
+
+For each finished episode: success (the object ends within the success radius of the goal), whether the object
+was ever lifted ``lift_height`` above the lowest point it reached in the episode (objects are dropped at reset,
+so height above the table at rest is what counts), the closest approach of the hand (the largest of the palm and
+fingertip distances to the object, the quantity the reach reward shapes) and the time spent in the success
+region. They are averaged over the episodes that finish in a step and written to ``extras["log"]`` under
+``Metrics/``, which RSL-RL, skrl and this package's multi-process runners log.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import torch
+
+if TYPE_CHECKING:
+    from isaaclab.envs import ManagerBasedRLEnv
+
+LOG_KEYS = ("Metrics/success", "Metrics/lifted", "Metrics/closest_distance", "Metrics/time_in_success_s")
+
+
+class EpisodeMetrics:
+    """Tracks the metrics of every environment's running episode and reports those that finish."""
+
+    def __init__(self, env: ManagerBasedRLEnv, hand_body_ids: list[int], success_radius: float, lift_height: float):
+        n, device = env.num_envs, env.device
+        self._hand_ids = hand_body_ids
+        self.success_radius = success_radius
+        self.lift_height = lift_height
+        self.success = torch.zeros(n, dtype=torch.bool, device=device)
+        """Whether each environment's last finished episode ended with the object at the goal."""
+        self.lifted = torch.zeros(n, dtype=torch.bool, device=device)
+        self.closest = torch.full((n,), float("inf"), device=device)
+        self.time_in_success = torch.zeros(n, device=device)
+        self._lowest = torch.full((n,), float("inf"), device=device)
+
+    def goal_distance(self, env: ManagerBasedRLEnv) -> torch.Tensor:
+        goal = torch.tensor(env.cfg.goal_pos, device=env.device) + env.scene.env_origins
+        return torch.linalg.norm(env.scene["object"].data.root_pos_w.torch - goal, dim=-1)
+
+    def observe(self, env: ManagerBasedRLEnv, env_ids: torch.Tensor | None = None) -> None:
+        """Fold the current state into the running episodes of ``env_ids`` (all when None)."""
+        ids = slice(None) if env_ids is None else env_ids
+        obj = env.scene["object"].data.root_pos_w.torch[ids]
+        hand = env.scene["robot"].data.body_pos_w.torch[ids][:, self._hand_ids]
+        reach = torch.linalg.norm(hand - obj[:, None, :], dim=-1).amax(dim=-1)
+        self.closest[ids] = torch.minimum(self.closest[ids], reach)
+        self._lowest[ids] = torch.minimum(self._lowest[ids], obj[:, 2])
+        self.lifted[ids] |= obj[:, 2] - self._lowest[ids] >= self.lift_height
+        inside = self.goal_distance(env)[ids] < self.success_radius
+        self.time_in_success[ids] += inside.float() * env.step_dt
+
+    def finish(self, env: ManagerBasedRLEnv, env_ids: torch.Tensor) -> dict[str, float]:
+        """Close the episodes of ``env_ids`` (at their terminal state); returns their mean metrics."""
+        self.observe(env, env_ids)
+        finished = env_ids[env.episode_length_buf[env_ids] > 0]  # the first reset after start-up ends nothing
+        self.success[finished] = self.goal_distance(env)[finished] < self.success_radius
+        if len(finished) == 0:
+            return {}
+        values = (
+            self.success[finished].float(),
+            self.lifted[finished].float(),
+            self.closest[finished],
+            self.time_in_success[finished],
+        )
+        return {key: float(v.mean()) for key, v in zip(LOG_KEYS, values)}
+
+    def restart(self, env_ids: torch.Tensor) -> None:
+        """Start new episodes in ``env_ids``."""
+        self.lifted[env_ids] = False
+        self.closest[env_ids] = float("inf")
+        self.time_in_success[env_ids] = 0.0
+        self._lowest[env_ids] = float("inf")
