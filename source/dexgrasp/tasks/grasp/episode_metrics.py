@@ -17,7 +17,10 @@ import torch
 if TYPE_CHECKING:
     from isaaclab.envs import ManagerBasedRLEnv
 
-LOG_KEYS = ("Metrics/success", "Metrics/lifted", "Metrics/closest_distance", "Metrics/time_in_success_s")
+METRICS = ("success", "lifted", "closest_distance", "time_in_success_s")
+LOG_KEYS = tuple(f"Metrics/{m}" for m in METRICS)
+ASSISTED_LOG_KEYS = tuple(f"Metrics_assisted/{m}" for m in METRICS)
+"""Episodes that started with the object in the hand (``assisted_start_share``), logged apart."""
 
 
 class EpisodeMetrics:
@@ -34,6 +37,8 @@ class EpisodeMetrics:
         self.closest = torch.full((n,), float("inf"), device=device)
         self.time_in_success = torch.zeros(n, device=device)
         self._lowest = torch.full((n,), float("inf"), device=device)
+        self.assisted = torch.zeros(n, dtype=torch.bool, device=device)
+        """Whether each environment's running episode had an assisted start."""
 
     def goal_distance(self, env: ManagerBasedRLEnv) -> torch.Tensor:
         goal = torch.tensor(env.cfg.goal_pos, device=env.device) + env.scene.env_origins
@@ -56,15 +61,16 @@ class EpisodeMetrics:
         self.observe(env, env_ids)
         finished = env_ids[env.episode_length_buf[env_ids] > 0]  # the first reset after start-up ends nothing
         self.success[finished] = self.goal_distance(env)[finished] < self.success_radius
-        if len(finished) == 0:
-            return {}
-        values = (
-            self.success[finished].float(),
-            self.lifted[finished].float(),
-            self.closest[finished],
-            self.time_in_success[finished],
-        )
-        return {key: float(v.mean()) for key, v in zip(LOG_KEYS, values)}
+        log = {}
+        for keys, ids in (
+            (LOG_KEYS, finished[~self.assisted[finished]]),
+            (ASSISTED_LOG_KEYS, finished[self.assisted[finished]]),
+        ):
+            if len(ids) == 0:
+                continue
+            values = (self.success[ids].float(), self.lifted[ids].float(), self.closest[ids], self.time_in_success[ids])
+            log.update({key: float(v.mean()) for key, v in zip(keys, values)})
+        return log
 
     def restart(self, env_ids: torch.Tensor) -> None:
         """Start new episodes in ``env_ids``."""
@@ -72,3 +78,4 @@ class EpisodeMetrics:
         self.closest[env_ids] = float("inf")
         self.time_in_success[env_ids] = 0.0
         self._lowest[env_ids] = float("inf")
+        self.assisted[env_ids] = False

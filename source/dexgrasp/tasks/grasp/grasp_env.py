@@ -108,6 +108,6 @@ class GraspEnv(ManagerBasedRLEnv):
         if isinstance(env_ids, slice):
             env_ids = torch.arange(self.num_envs, device=self.device)[env_ids]
         log = self.grasp_metrics.finish(self, env_ids)
+        self.grasp_metrics.restart(env_ids)  # before the reset events, which may mark an assisted start
         super()._reset_idx(env_ids)
         self.extras["log"].update(log)
-        self.grasp_metrics.restart(env_ids)

@@ -72,6 +72,11 @@ clamp it; it is written at the limit here.
 """
 
 
+ASSISTED_ARM_POSE = (-2.12, 1.64, 1.38, 1.58, -2.97, 1.03, 1.37)
+"""Arm joints with the palm down over the workspace centre at (-0.545, 0.094, 0.391): its pinch point lies 4 cm
+above the table top, where assisted starts place the object (found by the task's own IK from the start pose)."""
+
+
 def with_start_pose(robot: ArticulationCfg) -> ArticulationCfg:
     """``robot`` starting every episode at :data:`START_JOINT_POS`."""
     return robot.replace(init_state=robot.init_state.replace(joint_pos=dict(START_JOINT_POS)))
@@ -425,6 +430,18 @@ class EventsCfg:
         mode="reset",
         params={"center": WORKSPACE_CENTER, "size": WORKSPACE_SIZE, "height": SPAWN_HEIGHT},
     )
+    # last: it overrides the resets above in the share of episodes it assists
+    assisted_start = EventTerm(
+        func=mdp.assisted_start,
+        mode="reset",
+        params={
+            "arm_joint_pos": ASSISTED_ARM_POSE,
+            "object_pos": (WORKSPACE_CENTER[0], WORKSPACE_CENTER[1] - 0.002, TABLE_TOP + 0.041),
+            "closure_per_metre": 10.0,
+            "table_top": TABLE_TOP,
+            "max_height": 0.12,
+        },
+    )
     push_object = EventTerm(
         func=mdp.push_object_near_hand,
         mode="interval",
@@ -492,6 +509,9 @@ class GraspStateEnvCfg(ManagerBasedRLEnvCfg):
     goal_pos: tuple[float, float, float] = (-0.5, 0.0, 0.75)
     spawn_height: float = SPAWN_HEIGHT
     """World height objects are dropped from at each reset [m] (the reference's 0.5, below the goal)."""
+    assisted_start_share: float = 0.0
+    """Share of episodes that start with the object between the fingers (0 in the reference task). Their metrics
+    are logged apart (``Metrics_assisted/``); success targets count only normal starts."""
     lift_height: float = 0.1
     """An episode counts as lifted once the object rose this far above its lowest point [m] (a metric only)."""
     contacts_per_env: int = 2000

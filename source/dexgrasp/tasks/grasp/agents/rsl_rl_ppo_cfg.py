@@ -7,7 +7,14 @@ Sizes are fields, so small machines override them (``agent.actor.rnn_hidden_dim=
 """
 
 from isaaclab.utils import configclass
-from isaaclab_rl.rsl_rl import RslRlCNNModelCfg, RslRlOnPolicyRunnerCfg, RslRlPpoAlgorithmCfg, RslRlRNNModelCfg
+from isaaclab_rl.rsl_rl import (
+    RslRlCNNModelCfg,
+    RslRlMLPModelCfg,
+    RslRlOnPolicyRunnerCfg,
+    RslRlPpoAlgorithmCfg,
+    RslRlRNNModelCfg,
+)
+from isaaclab_tasks.utils import PresetCfg
 
 
 @configclass
@@ -40,6 +47,28 @@ CRITIC = RslRlRNNModelCfg(
     rnn_hidden_dim=2048,
     rnn_num_layers=1,
 )
+
+MLP_ACTOR = RslRlMLPModelCfg(
+    hidden_dims=[256, 256, 128], activation="elu", obs_normalization=True, distribution_cfg=GAUSSIAN
+)
+MLP_CRITIC = RslRlMLPModelCfg(hidden_dims=[256, 256, 128], activation="elu", obs_normalization=True)
+
+
+@configclass
+class StateActorCfg(PresetCfg):
+    """``presets=mlp`` swaps the recurrent state teacher for a small MLP (what a CPU can train in an hour)."""
+
+    lstm = STATE_ACTOR
+    mlp = MLP_ACTOR
+    default = lstm
+
+
+@configclass
+class StateCriticCfg(PresetCfg):
+    lstm = CRITIC
+    mlp = MLP_CRITIC
+    default = lstm
+
 
 IMAGE_ACTOR = RslRlRecurrentCNNModelCfg(
     hidden_dims=[512, 512],
@@ -79,8 +108,8 @@ class GraspStatePPORunnerCfg(RslRlOnPolicyRunnerCfg):
     save_interval = 100
     experiment_name = "dexgrasp_state"
     obs_groups = {"actor": ["policy"], "critic": ["critic"]}
-    actor = STATE_ACTOR
-    critic = CRITIC
+    actor = StateActorCfg()
+    critic = StateCriticCfg()
     algorithm = PPO
 
 
@@ -89,6 +118,7 @@ class GraspDepthPPORunnerCfg(GraspStatePPORunnerCfg):
     experiment_name = "dexgrasp_depth"
     obs_groups = {"actor": ["policy", "depth"], "critic": ["critic"]}
     actor = IMAGE_ACTOR
+    critic = CRITIC
     # images are finite by construction; the per-group NaN scan would read every image each step
     check_for_nan = False
 

@@ -25,6 +25,7 @@ __all__ = [
     "reset_robot_scheduled",
     "push_object_near_hand",
     "randomize_camera_pose",
+    "assisted_start",
 ]
 
 
@@ -164,3 +165,57 @@ def randomize_camera_pose(
     right = math_utils.quat_apply(quat, torch.tensor([1.0, 0.0, 0.0], device=env.device).expand(n, 3))
     for name, camera in cameras.items():
         camera.set_world_poses(center + rig[name] * right, quat, env_ids=env_ids, convention="ros")
+
+
+def assisted_start(
+    env: ManagerBasedRLEnv,
+    env_ids: torch.Tensor,
+    arm_joint_pos: tuple[float, ...],
+    object_pos: tuple[float, float, float],
+    closure_per_metre: float,
+    table_top: float,
+    max_height: float,
+) -> None:
+    """Start a share of episodes (``env.cfg.assisted_start_share``) with the object between the open fingers.
+
+    Like Isaac Lab's Lift tasks' assisted resets: the arm is placed where the pinch point of the hand lies at
+    ``object_pos`` and the grasp synergy is closed to the object's width (from its shape descriptor), so the
+    policy meets holding and lifting before it has found them. Objects taller than ``max_height`` start normally;
+    shorter ones rest on ``table_top`` if their centre would lie below it. These episodes are marked in the episode metrics
+    and logged apart.
+    """
+    share = env.cfg.assisted_start_share
+    if share <= 0.0 or len(env_ids) == 0:
+        return
+    from dexgrasp.assets import hand_synergies
+
+    from .observations import object_descriptor
+
+    size = object_descriptor(env)[env_ids, -3:]  # (x, y, z) extent; y lies across the pinch when upright
+    fits = size[:, 2] <= max_height  # taller objects would reach into the palm
+    ids = env_ids[(torch.rand(len(env_ids), device=env.device) < share) & fits]
+    if len(ids) == 0:
+        return
+    robot, obj = env.scene["robot"], env.scene["object"]
+    n = len(ids)
+    size = object_descriptor(env)[ids, -3:]
+    width = size[:, 1]
+    closure = (1.0 - width * closure_per_metre).clamp(0.0, 1.0)[:, None]
+    preshape = torch.tensor(hand_synergies.PRESHAPE, device=env.device, dtype=torch.float32)
+    pinch = torch.tensor(hand_synergies.PINCH, device=env.device, dtype=torch.float32)
+    fingers = preshape + closure * (pinch - preshape)
+    finger_ids, _ = robot.find_joints(hand_synergies.FINGER_JOINT_ORDER, preserve_order=True)
+    arm_ids, _ = robot.find_joints([f"iiwa7_joint_{i}" for i in range(1, 8)], preserve_order=True)
+    q = robot.data.default_joint_pos.torch[ids].clone()
+    q[:, arm_ids] = torch.tensor(arm_joint_pos, device=env.device)
+    q[:, finger_ids] = fingers
+    robot.write_joint_position_to_sim_index(position=q, env_ids=ids)
+    robot.write_joint_velocity_to_sim_index(velocity=torch.zeros_like(q), env_ids=ids)
+    pose = torch.zeros(n, 7, device=env.device)
+    pose[:, :3] = torch.tensor(object_pos, device=env.device)
+    pose[:, 2] = torch.maximum(pose[:, 2], table_top + size[:, 2] / 2 + 0.002)
+    pose[:, :3] += env.scene.env_origins[ids]
+    pose[:, 6] = 1.0
+    obj.write_root_pose_to_sim_index(root_pose=pose, env_ids=ids)
+    obj.write_root_velocity_to_sim_index(root_velocity=torch.zeros(n, 6, device=env.device), env_ids=ids)
+    env.grasp_metrics.assisted[ids] = True
