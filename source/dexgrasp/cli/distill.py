@@ -32,7 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(description="Distil a teacher policy into a student.", fromfile_prefix_chars="@")
     parser.add_argument("--task", default=STUDENT_TASKS[0], help=f"student task, one of: {', '.join(STUDENT_TASKS)}")
-    parser.add_argument("--teacher", default=None, help="checkpoint of a state or depth policy (scripts/train.py)")
+    parser.add_argument(
+        "--teacher",
+        default=None,
+        help="checkpoint of a state or depth policy (scripts/train.py), or 'scripted' for the scripted expert",
+    )
     parser.add_argument("--dataset", action="append", default=[], help="episodes of scripts/record.py (repeatable)")
     parser.add_argument("--offline_epochs", type=float, default=1.0, help="passes over the datasets")
     parser.add_argument("--max_iterations", type=int, default=None, help="online DAgger iterations")

@@ -18,7 +18,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(description="Evaluate a teacher and its student on the same seeds.")
     parser.add_argument("--task", default="DexGrasp-KukaAllegro-StereoRGB-v0", help="the student's task")
-    parser.add_argument("--teacher", required=True, help="teacher checkpoint (scripts/train.py)")
+    parser.add_argument(
+        "--teacher", required=True, help="teacher checkpoint (scripts/train.py), or 'scripted' for the scripted expert"
+    )
     parser.add_argument("--student", required=True, help="student checkpoint (scripts/distill.py)")
     parser.add_argument("--episodes", type=int, default=8, help="episodes per policy")
     parser.add_argument("--num_envs", type=int, default=None, help="environments (default: min(episodes, 4))")
@@ -79,8 +81,8 @@ def _evaluate(args, variant, teacher, env_cfg) -> list[dict]:
             groups = variant.teacher_groups(teacher.obs_groups)
             teacher_policy = FrozenPolicy(load_actor(teacher, obs, groups, wrapped.num_actions, args.device))
             student_policy = FrozenPolicy(load_student(args.student, obs, wrapped.num_actions, args.device))
-            checkpoints = {"teacher": teacher.checkpoint, "student": os.path.abspath(args.student)}
-            curriculum = read_metadata(teacher.checkpoint).get("curriculum", {})
+            checkpoints = {"teacher": teacher.checkpoint or "scripted", "student": os.path.abspath(args.student)}
+            curriculum = read_metadata(teacher.checkpoint).get("curriculum", {}) if teacher.checkpoint else {}
             return compare(wrapped, teacher_policy, student_policy, args, checkpoints, curriculum)
         finally:
             env.close()

@@ -25,7 +25,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(description="Evaluate a Kuka-Allegro grasp policy.")
     add_task_args(parser)
-    parser.add_argument("--checkpoint", required=True, help="checkpoint written by scripts/train.py")
+    parser.add_argument("--checkpoint", default=None, help="checkpoint written by scripts/train.py or distill.py")
+    parser.add_argument(
+        "--policy",
+        choices=("checkpoint", "scripted"),
+        default="checkpoint",
+        help="'scripted': the scripted grasp expert (privileged state, no checkpoint) instead of a trained policy",
+    )
     parser.add_argument("--episodes", type=int, default=8, help="episodes to run")
     parser.add_argument("--out", default="play_out", help="folder for frames, video and statistics")
     parser.add_argument("--video", action="store_true", help="also write an MP4 of environment 0")
@@ -41,17 +47,19 @@ def main(argv: list[str]) -> int:
     check_positive("--num_envs", args.num_envs)
     check_positive("--episodes", args.episodes)
     args.device = resolve_device(args.device)
+    if (args.policy == "scripted") == (args.checkpoint is not None):
+        raise UsageError("give --checkpoint, or --policy scripted without one")
 
     from dexgrasp.evaluation.rollout import evaluate
     from dexgrasp.training.checkpoint import check_checkpoint
     from dexgrasp.training.env_factory import load_cfgs
 
-    meta = check_checkpoint(args.checkpoint, args.task)
+    meta = check_checkpoint(args.checkpoint, args.task) if args.checkpoint else {"library": "scripted"}
     library = meta.get("library", "rsl_rl")
     num_envs = args.num_envs or min(args.episodes, 4)
     try:
         # a distilled student (rsl_rl_distill) carries its model in its checkpoint; the task's agent is a stand-in
-        agent_library = "rsl_rl" if library == "rsl_rl_distill" else library
+        agent_library = "rsl_rl" if library in ("rsl_rl_distill", "scripted") else library
         env_cfg, agent_cfg = load_cfgs(args.task, agent_library, overrides, num_envs, args.device, args.seed, play=True)
     except ValueError as exc:
         raise UsageError(str(exc).splitlines()[0]) from exc
@@ -61,7 +69,7 @@ def main(argv: list[str]) -> int:
     else:
         agent_cfg = meta.get("agent_cfg", agent_cfg)
     summary = evaluate(args, env_cfg, agent_cfg, library)
-    for key in ("episodes", "mean_length", "mean_return"):
+    for key in ("episodes", "mean_length", "mean_return", "lifted_rate"):
         print(f"{key}: {summary[key]}")
     print(f"success_rate: {summary['success_rate']:.4f}")
     return 0

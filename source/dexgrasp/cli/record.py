@@ -25,7 +25,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--task", default=None, help=f"task to record (default: the policy's), one of: {', '.join(TASKS)}"
     )
-    parser.add_argument("--checkpoint", required=True, help="acting policy: scripts/train.py or scripts/distill.py")
+    parser.add_argument("--checkpoint", default=None, help="acting policy: scripts/train.py or scripts/distill.py")
+    parser.add_argument(
+        "--policy",
+        choices=("checkpoint", "scripted"),
+        default="checkpoint",
+        help="'scripted': the scripted grasp expert acts and labels (no checkpoint; privileged simulator state)",
+    )
     parser.add_argument("--teacher", default=None, help="state or depth policy labelling every step")
     parser.add_argument("--episodes", type=int, default=8, help="episodes to store")
     parser.add_argument("--output", required=True, help="HDF5 file to write (.hdf5)")
@@ -60,6 +66,10 @@ def parse(argv: list[str]):
     check_positive("--episodes", args.episodes)
     check_positive("--num_envs", args.num_envs)
     check_positive("--max_episodes", args.max_episodes)
+    if (args.policy == "scripted") == (args.checkpoint is not None):
+        raise UsageError("give --checkpoint, or --policy scripted without one")
+    if args.policy == "scripted" and args.teacher is not None:
+        raise UsageError("the scripted expert labels its own episodes: --teacher goes with --checkpoint only")
     if args.max_gb is not None and args.max_gb <= 0:
         raise UsageError(f"--max_gb must be positive, got {args.max_gb}")
     if not args.output.endswith((".hdf5", ".h5")):
@@ -76,9 +86,14 @@ def resolve(args) -> Setup:
     """Check the acting policy and the teacher against the task; choose the scene (no simulator needed)."""
     from dexgrasp.distillation.config import LIBRARY
     from dexgrasp.distillation.teacher import TEACHER_TASKS, read_policy, read_teacher
-    from dexgrasp.tasks.grasp.distill_tasks import variant_for
+    from dexgrasp.tasks.grasp.distill_tasks import SCRIPTED, STATE, variant_for
     from dexgrasp.training.checkpoint import CheckpointError, read_metadata
 
+    if args.policy == SCRIPTED:
+        # a student task is recorded in its scripted-teacher scene, which adds the auxiliary head's label
+        task = args.task or STATE
+        variant = variant_for(task, SCRIPTED) if task != STATE else None
+        return Setup(task, variant.env_id if variant else task, variant, SCRIPTED, None, None, actor_is_teacher=True)
     meta = read_metadata(args.checkpoint)
     if not meta:
         raise CheckpointError(f"policy {args.checkpoint} has no task metadata: not a checkpoint of this package")
@@ -163,7 +178,8 @@ def _record(setup: Setup, args, env_cfg):
     import dexgrasp
     from dexgrasp.datasets import DatasetWriter, scene_info, schema
     from dexgrasp.datasets.recorder import Limits, record, step_rows
-    from dexgrasp.distillation.policy import FrozenPolicy, load_actor, load_student
+    from dexgrasp.distillation.policy import ExpertPolicy, FrozenPolicy, load_actor, load_student
+    from dexgrasp.distillation.teacher import SCRIPTED_TEACHER
     from dexgrasp.tasks.grasp.mdp import episode_success
     from dexgrasp.training.env_factory import make_env, simulation
 
@@ -175,14 +191,20 @@ def _record(setup: Setup, args, env_cfg):
             unwrapped = env.unwrapped
             obs = wrapped.get_observations()
             num_actions = wrapped.num_actions
-            if setup.actor_library == "rsl_rl":
+            if setup.actor_library == "scripted" and setup.variant is not None:
+                # the scene computes the expert's actions as its label groups: act on those
+                actor = FrozenPolicy(load_actor(SCRIPTED_TEACHER, obs, SCRIPTED_TEACHER.obs_groups, num_actions, "cpu"))
+            elif setup.actor_library == "scripted":
+                actor = ExpertPolicy(unwrapped)
+            elif setup.actor_library == "rsl_rl":
                 groups = setup.variant.teacher_groups(setup.actor_spec.obs_groups) if setup.actor_is_teacher else None
                 model = load_actor(
                     setup.actor_spec, obs, groups or setup.actor_spec.obs_groups, num_actions, args.device
                 )
             else:
                 model = load_student(args.checkpoint, obs, num_actions, args.device)
-            actor = FrozenPolicy(model)
+            if setup.actor_library != "scripted":
+                actor = FrozenPolicy(model)
             teacher = actor if setup.actor_is_teacher else None
             if args.teacher:
                 spec = setup.teacher_spec
@@ -196,9 +218,14 @@ def _record(setup: Setup, args, env_cfg):
             metadata = {
                 "task": setup.task,
                 "env_id": setup.env_id,
-                "teacher_task": setup.teacher_spec.task if teacher else None,
-                "policy": {"checkpoint": os.path.abspath(args.checkpoint), "library": setup.actor_library},
-                "teacher": {"checkpoint": setup.teacher_spec.checkpoint} if teacher else None,
+                "teacher_task": _teacher_task(setup) if teacher else None,
+                "policy": {
+                    "checkpoint": os.path.abspath(args.checkpoint) if args.checkpoint else None,
+                    "library": setup.actor_library,
+                },
+                "teacher": {"checkpoint": setup.teacher_spec.checkpoint if setup.teacher_spec else None}
+                if teacher
+                else None,
                 "keys": schema.key_spec({key: value[0] for key, value in rows.items()}),
                 "num_actions": num_actions,
                 "num_envs": wrapped.num_envs,
@@ -233,6 +260,10 @@ def _record(setup: Setup, args, env_cfg):
             if writer is not None:
                 writer.close()
             env.close()
+
+
+def _teacher_task(setup: Setup) -> str:
+    return setup.teacher_spec.task if setup.teacher_spec is not None else setup.actor_library
 
 
 def cli() -> int:

@@ -35,6 +35,8 @@ def load_actor(spec: PolicySpec, obs: TensorDict, groups: list[str], num_actions
     """A trained policy's actor reading ``groups`` of the scene (its own groups, renamed where the scene
     names them otherwise), frozen."""
     model = build_model(spec.model_cfg, obs, groups, "actor", num_actions)
+    if spec.checkpoint is None:  # the scripted expert: labels from the scene, no weights
+        return model.to(device).eval()
     state = torch.load(spec.checkpoint, map_location=device, weights_only=False)
     load_state(model, state.get("actor_state_dict"), spec.checkpoint)
     return model.to(device).eval()
@@ -73,8 +75,31 @@ class FrozenPolicy:
         self.model = model
 
     def outputs(self, obs: TensorDict) -> tuple[torch.Tensor, torch.Tensor]:
+        if hasattr(self.model, "labels"):  # labels that arrive with the observations (recorded or scripted)
+            return self.model.labels(obs)
         mean, std, _ = model_outputs(self.model, obs)
         return mean, std.expand_as(mean)
 
     def reset(self, dones: torch.Tensor | None = None) -> None:
         self.model.reset(dones)
+
+
+class ExpertPolicy:
+    """The scripted grasp expert as a policy that acts and labels (mean and a constant std), and as an inference
+    policy (called on observations it does not need: it reads the simulator of ``env``)."""
+
+    def __init__(self, env):
+        from dexgrasp.tasks.grasp.scripted_expert import EXPERT_STD, ScriptedGraspExpert
+
+        self.expert = ScriptedGraspExpert(env)
+        self.std = EXPERT_STD
+
+    def outputs(self, obs: TensorDict | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        mean = self.expert.act()
+        return mean, torch.full_like(mean, self.std)
+
+    def __call__(self, obs: TensorDict | None = None) -> torch.Tensor:
+        return self.outputs(obs)[0]
+
+    def reset(self, dones: torch.Tensor | None = None) -> None:
+        """Nothing to do: the expert restarts each environment's script when its episode starts."""

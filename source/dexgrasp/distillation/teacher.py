@@ -12,8 +12,10 @@ from dataclasses import dataclass
 
 import yaml
 
-from dexgrasp.tasks.grasp.distill_tasks import DEPTH, STATE
+from dexgrasp.tasks.grasp.distill_tasks import DEPTH, SCRIPTED, STATE
 from dexgrasp.training.checkpoint import CheckpointError, read_metadata
+
+from .recorded_teacher import MEAN_GROUP, STD_GROUP, RecordedTeacher
 
 TEACHER_TASKS = (STATE, DEPTH)
 
@@ -40,7 +42,8 @@ def load_run_yaml(path: str) -> dict:
 
 @dataclass
 class PolicySpec:
-    checkpoint: str
+    checkpoint: str | None
+    """None for the scripted expert, whose labels come from the scene."""
     task: str
     obs_groups: list[str]
     """The groups of its own task the teacher was trained on, in order."""
@@ -51,8 +54,22 @@ class PolicySpec:
     action_terms: list[str] | None
 
 
+SCRIPTED_TEACHER = PolicySpec(
+    checkpoint=None,
+    task=SCRIPTED,
+    obs_groups=[MEAN_GROUP, STD_GROUP],
+    model_cfg={"class_name": f"{RecordedTeacher.__module__}:{RecordedTeacher.__name__}"},
+    image_size=None,
+    depth_range=None,
+    action_terms=["hand", "palm"],
+)
+"""``--teacher scripted``: the scripted grasp expert labels each step in the simulation process."""
+
+
 def read_teacher(path: str) -> PolicySpec:
-    """The teacher behind ``path``; raises :class:`CheckpointError` when it cannot teach."""
+    """The teacher behind ``path`` (or the scripted expert); raises :class:`CheckpointError` when it cannot teach."""
+    if path == SCRIPTED:
+        return SCRIPTED_TEACHER
     meta = read_metadata(path)
     if meta and meta.get("task") not in TEACHER_TASKS:
         raise CheckpointError(

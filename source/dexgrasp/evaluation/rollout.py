@@ -16,9 +16,17 @@ IMAGE_GROUPS = ("depth", "left_rgb", "right_rgb")
 class _Policy:
     """Deterministic action of a checkpoint, for RSL-RL and skrl alike (``agent_cfg`` is a plain dict)."""
 
-    def __init__(self, env, env_cfg, agent_cfg, library: str, checkpoint: str, device: str):
+    def __init__(self, env, env_cfg, agent_cfg, library: str, checkpoint: str | None, device: str):
         self.library = library
-        if library == "rsl_rl_distill":
+        if library == "scripted":
+            from isaaclab_rl.rsl_rl import RslRlVecEnvWrapper
+
+            from dexgrasp.distillation.policy import ExpertPolicy
+
+            self.library = "rsl_rl"  # acts on the RSL-RL wrapper; reads the simulator, not the observations
+            self.env = RslRlVecEnvWrapper(env)
+            self.policy = ExpertPolicy(env.unwrapped)
+        elif library == "rsl_rl_distill":
             from isaaclab_rl.rsl_rl import RslRlVecEnvWrapper
 
             from dexgrasp.distillation.policy import load_student
@@ -99,6 +107,9 @@ def _run_episodes(env, runner: _Policy, args, episode_success) -> dict:
     records, snapshots, video = [], [], []
     obs = runner.reset()
     max_steps = int(env.max_episode_length) * (args.episodes // n + 2)
+    # the same number of episodes from every environment: counting the first to finish would favour short ones
+    quota = -(-args.episodes // n)
+    per_env = [0] * n
     snapshot_every = max(1, int(env.max_episode_length) // 4)
     for step in range(max_steps):
         obs, rewards, dones, groups = runner.step(obs)
@@ -111,10 +122,19 @@ def _run_episodes(env, runner: _Policy, args, episode_success) -> dict:
             video.append(F.camera_row(images, 0))
         done_ids = dones.to(env.device).nonzero().flatten()
         success = episode_success(env)
+        metrics = env.grasp_metrics
         for i in done_ids.tolist():
-            if len(records) < args.episodes:
+            if len(records) < args.episodes and per_env[i] < quota:
+                per_env[i] += 1
                 records.append(
-                    {"env": i, "length": int(ep_length[i]), "return": float(ep_return[i]), "success": bool(success[i])}
+                    {
+                        "env": i,
+                        "length": int(ep_length[i]),
+                        "return": float(ep_return[i]),
+                        "success": bool(success[i]),
+                        "lifted": bool(metrics.last_lifted[i]),
+                        "closest_distance": float(metrics.last_closest[i]),
+                    }
                 )
         ep_return[done_ids] = 0.0
         ep_length[done_ids] = 0
@@ -127,14 +147,15 @@ def _write(records: list[dict], snapshots, video, args) -> dict:
     count = len(records)
     summary = {
         "task": args.task,
-        "checkpoint": os.path.abspath(args.checkpoint),
+        "checkpoint": os.path.abspath(args.checkpoint) if args.checkpoint else "scripted",
         "episodes": count,
         "success_rate": sum(r["success"] for r in records) / count if count else 0.0,
+        "lifted_rate": sum(r["lifted"] for r in records) / count if count else 0.0,
         "mean_length": sum(r["length"] for r in records) / count if count else 0.0,
         "mean_return": sum(r["return"] for r in records) / count if count else 0.0,
     }
     with open(os.path.join(args.out, "episodes.csv"), "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=["env", "length", "return", "success"])
+        writer = csv.DictWriter(f, fieldnames=["env", "length", "return", "success", "lifted", "closest_distance"])
         writer.writeheader()
         writer.writerows(records)
     with open(os.path.join(args.out, "summary.json"), "w") as f:

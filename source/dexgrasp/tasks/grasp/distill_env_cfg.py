@@ -8,6 +8,8 @@ object position as the target of the student's auxiliary head:
 * a state teacher reads ``teacher``: the state task's ``policy`` group under another name;
 * a depth teacher reads ``policy`` + ``depth`` exactly as in the depth task, so the stereo scene gains the
   depth camera;
+* the scripted expert's labels arrive as ``teacher_action_mean`` and ``teacher_action_std``, computed in the
+  simulation process (:mod:`dexgrasp.tasks.grasp.scripted_expert`), the same groups recorded labels use;
 * ``object_pos``: noise-free object position (environment frame).
 
 Episodes also end after ``success_hold_s`` seconds with the object inside the success region, so a
@@ -24,6 +26,7 @@ from isaaclab.utils import configclass
 from . import mdp
 from .camera_cfg import camera_cfg
 from .distill_terms import ObjectHeldAtGoal
+from .scripted_expert import expert_action, expert_action_std
 from .grasp_env_cfg import (
     DepthImageCfg,
     DepthObservationsCfg,
@@ -67,6 +70,48 @@ class StereoWithDepthTeacherObservationsCfg(StereoObservationsCfg):
 class DepthWithStateTeacherObservationsCfg(DepthObservationsCfg):
     teacher: TeacherPolicyCfg = TeacherPolicyCfg()
     object_pos: ObjectPositionCfg = ObjectPositionCfg()
+
+
+def _label_group(func) -> ObsGroup:
+    @configclass
+    class LabelCfg(ObsGroup):
+        label = ObsTerm(func=func)
+
+        def __post_init__(self):
+            self.enable_corruption = False
+            self.concatenate_terms = True
+
+    return LabelCfg()
+
+
+@configclass
+class StereoWithScriptedTeacherObservationsCfg(StereoObservationsCfg):
+    teacher_action_mean: ObsGroup = _label_group(expert_action)
+    teacher_action_std: ObsGroup = _label_group(expert_action_std)
+    object_pos: ObjectPositionCfg = ObjectPositionCfg()
+
+
+@configclass
+class DepthWithScriptedTeacherObservationsCfg(DepthObservationsCfg):
+    teacher_action_mean: ObsGroup = _label_group(expert_action)
+    teacher_action_std: ObsGroup = _label_group(expert_action_std)
+    object_pos: ObjectPositionCfg = ObjectPositionCfg()
+
+
+@configclass
+class StereoRGBFromScriptedEnvCfg(GraspStereoRGBEnvCfg):
+    """Stereo RGB student, scripted expert teacher."""
+
+    observations: StereoWithScriptedTeacherObservationsCfg = StereoWithScriptedTeacherObservationsCfg()
+    terminations: DistillTerminationsCfg = DistillTerminationsCfg()
+
+
+@configclass
+class DepthFromScriptedEnvCfg(GraspDepthEnvCfg):
+    """Depth student, scripted expert teacher."""
+
+    observations: DepthWithScriptedTeacherObservationsCfg = DepthWithScriptedTeacherObservationsCfg()
+    terminations: DistillTerminationsCfg = DistillTerminationsCfg()
 
 
 @configclass

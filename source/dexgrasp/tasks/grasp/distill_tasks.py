@@ -14,6 +14,8 @@ import gymnasium as gym
 STATE = "DexGrasp-KukaAllegro-State-v0"
 DEPTH = "DexGrasp-KukaAllegro-Depth-v0"
 STEREO = "DexGrasp-KukaAllegro-StereoRGB-v0"
+SCRIPTED = "scripted"
+"""The teacher "task" of the scripted grasp expert (``--teacher scripted``): its labels come from the scene."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,22 @@ VARIANTS = {
         ("policy", "depth"),
         {"policy": "teacher"},
     ),
+    (STEREO, SCRIPTED): DistillVariant(
+        STEREO,
+        SCRIPTED,
+        "DexGrasp-KukaAllegro-StereoRGB-FromScripted-v0",
+        "StereoRGBFromScriptedEnvCfg",
+        "StereoRGBDistillRunnerCfg",
+        ("policy", "left_rgb", "right_rgb"),
+    ),
+    (DEPTH, SCRIPTED): DistillVariant(
+        DEPTH,
+        SCRIPTED,
+        "DexGrasp-KukaAllegro-Depth-FromScripted-v0",
+        "DepthFromScriptedEnvCfg",
+        "DepthDistillRunnerCfg",
+        ("policy", "depth"),
+    ),
 }
 
 
@@ -72,7 +90,7 @@ def variant_for(task: str, teacher_task: str) -> DistillVariant:
     try:
         return VARIANTS[(task, teacher_task)]
     except KeyError:
-        pairs = ", ".join(f"{t.split('-')[2]} <- {s.split('-')[2]}" for t, s in VARIANTS)
+        pairs = ", ".join(f"{t.split('-')[2]} <- {s.split('-')[2] if '-' in s else s}" for t, s in VARIANTS)
         raise VariantError(
             f"a teacher trained on '{teacher_task}' cannot teach '{task}' (supported student <- teacher: {pairs})"
         ) from None

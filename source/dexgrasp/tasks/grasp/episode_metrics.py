@@ -33,6 +33,9 @@ class EpisodeMetrics:
         self.lift_height = lift_height
         self.success = torch.zeros(n, dtype=torch.bool, device=device)
         """Whether each environment's last finished episode ended with the object at the goal."""
+        self.last_lifted = torch.zeros(n, dtype=torch.bool, device=device)
+        self.last_closest = torch.zeros(n, device=device)
+        """The lifted flag and closest approach of each environment's last finished episode."""
         self.lifted = torch.zeros(n, dtype=torch.bool, device=device)
         self.closest = torch.full((n,), float("inf"), device=device)
         self.time_in_success = torch.zeros(n, device=device)
@@ -61,6 +64,8 @@ class EpisodeMetrics:
         self.observe(env, env_ids)
         finished = env_ids[env.episode_length_buf[env_ids] > 0]  # the first reset after start-up ends nothing
         self.success[finished] = self.goal_distance(env)[finished] < self.success_radius
+        self.last_lifted[finished] = self.lifted[finished]
+        self.last_closest[finished] = self.closest[finished]
         log = {}
         for keys, ids in (
             (LOG_KEYS, finished[~self.assisted[finished]]),

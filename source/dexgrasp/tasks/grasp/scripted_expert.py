@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import isaaclab.utils.math as math_utils
 import torch
+from isaaclab.managers import ManagerTermBase
 
 from dexgrasp.assets import hand_synergies
 
@@ -118,3 +119,32 @@ class ScriptedGraspExpert:
         hand = torch.where((phase < CLOSE)[:, None], self._open.expand_as(hand), hand)
         self._phase_steps += 1
         return torch.cat([self._palm_action(target), hand], dim=-1)
+
+
+EXPERT_STD = 0.1
+"""Action std the expert's labels carry: one for every dimension, so the distillation loss weighs them alike."""
+
+
+class expert_action(ManagerTermBase):  # noqa: N801 - Isaac Lab names observation terms like functions
+    """Observation term: the scripted expert's action, computed in the simulation process.
+
+    It labels every step for distillation in any topology (the labels travel with the observations, as recorded
+    labels do). The expert advances once per environment step however often the observations are computed.
+    """
+
+    def __init__(self, cfg, env):
+        super().__init__(cfg, env)
+        self._expert = ScriptedGraspExpert(env)
+        self._step: int | None = None
+        self._action: torch.Tensor | None = None
+
+    def __call__(self, env) -> torch.Tensor:
+        if self._step != env.common_step_counter or self._action is None:
+            self._action = self._expert.act()
+            self._step = env.common_step_counter
+        return self._action
+
+
+def expert_action_std(env) -> torch.Tensor:
+    """Observation term: the std of the expert's labels (:data:`EXPERT_STD`)."""
+    return torch.full((env.num_envs, env.action_manager.total_action_dim), EXPERT_STD, device=env.device)
