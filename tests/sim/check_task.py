@@ -41,30 +41,31 @@ with simulation(env_cfg, "cpu"):
         cfg = env.reward_manager.get_term_cfg(name)
         return cfg.func(env, **cfg.params)
 
-    # object resting on the table at the camera's look-at point: visible in every camera
+    # object resting on the table at the workspace centre: visible in every camera
     look = (cams.LOOK_AT[0], cams.LOOK_AT[1], 0.25 + 0.03)
     for _ in range(3):
         place(look)
         obs, rew, terminated, truncated, _ = env.step(zero)
     report["reward_finite"] = bool(torch.isfinite(rew).all())
-    rot, _ = cams.look_at_ros(cams.CAMERA_POS, cams.LOOK_AT)
-    forward = rot[:, 2]
-    table_t = (0.25 - cams.CAMERA_POS[2]) / forward[2]
-    report["expected_table_depth_center"] = float(table_t)
-    report["expected_object_top_depth"] = None
+    rot = torch.tensor(cams.CAMERA_ROT, dtype=torch.float32)
+    eye = torch.tensor(cams.CAMERA_POS, dtype=torch.float32)
+    f_px = RES * cams.FOCAL_LENGTH / cams.HORIZONTAL_APERTURE
+    in_camera = rot.T @ (torch.tensor(look, dtype=torch.float32) - eye)  # the object centre, camera frame
+    u, v = (RES / 2 + f_px * in_camera[:2] / in_camera[2]).tolist()  # its pixel (column, row)
+    # the table along the same pixel's ray: the depth the object stands in front of
+    ray = rot @ torch.tensor([(u - RES / 2) / f_px, (v - RES / 2) / f_px, 1.0])
+    report["expected_table_depth_at_object_px"] = float((0.25 - eye[2]) / ray[2])
+    report["object_px"] = [u, v]
     if "depth" in obs:
         near, far = env_cfg.depth_range
         d = obs["depth"]
         metric = d * (far - near) + near
-        c = RES // 2
         report["depth_min"], report["depth_max"] = float(d.min()), float(d.max())
         report["depth_finite"] = bool(torch.isfinite(d).all())
-        report["depth_center_m"] = float(metric[0, 0, c - 1 : c + 1, c - 1 : c + 1].min())
-        report["depth_corner_m"] = float(metric[0, 0, 0, 0])
-        # the object rests 6 cm tall at the look-at point: its top is closer than the table behind it
-        report["expected_object_depth_m"] = float(
-            (torch.tensor(look) - torch.tensor(cams.CAMERA_POS)) @ torch.tensor(forward, dtype=torch.float32)
-        )
+        col, row = int(u), int(v)
+        report["depth_at_object_m"] = float(metric[0, 0, row - 1 : row + 2, col - 1 : col + 2].min())
+        # the object rests 6 cm tall there: its near face is about its centre's depth, nearer than the table
+        report["expected_object_depth_m"] = float(in_camera[2])
     if "left_rgb" in obs:
 
         def red_centroid(img):
@@ -74,8 +75,7 @@ with simulation(env_cfg, "cpu"):
             return float(xs.mean()) if len(xs) else float("nan"), int(mask.sum())
 
         (xl, nl), (xr, nr) = red_centroid(obs["left_rgb"]), red_centroid(obs["right_rgb"])
-        z = float((torch.tensor(look) - torch.tensor(cams.CAMERA_POS)) @ torch.tensor(forward, dtype=torch.float32))
-        f_px = RES * cams.FOCAL_LENGTH / cams.HORIZONTAL_APERTURE
+        z = float(in_camera[2])
         report["stereo"] = {
             "left_x": xl,
             "right_x": xr,

@@ -1,4 +1,9 @@
-"""Training curves from RSL-RL's TensorBoard logs, written as CSV, JSON and PNG."""
+"""Training curves from RSL-RL's TensorBoard logs, written as CSV, JSON and PNG.
+
+The grasp metrics (``Metrics/``: episode-end success, share of episodes that lifted the object, closest hand
+approach, time in the success region) count episodes with the task's normal start only; assisted starts are
+logged apart (``Metrics_assisted/``).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,13 @@ import os
 CURVE_TAGS = {
     "reward": "Train/mean_reward",
     "episode_length": "Train/mean_episode_length",
-    "success_rate": "Curriculum/adr/success_rate",
+    "success_rate": "Metrics/success",
+    "lifted_rate": "Metrics/lifted",
+    "closest_distance": "Metrics/closest_distance",
+    "time_in_success_s": "Metrics/time_in_success_s",
+    "assisted_success_rate": "Metrics_assisted/success",
+    "assisted_lifted_rate": "Metrics_assisted/lifted",
+    "curriculum_level": "Curriculum/adr/level",
     "reach": "Episode_Reward/reach",
     "goal": "Episode_Reward/goal",
     "lift": "Episode_Reward/lift",
@@ -47,7 +58,7 @@ def improvement(rows: list[dict], key: str = "reward", fraction: float = 0.1) ->
         raise ValueError(f"not enough '{key}' values to compare ({len(values)})")
     k = max(1, int(len(values) * fraction))
     first, last = sum(values[:k]) / k, sum(values[-k:]) / k
-    return {"first": first, "last": last, "ratio": last / first if first else float("inf"), "points": len(values)}
+    return {"first": first, "last": last, "ratio": last / first if first else None, "points": len(values)}
 
 
 def write_curves(rows: list[dict], out_dir: str, title: str) -> dict:
@@ -63,7 +74,11 @@ def write_curves(rows: list[dict], out_dir: str, title: str) -> dict:
         writer = csv.DictWriter(f, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)
-    panels = [k for k in ("reward", "success_rate", "reach", "goal", "lift") if any(k in r for r in rows)]
+    panels = [
+        k
+        for k in ("reward", "success_rate", "lifted_rate", "closest_distance", "assisted_lifted_rate", "reach")
+        if any(k in r for r in rows)
+    ]
     fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3.2))
     for ax, key in zip(axes if len(panels) > 1 else [axes], panels):
         pts = [(r["iteration"], r[key]) for r in rows if key in r]
@@ -76,8 +91,10 @@ def write_curves(rows: list[dict], out_dir: str, title: str) -> dict:
     fig.savefig(os.path.join(out_dir, "curve.png"), dpi=110)
     plt.close(fig)
     summary = {"reward": improvement(rows, "reward")}
-    if any("success_rate" in r for r in rows):
-        summary["final_success_rate"] = [r["success_rate"] for r in rows if "success_rate" in r][-1]
+    for key in ("success_rate", "lifted_rate", "closest_distance", "assisted_success_rate", "assisted_lifted_rate"):
+        if sum(key in r for r in rows) >= 2:
+            summary[key] = improvement(rows, key)
+            summary[key]["best"] = (max if key != "closest_distance" else min)(r[key] for r in rows if key in r)
     with open(os.path.join(out_dir, "summary.json"), "w") as f:
         json.dump(summary, f, indent=2)
     return summary

@@ -36,6 +36,15 @@ class GraspVecEnv(RslRlVecEnvWrapper):
         obs, rewards, dones, extras = super().step(actions)
         return compact_images(obs), rewards, dones, extras
 
+    @property
+    def log_keys(self) -> tuple[str, ...]:
+        """What ``extras["log"]`` may hold: the keys of the start-up reset plus the grasp metrics, which appear only
+        once episodes finish (the multi-process runner agrees on the keys at the handshake)."""
+        from dexgrasp.tasks.grasp.episode_metrics import ASSISTED_LOG_KEYS, LOG_KEYS
+
+        first = tuple(self.unwrapped.extras.get("log", {}).keys())
+        return first + tuple(k for k in LOG_KEYS + ASSISTED_LOG_KEYS if k not in first)
+
     def drain_episode_outcomes(self) -> tuple[int, int]:
         """(successes, episodes) ended since the last call, for the learner's curriculum decision."""
         return self.unwrapped.grasp_adr.drain_outcomes()

@@ -1,0 +1,55 @@
+"""Builds the state task on the CPU (2 environments, the cube, ADR level 0), checks its start and lets the
+scripted expert grasp; prints a JSON report. Run by tests/test_grasping.py in a subprocess."""
+
+import json
+
+from dexgrasp.training.env_factory import load_cfgs, make_env, simulation  # noqa: E402
+
+TASK = "DexGrasp-KukaAllegro-State-v0"
+env_cfg, _ = load_cfgs(TASK, "rsl_rl", ["presets=cube", "env.episode_length_s=4"], num_envs=2, device="cpu", seed=0)
+report = {"goal_z": env_cfg.goal_pos[2], "spawn_height": env_cfg.spawn_height}
+
+with simulation(env_cfg, "cpu"):
+    import torch
+    from dexgrasp.tasks.grasp.mdp import set_curriculum_state
+    from dexgrasp.tasks.grasp.scripted_expert import ScriptedGraspExpert
+
+    env = make_env(TASK, env_cfg).unwrapped
+    obj = env.scene["object"]
+
+    def object_pose():
+        pose = obj.data.root_pose_w.torch.clone()
+        pose[:, :3] -= env.scene.env_origins
+        return pose
+
+    # resets at level 0 put the object at one place, upright; at level 1 they spread it
+    spawns = {}
+    for level_step in (0, 50):
+        set_curriculum_state(env, {"step": level_step})
+        poses = []
+        for _ in range(3):
+            env.reset()
+            poses.append(object_pose())
+        spawns[level_step] = torch.stack(poses)  # (resets, envs, 7)
+    for step, poses in spawns.items():
+        flat = poses.reshape(-1, 7)
+        report[f"spawn_spread_level{step}"] = float((flat - flat[0]).abs().amax())
+    report["spawn_pose_level0"] = spawns[0][0, 0].tolist()
+
+    # the scripted expert grasps the cube and lifts it to the goal
+    set_curriculum_state(env, {"step": 0})
+    env.reset()
+    expert = ScriptedGraspExpert(env)
+    heights, logs = [], []
+    for _ in range(int(env.max_episode_length) - 1):
+        _, _, terminated, truncated, extras = env.step(expert.act())
+        heights.append(obj.data.root_pos_w.torch[:, 2].clone())
+    heights = torch.stack(heights)
+    rest = heights[30:60].amin(dim=0)  # landed on the table within half a second of the drop
+    report["rest_height"] = rest.tolist()
+    report["lift_above_rest"] = (heights[60:].amax(dim=0) - rest).tolist()
+    report["final_goal_distance"] = env.grasp_metrics.goal_distance(env).tolist()
+    report["terminated"] = bool(terminated.any())
+    env.close()
+
+print("REPORT " + json.dumps(report))
