@@ -24,7 +24,8 @@ from .common import (
     run_cli,
 )
 
-STUDENT_TASKS = ("DexGrasp-KukaAllegro-StereoRGB-v0", "DexGrasp-KukaAllegro-Depth-v0")
+STUDENT_TASKS = ("DexGrasp-KukaAllegro-StereoRGB-v0", "DexGrasp-KukaAllegro-Depth-v0", "DexGrasp-KukaAllegro-State-v0")
+"""Students; the state task learns from the scripted expert only (behaviour cloning before PPO)."""
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -33,6 +33,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max_iterations", type=int, default=None, help="learning iterations")
     parser.add_argument("--log_dir", default=None, help="run folder (default: logs/<library>/<experiment>/<time>)")
     parser.add_argument("--resume", default=None, help="checkpoint to continue from (same task)")
+    parser.add_argument(
+        "--init_actor",
+        default=None,
+        help="start the PPO actor from a student of scripts/distill.py (same task and model), e.g. behaviour cloning"
+        " of the scripted expert (--topology single, rsl_rl)",
+    )
     add_topology_args(parser, TOPOLOGIES)
     parser.add_argument("--synchronous", action="store_true", help="disaggregated: no overlap of acting and simulation")
     add_launcher_args(parser)
@@ -50,6 +56,8 @@ def parse(argv: list[str]):
         for flag in ("sim_devices", "learner_device", "devices"):
             if getattr(args, flag) is not None:
                 raise UsageError(f"--{flag} needs --topology disaggregated or data_parallel")
+    if args.init_actor is not None and (args.topology != "single" or args.rl_library != "rsl_rl" or args.resume):
+        raise UsageError("--init_actor starts a new run of --topology single with rsl_rl (and no --resume)")
     if args.worker_timeout <= 0:
         raise UsageError(f"--worker_timeout must be positive, got {args.worker_timeout}")
     # the device of a multi-process topology comes from its device lists; configs are checked on the CPU
@@ -94,6 +102,8 @@ def main(argv: list[str]) -> int:
             raise UsageError(str(exc)) from exc
     if args.resume:
         check_checkpoint(args.resume, args.task, args.rl_library)
+    if args.init_actor:
+        check_checkpoint(args.init_actor, args.task, "rsl_rl_distill")
     try:
         env_cfg, agent_cfg = load_cfgs(args.task, args.rl_library, overrides, args.num_envs, args.device, args.seed)
     except ValueError as exc:

@@ -49,9 +49,24 @@ def train(args, env_cfg, agent_cfg) -> None:
                 runner.load(args.resume, map_location=agent_cfg.device)
                 set_curriculum_state(env.unwrapped, read_metadata(args.resume).get("curriculum", {}))
                 print(f"[dexgrasp] resumed from {args.resume} at iteration {runner.current_learning_iteration}")
+            if getattr(args, "init_actor", None):
+                init_actor(runner, args.init_actor, agent_cfg.device)
+                print(f"[dexgrasp] actor initialised from the student {args.init_actor}")
             runner.learn(num_learning_iterations=agent_cfg.max_iterations, init_at_random_ep_len=True)
         finally:
             env.close()
+
+
+def init_actor(runner, path: str, device: str) -> None:
+    """Load a distilled student's weights (and observation normaliser) into PPO's actor: RL on top of behaviour
+    cloning. The critic starts fresh; the student must have the actor's model (e.g. ``presets=mlp`` and the state
+    student of ``scripts/distill.py``)."""
+    import torch
+
+    from dexgrasp.distillation.policy import load_state
+
+    state = torch.load(path, map_location=device, weights_only=False)
+    load_state(runner.alg.actor, state.get("student_state_dict"), f"student {path}")
 
 
 def _default_log_dir(experiment: str) -> str:

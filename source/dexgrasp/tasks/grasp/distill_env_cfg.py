@@ -31,7 +31,9 @@ from .grasp_env_cfg import (
     DepthImageCfg,
     DepthObservationsCfg,
     GraspDepthEnvCfg,
+    GraspStateEnvCfg,
     GraspStereoRGBEnvCfg,
+    StateObservationsCfg,
     StereoObservationsCfg,
     TeacherPolicyCfg,
     TerminationsCfg,
@@ -96,6 +98,21 @@ class DepthWithScriptedTeacherObservationsCfg(DepthObservationsCfg):
     teacher_action_mean: ObsGroup = _label_group(expert_action)
     teacher_action_std: ObsGroup = _label_group(expert_action_std)
     object_pos: ObjectPositionCfg = ObjectPositionCfg()
+
+
+@configclass
+class StateWithScriptedTeacherObservationsCfg(StateObservationsCfg):
+    teacher_action_mean: ObsGroup = _label_group(expert_action)
+    teacher_action_std: ObsGroup = _label_group(expert_action_std)
+    object_pos: ObjectPositionCfg = ObjectPositionCfg()
+
+
+@configclass
+class StateFromScriptedEnvCfg(GraspStateEnvCfg):
+    """State student, scripted expert teacher: behaviour cloning (DAgger) of the expert into a policy that PPO
+    can start from (``scripts/train.py --init_actor``). Episodes run their full length, as in PPO."""
+
+    observations: StateWithScriptedTeacherObservationsCfg = StateWithScriptedTeacherObservationsCfg()
 
 
 @configclass

@@ -63,6 +63,14 @@ VARIANTS = {
         ("policy", "depth"),
         {"policy": "teacher"},
     ),
+    (STATE, SCRIPTED): DistillVariant(
+        STATE,
+        SCRIPTED,
+        "DexGrasp-KukaAllegro-State-FromScripted-v0",
+        "StateFromScriptedEnvCfg",
+        "StateDistillRunnerCfg",
+        ("policy",),
+    ),
     (STEREO, SCRIPTED): DistillVariant(
         STEREO,
         SCRIPTED,

@@ -492,7 +492,9 @@ class CurriculumCfg:
 class GraspStateEnvCfg(ManagerBasedRLEnvCfg):
     """Privileged-state teacher: object pose and shape in the observation, asymmetric critic."""
 
-    scene: GraspSceneCfg = GraspSceneCfg(num_envs=4096, env_spacing=2.5, lazy_sensor_update=False)
+    # lazy sensors render when the observations read them: once per policy step (eager updates render at every
+    # physics substep, twice per step, for the same images)
+    scene: GraspSceneCfg = GraspSceneCfg(num_envs=4096, env_spacing=2.5, lazy_sensor_update=True)
     observations: StateObservationsCfg = StateObservationsCfg()
     actions: ActionSpaceCfg = ActionSpaceCfg()
     rewards: RewardsCfg = RewardsCfg()

@@ -10,7 +10,7 @@ from dataclasses import MISSING
 from isaaclab.utils import configclass
 from isaaclab_rl.rsl_rl import RslRlDistillationAlgorithmCfg, RslRlDistillationRunnerCfg, RslRlMLPModelCfg
 
-from .rsl_rl_ppo_cfg import GAUSSIAN, IMAGE_ACTOR
+from .rsl_rl_ppo_cfg import GAUSSIAN, IMAGE_ACTOR, MLP_ACTOR
 
 
 @configclass
@@ -83,3 +83,13 @@ class DepthDistillRunnerCfg(StereoRGBDistillRunnerCfg):
     experiment_name = "dexgrasp_distill_depth"
     obs_groups = {"student": ["policy", "depth"], "teacher": ["teacher"]}
     student = IMAGE_ACTOR
+
+
+@configclass
+class StateDistillRunnerCfg(StereoRGBDistillRunnerCfg):
+    """State student with the state teacher's MLP actor (``presets=mlp``), so PPO can start from it
+    (``scripts/train.py --init_actor``)."""
+
+    experiment_name = "dexgrasp_distill_state"
+    obs_groups = {"student": ["policy"], "teacher": ["teacher"]}
+    student = MLP_ACTOR
