@@ -44,6 +44,11 @@ def test_depth_task_image_in_range_and_sees_scene(reports):
     assert r["groups"]["policy"][0][1] < reports(STATE)["groups"]["policy"][0][1]
 
 
+@pytest.mark.parametrize("task", [DEPTH, STEREO])
+def test_cameras_render_once_per_policy_step(reports, task):
+    assert reports(task, 64 if task == STEREO else 32)["renders_per_step_per_camera"] == 1.0
+
+
 def test_stereo_pair_disparity_matches_baseline(reports):
     r = reports(STEREO, 64)
     assert r["groups"]["left_rgb"] == [[2, 3, 64, 64], "uint8"]

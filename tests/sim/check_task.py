@@ -41,11 +41,23 @@ with simulation(env_cfg, "cpu"):
         cfg = env.reward_manager.get_term_cfg(name)
         return cfg.func(env, **cfg.params)
 
+    # cameras render once per policy step (not at every physics substep)
+    renders = [0]
+    for sensor in env.scene.sensors.values():
+        renderer = sensor._renderer
+        render = renderer.render
+
+        def counted(*args, _render=render, **kwargs):
+            renders[0] += 1
+            return _render(*args, **kwargs)
+
+        renderer.render = counted
     # object resting on the table at the workspace centre: visible in every camera
     look = (cams.LOOK_AT[0], cams.LOOK_AT[1], 0.25 + 0.03)
     for _ in range(3):
         place(look)
         obs, rew, terminated, truncated, _ = env.step(zero)
+    report["renders_per_step_per_camera"] = renders[0] / 3 / max(1, len(env.scene.sensors))
     report["reward_finite"] = bool(torch.isfinite(rew).all())
     rot = torch.tensor(cams.CAMERA_ROT, dtype=torch.float32)
     eye = torch.tensor(cams.CAMERA_POS, dtype=torch.float32)

@@ -103,11 +103,18 @@ def main(argv: list[str]) -> int:
     if args.resume:
         check_checkpoint(args.resume, args.task, args.rl_library)
     if args.init_actor:
-        check_checkpoint(args.init_actor, args.task, "rsl_rl_distill")
+        student = check_checkpoint(args.init_actor, args.task, "rsl_rl_distill").get("student_model", {})
     try:
         env_cfg, agent_cfg = load_cfgs(args.task, args.rl_library, overrides, args.num_envs, args.device, args.seed)
     except ValueError as exc:
         raise UsageError(str(exc).splitlines()[0]) from exc
+    if args.init_actor:
+        actor = agent_cfg.actor.to_dict()
+        if any(student.get(key) != actor.get(key) for key in ("class_name", "hidden_dims", "activation")):
+            raise UsageError(
+                f"student {args.init_actor} is a {student.get('class_name')} {student.get('hidden_dims')}, the actor a"
+                f" {actor.get('class_name')} {actor.get('hidden_dims')} (the state student matches presets=mlp)"
+            )
     if args.topology == "data_parallel":
         log_dir = args.log_dir or default_log_dir("rsl_rl", agent_cfg.experiment_name)
         os.makedirs(log_dir, exist_ok=True)

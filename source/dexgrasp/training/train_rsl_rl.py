@@ -59,14 +59,18 @@ def train(args, env_cfg, agent_cfg) -> None:
 
 def init_actor(runner, path: str, device: str) -> None:
     """Load a distilled student's weights (and observation normaliser) into PPO's actor: RL on top of behaviour
-    cloning. The critic starts fresh; the student must have the actor's model (e.g. ``presets=mlp`` and the state
-    student of ``scripts/distill.py``)."""
+    cloning. The action noise stays the actor's configured initial std (exploration is PPO's to set, e.g.
+    ``agent.actor.distribution_cfg.init_std=0.2``) and the critic starts fresh. The student must have the actor's
+    model (``presets=mlp`` and the state student of ``scripts/distill.py``)."""
     import torch
 
     from dexgrasp.distillation.policy import load_state
 
     state = torch.load(path, map_location=device, weights_only=False)
-    load_state(runner.alg.actor, state.get("student_state_dict"), f"student {path}")
+    weights = dict(state.get("student_state_dict") or {})
+    own = runner.alg.actor.state_dict()
+    weights.update({key: value for key, value in own.items() if key.startswith("distribution.")})
+    load_state(runner.alg.actor, weights, f"student {path}")
 
 
 def _default_log_dir(experiment: str) -> str:

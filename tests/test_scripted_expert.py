@@ -1,0 +1,87 @@
+"""The scripted grasp expert wherever a policy is accepted: play, record, distill (online and from its
+dataset), evaluate, and behaviour cloning into the state actor that PPO then starts from (real processes)."""
+
+import json
+import re
+
+import h5py
+import pytest
+from conftest import run
+
+STATE, STEREO = "DexGrasp-KukaAllegro-State-v0", "DexGrasp-KukaAllegro-StereoRGB-v0"
+TINY = ["presets=res32,cube", "env.episode_length_s=1"]
+"""32x32 images, the cube, 1 s episodes."""
+
+
+def test_play_scripted(tmp_path):
+    proc = run(
+        ["scripts/play.py", "--task", STATE, "--policy", "scripted", "--device", "cpu", "--num_envs", "2",
+         "--episodes", "2", "--out", str(tmp_path), "presets=cube", "env.episode_length_s=4"],
+        timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["checkpoint"] == "scripted" and summary["episodes"] == 2
+    assert summary["success_rate"] == 1.0 and summary["lifted_rate"] == 1.0  # the cube at level 0
+
+
+def test_play_needs_a_checkpoint_or_the_expert():
+    proc = run(["scripts/play.py", "--task", STATE, "--device", "cpu"], timeout=120)
+    assert proc.returncode != 0 and "--policy scripted" in proc.stderr.strip().splitlines()[-1]
+
+
+@pytest.fixture(scope="module")
+def stereo_dataset(tmp_path_factory):
+    path = tmp_path_factory.mktemp("scripted") / "expert.hdf5"
+    proc = run(
+        ["scripts/record.py", "--policy", "scripted", "--task", STEREO, "--episodes", "2", "--num_envs", "2",
+         "--output", str(path), "--device", "cpu", *TINY],
+        timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return path
+
+
+def test_record_scripted_labels_its_episodes(stereo_dataset):
+    with h5py.File(stereo_dataset) as f:
+        demo = f["data"][sorted(f["data"])[0]]
+        assert {"left_rgb", "right_rgb", "object_pos"} <= set(demo["obs"])
+        mean, std = demo["teacher"]["action_mean"][()], demo["teacher"]["action_std"][()]
+        assert mean.shape[-1] == 11 and (std == pytest.approx(0.1))
+        assert (mean == demo["actions"][()]).all()  # the expert acted on its own labels
+
+
+def test_distill_from_the_expert_offline_then_online_and_evaluate(stereo_dataset, tmp_path):
+    proc = run(
+        ["scripts/distill.py", "--task", STEREO, "--teacher", "scripted", "--dataset", str(stereo_dataset),
+         "--max_iterations", "1", "--num_envs", "2", "--device", "cpu", "--log_dir", str(tmp_path / "run"),
+         *TINY, "agent.num_steps_per_env=8", "agent.student.rnn_hidden_dim=32"],
+        timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    student = re.search(r"student_checkpoint: (\S+)", proc.stdout).group(1)
+    proc = run(
+        ["scripts/evaluate.py", "--task", STEREO, "--teacher", "scripted", "--student", student, "--episodes", "2",
+         "--num_envs", "2", "--device", "cpu", "--out", str(tmp_path / "eval"), *TINY],
+        timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    rows = (tmp_path / "eval" / "comparison.csv").read_text().splitlines()
+    assert rows[1].startswith("teacher,2,") and rows[1].endswith(",scripted") and rows[2].startswith("student,2,")
+
+
+def test_behaviour_cloning_then_ppo(tmp_path):
+    proc = run(
+        ["scripts/distill.py", "--task", STATE, "--teacher", "scripted", "--max_iterations", "2", "--num_envs", "2",
+         "--device", "cpu", "--log_dir", str(tmp_path / "bc"), *TINY, "agent.num_steps_per_env=8"],
+        timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    student = re.search(r"student_checkpoint: (\S+)", proc.stdout).group(1)
+    train = ["scripts/train.py", "--task", STATE, "--device", "cpu", "--num_envs", "2", "--max_iterations", "1",
+             "--init_actor", student, "--log_dir", str(tmp_path / "ppo"), "env.episode_length_s=1"]  # fmt: skip
+    proc = run([*train, "presets=mlp,cube"], timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert f"actor initialised from the student {student}" in proc.stdout
+    refused = run([*train, "presets=cube"], timeout=120)  # the recurrent default actor cannot take the MLP student
+    assert refused.returncode != 0 and "presets=mlp" in refused.stderr.strip().splitlines()[-1]
