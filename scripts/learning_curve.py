@@ -1,23 +1,39 @@
-"""Learning evidence: train the state teacher on the CPU from scratch and write its curves.
+"""Learning evidence on a CPU: each recipe is one command that trains, evaluates and writes CSV, PNG and JSON.
 
-    python scripts/learning_curve.py --out docs/figures/learning_curve/from_scratch --iterations 640
+    python scripts/learning_curve.py scratch --out docs/figures/learning_curve/from_scratch
+    python scripts/learning_curve.py rl_on_expert --out docs/figures/rl_on_expert
+    python scripts/learning_curve.py stereo_student --out docs/figures/stereo_student
 
-Runs ``scripts/train.py`` (a real training run, RSL-RL PPO) with the CPU preset below, then reads its
-TensorBoard log and writes ``curve.csv``, ``curve.png`` and ``summary.json``: reward, episode-end success, the
-share of episodes that lifted the object 10 cm, the closest hand approach, first and last 10 % of iterations.
-``--from_log DIR`` only writes the curves of a run that already exists. Extra arguments go to train.py.
+* ``scratch``: PPO on the state task from scratch (``CPU_PRESET``), then its curves: reward, episode-end success,
+  share of episodes that lifted the object 10 cm, closest hand approach (first and last 10 % of iterations).
+* ``rl_on_expert``: behaviour cloning (DAgger) of the scripted expert into the state task's MLP actor, PPO from
+  it, and the expert, the initial policy and the final policy evaluated on the same episodes.
+* ``stereo_student``: DAgger of the scripted expert into a 32x32 stereo RGB student, then teacher against
+  student.
+
+Every step is one of this package's scripts, run as a subprocess (its command is printed). ``--minutes`` bounds
+the PPO stage by wall time (checkpoints are kept; the last one is evaluated). ``--from_log DIR`` (scratch) only
+writes the curves of a run that exists. Extra arguments go to the training command.
 """
 
 import argparse
+import json
 import os
+import re
 import subprocess
 import sys
+import time
 
 from dexgrasp.metrics.curves import curve_table, read_scalars, write_curves
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+STATE, STEREO = "DexGrasp-KukaAllegro-State-v0", "DexGrasp-KukaAllegro-StereoRGB-v0"
+FIXED_LEVEL = "env.curriculum.adr.params.success_threshold=1.01"
+"""Keeps the curriculum at level 0 (its success rate can never pass the threshold)."""
+
 CPU_PRESET = [
     "--task",
-    "DexGrasp-KukaAllegro-State-v0",
+    STATE,
     "--device",
     "cpu",
     "--seed",
@@ -29,34 +45,142 @@ CPU_PRESET = [
     "agent.algorithm.gamma=0.99",
     "agent.save_interval=50",
 ]
-"""What a 2-core CPU trains in an hour: one 6 cm cube, ADR level 0, MLP actor and critic, a quarter of the
-episodes starting with the cube between the fingers (logged apart), a fixed learning rate (the adaptive
-schedule collapses to its floor at this batch size)."""
+"""What a 2-core CPU trains from scratch: one 6 cm cube, ADR level 0 to start, MLP actor and critic, a quarter of the
+episodes starting with the cube between the fingers (logged apart), a fixed learning rate."""
+
+RL_ON_EXPERT = [
+    "presets=mlp",
+    FIXED_LEVEL,
+    "agent.actor.distribution_cfg.init_std=0.2",
+    "agent.algorithm.schedule=fixed",
+    "agent.algorithm.learning_rate=1e-4",
+    "agent.algorithm.gamma=0.99",
+    "agent.algorithm.entropy_coef=0.0",
+    "agent.save_interval=20",
+]
+"""PPO that refines a behaviour-cloned actor: small action noise, small steps, no entropy bonus, level 0."""
+
+
+def script(name: str, *args: str, timeout_s: float | None = None) -> str:
+    """Run ``scripts/<name>`` and return its output; stop it after ``timeout_s`` (SIGINT, then wait)."""
+    cmd = [sys.executable, os.path.join(HERE, name), *args]
+    print("[learning_curve] " + " ".join(cmd[1:]), flush=True)
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines, start = [], time.monotonic()
+    for line in proc.stdout:
+        lines.append(line)
+        sys.stdout.write(line)
+        if timeout_s is not None and time.monotonic() - start > timeout_s and proc.poll() is None:
+            print(f"[learning_curve] {timeout_s / 60:.0f} minutes reached: stopping {name}", flush=True)
+            proc.terminate()
+    if proc.wait() != 0 and timeout_s is None:
+        raise SystemExit(f"error: {name} failed")
+    return "".join(lines)
+
+
+def evaluate(out: str, name: str, *policy: str, episodes: int, objects: str) -> dict:
+    folder = os.path.join(out, name)
+    script("play.py", "--task", STATE, *policy, "--device", "cpu", "--num_envs", str(episodes), "--episodes",
+           str(episodes), "--seed", "0", "--out", folder, f"presets=res32{objects}")  # fmt: skip
+    with open(os.path.join(folder, "summary.json")) as f:
+        return json.load(f)
+
+
+def latest_checkpoint(log_dir: str) -> str:
+    found = [f for f in os.listdir(log_dir) if re.fullmatch(r"model_\d+\.pt", f)]
+    if not found:
+        raise SystemExit(f"error: no checkpoint in {log_dir}")
+    return os.path.join(log_dir, max(found, key=lambda f: int(f[6:-3])))
+
+
+def bar_chart(results: dict, path: str, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.5, 3.2))
+    names = list(results)
+    ax.bar(names, [results[n]["success_rate"] for n in names], color="tab:blue", label="success")
+    ax.plot(names, [results[n]["lifted_rate"] for n in names], "o", color="tab:orange", label="lifted 10 cm")
+    ax.set_ylim(0, 1.05)
+    ax.set_title(title)
+    ax.legend()
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def scratch(args, extra) -> dict:
+    log_dir = os.path.abspath(args.from_log or os.path.join(args.out, "run"))
+    if args.from_log is None:
+        script("train.py", *CPU_PRESET, "--num_envs", str(args.num_envs), "--max_iterations", str(args.iterations),
+               "--log_dir", log_dir, *extra, timeout_s=args.minutes * 60)  # fmt: skip
+    elif not os.path.isdir(log_dir):
+        raise SystemExit(f"error: no run folder {log_dir}")
+    rows = curve_table(read_scalars(log_dir))
+    return write_curves(rows, args.out, args.title or f"State task from scratch, CPU, {args.num_envs} envs")
+
+
+def rl_on_expert(args, extra) -> dict:
+    bc_dir, ppo_dir = os.path.join(args.out, "bc_run"), os.path.join(args.out, "ppo_run")
+    out = script("distill.py", "--task", STATE, "--teacher", "scripted", "--num_envs", "64", "--max_iterations",
+                 "150", "--seed", "1", "--device", "cpu", "--log_dir", bc_dir, "env.episode_length_s=5",
+                 "agent.algorithm.beta_iterations=75")  # fmt: skip
+    student = re.search(r"student_checkpoint: (\S+)", out).group(1)
+    results = {
+        "scripted expert": evaluate(args.out, "expert", "--policy", "scripted", episodes=64, objects=""),
+        "behaviour cloning": evaluate(args.out, "bc_student", "--checkpoint", student, episodes=64, objects=""),
+    }
+    script("train.py", "--task", STATE, "--device", "cpu", "--num_envs", str(args.num_envs), "--max_iterations",
+           str(args.iterations), "--seed", "1", "--log_dir", ppo_dir, "--init_actor", student, *RL_ON_EXPERT, *extra,
+           timeout_s=args.minutes * 60)  # fmt: skip
+    final = latest_checkpoint(ppo_dir)
+    results["BC + PPO"] = evaluate(args.out, "ppo", "--checkpoint", final, episodes=64, objects="")
+    write_curves(curve_table(read_scalars(ppo_dir)), args.out, "PPO from the behaviour-cloned actor")
+    bar_chart(results, os.path.join(args.out, "success.png"), "Procedural set, ADR level 0, 64 episodes")
+    return results
+
+
+def stereo_student(args, extra) -> dict:
+    run_dir = os.path.join(args.out, "run")
+    out = script("distill.py", "--task", STEREO, "--teacher", "scripted", "--num_envs", "32", "--max_iterations",
+                 str(args.iterations), "--seed", "1", "--device", "cpu", "--log_dir", run_dir, "presets=res32,cube",
+                 "agent.student.rnn_hidden_dim=128", "agent.algorithm.beta_iterations=80", *extra)  # fmt: skip
+    student = re.search(r"student_checkpoint: (\S+)", out).group(1)
+    script("evaluate.py", "--task", STEREO, "--teacher", "scripted", "--student", student, "--episodes", "32",
+           "--num_envs", "32", "--seed", "0", "--device", "cpu", "--out", args.out, "presets=res32,cube")  # fmt: skip
+    with open(os.path.join(args.out, "teacher", "summary.json")) as f:
+        teacher = json.load(f)
+    with open(os.path.join(args.out, "student", "summary.json")) as f:
+        student_summary = json.load(f)
+    results = {"scripted expert": teacher, "stereo RGB student": student_summary}
+    bar_chart(results, os.path.join(args.out, "success.png"), "Stereo RGB 32x32, cube, ADR level 0")
+    return results
+
+
+RECIPES = {"scratch": scratch, "rl_on_expert": rl_on_expert, "stereo_student": stereo_student}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", default="learning_curve")
-    parser.add_argument("--iterations", type=int, default=640)
+    parser.add_argument("recipe", choices=sorted(RECIPES))
+    parser.add_argument("--out", required=True, help="folder for the runs, CSV, PNG and JSON")
+    parser.add_argument("--iterations", type=int, default=None, help="PPO or DAgger iterations at most")
+    parser.add_argument("--minutes", type=float, default=60.0, help="wall-time bound of the PPO stage")
     parser.add_argument("--num_envs", type=int, default=128)
-    parser.add_argument("--from_log", default=None, help="write the curves of this existing run folder only")
+    parser.add_argument("--from_log", default=None, help="scratch: write the curves of this existing run only")
     parser.add_argument("--title", default=None)
     args, extra = parser.parse_known_args()
-    log_dir = os.path.abspath(args.from_log or os.path.join(args.out, "run"))
-    if args.from_log is None:
-        cmd = [sys.executable, os.path.join(os.path.dirname(__file__), "train.py"), *CPU_PRESET]
-        cmd += ["--num_envs", str(args.num_envs), "--max_iterations", str(args.iterations), "--log_dir", log_dir]
-        print("[learning_curve] " + " ".join(cmd[1:] + extra), flush=True)
-        if subprocess.call(cmd + extra, env={**os.environ, "OMP_NUM_THREADS": "1"}) != 0:
-            print("error: training failed", file=sys.stderr)
-            return 1
-    elif not os.path.isdir(log_dir):
-        print(f"error: no run folder {log_dir}", file=sys.stderr)
-        return 1
-    rows = curve_table(read_scalars(log_dir))
-    summary = write_curves(rows, args.out, args.title or f"State task, CPU, {args.num_envs} envs")
-    for key, values in summary.items():
-        print(f"{key}: first 10% {values['first']:.3f} -> last 10% {values['last']:.3f} over {values['points']} iterations")
+    if args.iterations is None:
+        args.iterations = {"scratch": 640, "rl_on_expert": 1000, "stereo_student": 200}[args.recipe]
+    os.makedirs(args.out, exist_ok=True)
+    summary = RECIPES[args.recipe](args, extra)
+    with open(os.path.join(args.out, "results.json"), "w") as f:
+        json.dump(summary, f, indent=2)
+    print(json.dumps(summary, indent=2))
     return 0
 
 

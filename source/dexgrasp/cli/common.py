@@ -42,6 +42,22 @@ def add_topology_args(parser: argparse.ArgumentParser, topologies: tuple[str, ..
     )
 
 
+def add_policy_args(parser: argparse.ArgumentParser, checkpoint_help: str) -> None:
+    """``--checkpoint`` or ``--policy scripted`` (the scripted grasp expert); see :func:`check_policy_args`."""
+    parser.add_argument("--checkpoint", default=None, help=checkpoint_help)
+    parser.add_argument(
+        "--policy",
+        choices=("checkpoint", "scripted"),
+        default="checkpoint",
+        help="'scripted': the scripted grasp expert (privileged simulator state, no checkpoint)",
+    )
+
+
+def check_policy_args(args: argparse.Namespace) -> None:
+    if (args.policy == "scripted") == (args.checkpoint is not None):
+        raise UsageError("give --checkpoint, or --policy scripted without one")
+
+
 def parse_with_overrides(parser: argparse.ArgumentParser, argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     """Known options, and the rest as Isaac Lab overrides (``presets=...``, ``env.x=...``); an unknown ``--flag``
     is a usage error rather than an override that would fail later."""

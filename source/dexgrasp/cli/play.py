@@ -11,7 +11,9 @@ import argparse
 
 from .common import (
     UsageError,
+    add_policy_args,
     add_task_args,
+    check_policy_args,
     check_positive,
     check_task,
     parse_with_overrides,
@@ -25,13 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(description="Evaluate a Kuka-Allegro grasp policy.")
     add_task_args(parser)
-    parser.add_argument("--checkpoint", default=None, help="checkpoint written by scripts/train.py or distill.py")
-    parser.add_argument(
-        "--policy",
-        choices=("checkpoint", "scripted"),
-        default="checkpoint",
-        help="'scripted': the scripted grasp expert (privileged state, no checkpoint) instead of a trained policy",
-    )
+    add_policy_args(parser, "checkpoint written by scripts/train.py or distill.py")
     parser.add_argument("--episodes", type=int, default=8, help="episodes to run")
     parser.add_argument("--out", default="play_out", help="folder for frames, video and statistics")
     parser.add_argument("--video", action="store_true", help="also write an MP4 of environment 0")
@@ -47,8 +43,7 @@ def main(argv: list[str]) -> int:
     check_positive("--num_envs", args.num_envs)
     check_positive("--episodes", args.episodes)
     args.device = resolve_device(args.device)
-    if (args.policy == "scripted") == (args.checkpoint is not None):
-        raise UsageError("give --checkpoint, or --policy scripted without one")
+    check_policy_args(args)
 
     from dexgrasp.evaluation.rollout import evaluate
     from dexgrasp.training.checkpoint import check_checkpoint

@@ -15,7 +15,17 @@ import os
 import sys
 from dataclasses import dataclass
 
-from .common import TASKS, UsageError, check_positive, check_task, parse_with_overrides, resolve_device, run_cli
+from .common import (
+    TASKS,
+    UsageError,
+    add_policy_args,
+    check_policy_args,
+    check_positive,
+    check_task,
+    parse_with_overrides,
+    resolve_device,
+    run_cli,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,13 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--task", default=None, help=f"task to record (default: the policy's), one of: {', '.join(TASKS)}"
     )
-    parser.add_argument("--checkpoint", default=None, help="acting policy: scripts/train.py or scripts/distill.py")
-    parser.add_argument(
-        "--policy",
-        choices=("checkpoint", "scripted"),
-        default="checkpoint",
-        help="'scripted': the scripted grasp expert acts and labels (no checkpoint; privileged simulator state)",
-    )
+    add_policy_args(parser, "acting policy: scripts/train.py or scripts/distill.py")
     parser.add_argument("--teacher", default=None, help="state or depth policy labelling every step")
     parser.add_argument("--episodes", type=int, default=8, help="episodes to store")
     parser.add_argument("--output", required=True, help="HDF5 file to write (.hdf5)")
@@ -66,8 +70,7 @@ def parse(argv: list[str]):
     check_positive("--episodes", args.episodes)
     check_positive("--num_envs", args.num_envs)
     check_positive("--max_episodes", args.max_episodes)
-    if (args.policy == "scripted") == (args.checkpoint is not None):
-        raise UsageError("give --checkpoint, or --policy scripted without one")
+    check_policy_args(args)
     if args.policy == "scripted" and args.teacher is not None:
         raise UsageError("the scripted expert labels its own episodes: --teacher goes with --checkpoint only")
     if args.max_gb is not None and args.max_gb <= 0:

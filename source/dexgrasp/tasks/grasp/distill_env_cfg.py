@@ -26,7 +26,6 @@ from isaaclab.utils import configclass
 from . import mdp
 from .camera_cfg import camera_cfg
 from .distill_terms import ObjectHeldAtGoal
-from .scripted_expert import expert_action, expert_action_std
 from .grasp_env_cfg import (
     DepthImageCfg,
     DepthObservationsCfg,
@@ -38,6 +37,7 @@ from .grasp_env_cfg import (
     TeacherPolicyCfg,
     TerminationsCfg,
 )
+from .scripted_expert import expert_action, expert_action_std
 
 
 @configclass
@@ -86,25 +86,22 @@ def _label_group(func) -> ObsGroup:
     return LabelCfg()
 
 
-@configclass
-class StereoWithScriptedTeacherObservationsCfg(StereoObservationsCfg):
-    teacher_action_mean: ObsGroup = _label_group(expert_action)
-    teacher_action_std: ObsGroup = _label_group(expert_action_std)
-    object_pos: ObjectPositionCfg = ObjectPositionCfg()
+def _with_expert_labels(observations: type) -> type:
+    """``observations`` plus the scripted expert's label groups and the object position."""
+
+    @configclass
+    class WithScriptedTeacherCfg(observations):
+        teacher_action_mean: ObsGroup = _label_group(expert_action)
+        teacher_action_std: ObsGroup = _label_group(expert_action_std)
+        object_pos: ObjectPositionCfg = ObjectPositionCfg()
+
+    WithScriptedTeacherCfg.__name__ = observations.__name__.replace("Observations", "WithScriptedTeacherObservations")
+    return WithScriptedTeacherCfg
 
 
-@configclass
-class DepthWithScriptedTeacherObservationsCfg(DepthObservationsCfg):
-    teacher_action_mean: ObsGroup = _label_group(expert_action)
-    teacher_action_std: ObsGroup = _label_group(expert_action_std)
-    object_pos: ObjectPositionCfg = ObjectPositionCfg()
-
-
-@configclass
-class StateWithScriptedTeacherObservationsCfg(StateObservationsCfg):
-    teacher_action_mean: ObsGroup = _label_group(expert_action)
-    teacher_action_std: ObsGroup = _label_group(expert_action_std)
-    object_pos: ObjectPositionCfg = ObjectPositionCfg()
+StereoWithScriptedTeacherObservationsCfg = _with_expert_labels(StereoObservationsCfg)
+DepthWithScriptedTeacherObservationsCfg = _with_expert_labels(DepthObservationsCfg)
+StateWithScriptedTeacherObservationsCfg = _with_expert_labels(StateObservationsCfg)
 
 
 @configclass

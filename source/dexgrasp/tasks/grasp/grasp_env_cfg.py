@@ -9,7 +9,6 @@ the environment is built, so an override given after the configuration was const
 
 from __future__ import annotations
 
-
 import isaaclab.sim as sim_utils
 from isaaclab.assets import ArticulationCfg, AssetBaseCfg, RigidObjectCfg
 from isaaclab.controllers import DifferentialIKControllerCfg
@@ -373,7 +372,9 @@ class TerminationsCfg:
 
 def _widening(term, params: dict, ranges: dict, mode: str = "reset") -> EventTerm:
     """An Isaac Lab randomisation whose ``ranges`` (nominal at level 0, full at level 1) follow the ADR level."""
-    return EventTerm(func=mdp.scheduled_randomization, mode=mode, params={"term": term, "params": params, "ranges": ranges})
+    return EventTerm(
+        func=mdp.scheduled_randomization, mode=mode, params={"term": term, "params": params, "ranges": ranges}
+    )
 
 
 _FRICTION = {

@@ -135,7 +135,6 @@ class PalmPoseActionCfg(DifferentialInverseKinematicsActionCfg):
     """Largest arm joint speed the IK targets ask for [rad/s] (the iiwa7 allows 1.7-3.1)."""
 
 
-
 class HandSynergyAction(ActionTerm):
     """Finger joint position targets from a few postural synergies: q = q_mean + B c, clamped to limits.
 
