@@ -61,6 +61,15 @@ RL_ON_EXPERT = [
 """PPO that refines a behaviour-cloned actor: small action noise, small steps, no entropy bonus, level 0."""
 
 
+BEHAVIOUR_CLONING = [
+    "env.episode_length_s=5",
+    "agent.algorithm.beta_iterations=50",
+    "agent.algorithm.num_learning_epochs=10",
+]
+"""DAgger from the scripted expert: 5 s episodes (it lifts within 4 s), the expert drives fewer and fewer episodes
+over 50 iterations, ten passes over each iteration's steps (one pass is a single optimiser step)."""
+
+
 def script(name: str, *args: str, timeout_s: float | None = None) -> str:
     """Run ``scripts/<name>`` and return its output; stop it after ``timeout_s`` (SIGINT, then wait)."""
     cmd = [sys.executable, os.path.join(HERE, name), *args]
@@ -127,8 +136,7 @@ def scratch(args, extra) -> dict:
 def rl_on_expert(args, extra) -> dict:
     bc_dir, ppo_dir = os.path.join(args.out, "bc_run"), os.path.join(args.out, "ppo_run")
     out = script("distill.py", "--task", STATE, "--teacher", "scripted", "--num_envs", "64", "--max_iterations",
-                 "150", "--seed", "1", "--device", "cpu", "--log_dir", bc_dir, "env.episode_length_s=5",
-                 "agent.algorithm.beta_iterations=75")  # fmt: skip
+                 "100", "--seed", "1", "--device", "cpu", "--log_dir", bc_dir, *BEHAVIOUR_CLONING)  # fmt: skip
     student = re.search(r"student_checkpoint: (\S+)", out).group(1)
     results = {
         "scripted expert": evaluate(args.out, "expert", "--policy", "scripted", episodes=64, objects=""),
@@ -148,7 +156,8 @@ def stereo_student(args, extra) -> dict:
     run_dir = os.path.join(args.out, "run")
     out = script("distill.py", "--task", STEREO, "--teacher", "scripted", "--num_envs", "32", "--max_iterations",
                  str(args.iterations), "--seed", "1", "--device", "cpu", "--log_dir", run_dir, "presets=res32,cube",
-                 "agent.student.rnn_hidden_dim=128", "agent.algorithm.beta_iterations=80", *extra)  # fmt: skip
+                 "agent.student.rnn_hidden_dim=128", "agent.algorithm.beta_iterations=60",
+                 "agent.algorithm.num_learning_epochs=4", *extra)  # fmt: skip
     student = re.search(r"student_checkpoint: (\S+)", out).group(1)
     script("evaluate.py", "--task", STEREO, "--teacher", "scripted", "--student", student, "--episodes", "32",
            "--num_envs", "32", "--seed", "0", "--device", "cpu", "--out", args.out, "presets=res32,cube")  # fmt: skip
@@ -169,13 +178,15 @@ def main() -> int:
     parser.add_argument("recipe", choices=sorted(RECIPES))
     parser.add_argument("--out", required=True, help="folder for the runs, CSV, PNG and JSON")
     parser.add_argument("--iterations", type=int, default=None, help="PPO or DAgger iterations at most")
-    parser.add_argument("--minutes", type=float, default=60.0, help="wall-time bound of the PPO stage")
+    parser.add_argument("--minutes", type=float, default=None, help="wall-time bound of the PPO stage")
     parser.add_argument("--num_envs", type=int, default=128)
     parser.add_argument("--from_log", default=None, help="scratch: write the curves of this existing run only")
     parser.add_argument("--title", default=None)
     args, extra = parser.parse_known_args()
+    if args.minutes is None:
+        args.minutes = {"scratch": 60.0, "rl_on_expert": 25.0, "stereo_student": 0.0}[args.recipe]
     if args.iterations is None:
-        args.iterations = {"scratch": 640, "rl_on_expert": 1000, "stereo_student": 200}[args.recipe]
+        args.iterations = {"scratch": 640, "rl_on_expert": 1000, "stereo_student": 150}[args.recipe]
     os.makedirs(args.out, exist_ok=True)
     summary = RECIPES[args.recipe](args, extra)
     with open(os.path.join(args.out, "results.json"), "w") as f:

@@ -43,8 +43,7 @@ with simulation(env_cfg, "cpu"):
 
     # cameras render once per policy step (not at every physics substep)
     renders = [0]
-    for sensor in env.scene.sensors.values():
-        renderer = sensor._renderer
+    for renderer in {id(s._renderer): s._renderer for s in env.scene.sensors.values()}.values():  # each renderer once
         render = renderer.render
 
         def counted(*args, _render=render, **kwargs):

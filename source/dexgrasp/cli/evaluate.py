@@ -81,7 +81,7 @@ def _evaluate(args, variant, teacher, env_cfg) -> list[dict]:
             groups = variant.teacher_groups(teacher.obs_groups)
             teacher_policy = FrozenPolicy(load_actor(teacher, obs, groups, wrapped.num_actions, args.device))
             student_policy = FrozenPolicy(load_student(args.student, obs, wrapped.num_actions, args.device))
-            checkpoints = {"teacher": teacher.checkpoint or "scripted", "student": os.path.abspath(args.student)}
+            checkpoints = {"teacher": teacher.checkpoint or "scripted", "student": args.student}
             curriculum = read_metadata(teacher.checkpoint).get("curriculum", {}) if teacher.checkpoint else {}
             return compare(wrapped, teacher_policy, student_policy, args, checkpoints, curriculum)
         finally:

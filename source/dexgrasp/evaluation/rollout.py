@@ -147,7 +147,7 @@ def _write(records: list[dict], snapshots, video, args) -> dict:
     count = len(records)
     summary = {
         "task": args.task,
-        "checkpoint": "scripted" if args.checkpoint in (None, "scripted") else os.path.abspath(args.checkpoint),
+        "checkpoint": "scripted" if args.checkpoint in (None, "scripted") else args.checkpoint,
         "episodes": count,
         "success_rate": sum(r["success"] for r in records) / count if count else 0.0,
         "lifted_rate": sum(r["lifted"] for r in records) / count if count else 0.0,
