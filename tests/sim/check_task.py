@@ -80,8 +80,12 @@ with simulation(env_cfg, "cpu"):
     if "left_rgb" in obs:
 
         def red_centroid(img):
+            """Column centroid of the red cube's pixels (green equal to blue: the orange arm has no blue)."""
             img = img[0].float()
-            mask = (img[0] > img[1] + 40) & (img[0] > img[2] + 40)
+            r, g, b = img[0], img[1], img[2]
+            mask = (r - g > 50) & ((g - b).abs() < 0.15 * r)
+            rows = torch.arange(RES)[:, None]
+            mask &= (rows - v).abs() < RES / 6  # near the object's projected row
             xs = torch.nonzero(mask)[:, 1].float()
             return float(xs.mean()) if len(xs) else float("nan"), int(mask.sum())
 
