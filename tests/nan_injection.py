@@ -11,8 +11,8 @@ from dexgrasp.training.disaggregated import learn_rsl_rl
 from dexgrasp.training.sim_env import make_sim_vec_env
 
 
-def make_env_with_one_nan(task, overrides, rank, device, num_envs, seed):
-    env = make_sim_vec_env(task, overrides, rank=rank, device=device, num_envs=num_envs, seed=seed)
+def make_env_with_one_nan(task, overrides, clip_actions, rank, device, num_envs, seed):
+    env = make_sim_vec_env(task, overrides, clip_actions, rank=rank, device=device, num_envs=num_envs, seed=seed)
     step, calls = env.step, [0]
 
     def step_with_nan(actions):

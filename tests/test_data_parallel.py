@@ -32,6 +32,7 @@ def test_two_cpu_processes_train_and_checkpoint(tmp_path):
             "--log_dir",
             str(tmp_path),
             *TINY,
+            "env.curriculum.adr.params.init_step=3",
         ],
         timeout=900,
     )
@@ -39,7 +40,10 @@ def test_two_cpu_processes_train_and_checkpoint(tmp_path):
     assert "data_parallel over 2 processes: envs [2, 2]" in proc.stdout
     assert proc.stdout.count("Learning iteration 1/2") == 1  # rank 0 logs for both
     ckpts = sorted(glob.glob(os.path.join(str(tmp_path), "model_*.pt")))
-    assert ckpts and check_checkpoint(ckpts[-1], STATE, "rsl_rl")["curriculum"]["num_steps"] == 50
+    assert ckpts
+    curriculum = check_checkpoint(ckpts[-1], STATE, "rsl_rl")["curriculum"]
+    assert curriculum["num_steps"] == 50
+    assert curriculum["step"] >= 3  # the lockstep curriculum starts at ADR's init_step, not at 0
     assert glob.glob(os.path.join(str(tmp_path), "events.out.tfevents.*"))
 
 

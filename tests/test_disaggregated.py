@@ -36,10 +36,15 @@ def latest(log_dir):
     return sorted(glob.glob(os.path.join(str(log_dir), "model_*.pt")), key=os.path.getmtime)[-1]
 
 
+INIT_STEP = 3
+FIXTURE_OVERRIDES = ["agent.clip_actions=0.5", f"env.curriculum.adr.params.init_step={INIT_STEP}"]
+"""Learner and task settings the simulation processes must follow: action clipping, the curriculum's first step."""
+
+
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     log_dir = tmp_path_factory.mktemp("disaggregated")
-    proc = run(train_args(log_dir), timeout=900)
+    proc = run(train_args(log_dir, 2, *FIXTURE_OVERRIDES), timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return log_dir, proc
 
@@ -51,6 +56,9 @@ def test_trains_logs_and_checkpoints(trained):
     assert glob.glob(os.path.join(str(log_dir), "events.out.tfevents.*"))
     meta = check_checkpoint(latest(log_dir), DEPTH, "rsl_rl")
     assert meta["curriculum"]["num_steps"] == 50
+    assert meta["curriculum"]["step"] >= INIT_STEP  # the curriculum starts at ADR's init_step, not at 0
+    for rank in (0, 1):  # agent.clip_actions reaches the wrapper in each simulation process
+        assert f"simulation process {rank}: 2 envs on cpu, actions clipped to +-0.5" in proc.stdout
     assert not psutil.Process().children(recursive=True)
 
 
@@ -106,7 +114,7 @@ def test_nan_observation_resets_the_environment(tmp_path):
     code = run_disaggregated(
         Layout(sim_devices=["cpu", "cpu"], learner_devices=["cpu"], num_envs=4),
         make_env_with_one_nan,
-        {"task": DEPTH, "overrides": TINY},
+        {"task": DEPTH, "overrides": TINY, "clip_actions": None},
         learn_and_report,
         {
             "report_path": str(report),

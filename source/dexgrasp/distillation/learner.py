@@ -75,5 +75,5 @@ def learn_disaggregated(env, *, adr: dict, **kwargs) -> None:
     """``learner_fn`` of a disaggregated run: :func:`learn` on the learner's view of every simulation process."""
     from dexgrasp.runner.curriculum import LockstepCurriculum
 
-    env.curriculum = LockstepCurriculum(adr["num_steps"], adr["success_threshold"], adr["min_episodes"])
+    env.curriculum = LockstepCurriculum.from_params(adr)
     learn(env, device=env.device, **kwargs)

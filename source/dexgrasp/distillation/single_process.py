@@ -205,7 +205,7 @@ def _online_disaggregated(p: Plan, cfg: dict, student: str | None) -> LearnResul
     code = run_disaggregated(
         p.layout,
         make_sim_vec_env,
-        {"task": p.variant.env_id, "overrides": p.overrides},
+        {"task": p.variant.env_id, "overrides": p.overrides, "clip_actions": cfg.get("clip_actions")},
         learn_disaggregated,
         {
             "adr": dict(p.env_cfg.curriculum.adr.params),
@@ -241,7 +241,7 @@ def _online_data_parallel(p: Plan, cfg: dict, student: str | None) -> LearnResul
     cfg["seed"] = cfg.get("seed", 0) + rank
     p.env_cfg.seed = cfg["seed"]
     adr = p.env_cfg.curriculum.adr.params
-    curriculum = LockstepCurriculum(adr["num_steps"], adr["success_threshold"], adr["min_episodes"])
+    curriculum = LockstepCurriculum.from_params(adr)
     if rank == 0:
         print(f"[dexgrasp] DAgger on {p.variant.env_id}, data_parallel over {world} processes: envs {counts}")
     try:

@@ -16,6 +16,11 @@ import torch.distributed as dist
 
 
 class LockstepCurriculum:
+    @classmethod
+    def from_params(cls, params: dict) -> LockstepCurriculum:
+        """The curriculum of the task's ADR term parameters, starting where the term starts (``init_step``)."""
+        return cls(params["num_steps"], params["success_threshold"], params["min_episodes"], params.get("init_step", 0))
+
     def __init__(self, num_steps: int, threshold: float, min_episodes: int, step: int = 0) -> None:
         self.num_steps = int(num_steps)
         self.threshold = float(threshold)

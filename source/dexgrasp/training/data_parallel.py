@@ -113,7 +113,7 @@ def train(args, env_cfg, agent_cfg, log_dir: str) -> None:
         print(f"[dexgrasp] task {args.task}, data_parallel over {world} processes: envs {counts}; logging to {log_dir}")
         dump_yaml(os.path.join(log_dir, "params", "agent.yaml"), agent_cfg)
     adr = env_cfg.curriculum.adr.params
-    curriculum = LockstepCurriculum(adr["num_steps"], adr["success_threshold"], adr["min_episodes"])
+    curriculum = LockstepCurriculum.from_params(adr)
     with simulation(env_cfg, device):
         env = make_env(args.task, env_cfg)
         try:

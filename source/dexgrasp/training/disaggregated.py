@@ -24,7 +24,7 @@ def learn_rsl_rl(vec_env, task: str, agent_cfg: dict, log_dir: str, resume: str 
     from .rsl_rl_runner import GraspPipelinedRunner
 
     agent_cfg = {**agent_cfg, "device": vec_env.device}
-    vec_env.curriculum = LockstepCurriculum(adr["num_steps"], adr["success_threshold"], adr["min_episodes"])
+    vec_env.curriculum = LockstepCurriculum.from_params(adr)
 
     def metadata() -> dict:
         return {
@@ -66,7 +66,7 @@ def learn_skrl(
     from .skrl_env import GroupedVecEnvWrapper
     from .train_skrl import save_agent, skrl_cfg
 
-    vec_env.curriculum = LockstepCurriculum(adr["num_steps"], adr["success_threshold"], adr["min_episodes"])
+    vec_env.curriculum = LockstepCurriculum.from_params(adr)
     cfg, groups = skrl_cfg(agent_cfg, log_dir)
     cfg["trainer"]["timesteps"] = max_iterations * cfg["agent"]["rollouts"]
     runner = Runner(GroupedVecEnvWrapper(vec_env, groups), cfg)
@@ -116,17 +116,18 @@ def train(args, layout: Layout, env_cfg, agent_cfg, overrides: list[str], log_di
     if args.rl_library == "skrl":
         agent, learner = dict(agent_cfg), learn_skrl
         iterations = args.max_iterations or max(1, agent["trainer"]["timesteps"] // agent["agent"]["rollouts"])
-        seed = agent["seed"]
+        clip_actions = None  # skrl clips in its models, as in a single process
     else:
         agent, learner = agent_cfg.to_dict(), learn_rsl_rl
         iterations = args.max_iterations or agent["max_iterations"]
-        seed = agent["seed"]
+        clip_actions = agent["clip_actions"]  # RSL-RL clips in the environment wrapper: the simulation processes
+    seed = agent["seed"]
     dump_yaml(os.path.join(log_dir, "params", "agent.yaml"), agent)
     print(f"[dexgrasp] task {args.task}, disaggregated: {layout.describe()}; logging to {log_dir}", flush=True)
     return run_disaggregated(
         layout,
         make_sim_vec_env,
-        {"task": args.task, "overrides": list(overrides)},
+        {"task": args.task, "overrides": list(overrides), "clip_actions": clip_actions},
         learner,
         {
             "task": args.task,
