@@ -11,7 +11,7 @@ from pathlib import Path
 
 import torch
 from dexgrasp.runner import Layout, run_disaggregated
-from toy_vec_env import long_learner, make_toy_env
+from toy_vec_env import long_learner, make_toy_env, ppo_cfg, signalled_learner
 
 TESTS = Path(__file__).resolve().parent
 
@@ -82,3 +82,26 @@ def test_sigint_to_the_launcher_stops_everything(tmp_path):
     assert "interrupted" in err
     assert (tmp_path / "checkpoint.pt").exists()
     assert len(_pids(tmp_path)) == 3 and not any(_alive(pid) for pid in _pids(tmp_path))
+
+
+def test_sigterm_during_the_update_saves_a_consistent_checkpoint(tmp_path):
+    """A stop that arrives inside an optimizer step takes effect after the update: every checkpoint holds parameters
+    and optimizer state of the iteration in its name, and resuming the last one continues the run."""
+    algorithm = ppo_cfg()["algorithm"]
+    per_update = algorithm["num_learning_epochs"] * algorithm["num_mini_batches"]
+    layout = Layout(sim_devices=["cpu", "cpu"], learner_devices=["cpu"], num_envs=16)
+    logs = tmp_path / "logs"
+
+    def train(signal_at: int, iterations: int, resume: str | None = None) -> int:
+        kwargs = {"log_dir": str(logs), "signal_at_optimizer_step": signal_at, "iterations": iterations}
+        return run_disaggregated(layout, make_toy_env, {}, signalled_learner, {**kwargs, "resume": resume}, 10.0)
+
+    # first optimizer step of the third update (iteration 2)
+    assert train(signal_at=2 * per_update + 1, iterations=100) != 0
+    assert train(signal_at=0, iterations=1, resume=str(logs / "model_2.pt")) == 0
+    names = sorted(p.name for p in logs.glob("model_*.pt"))
+    assert names == ["model_0.pt", "model_1.pt", "model_2.pt", "model_3.pt"]
+    for it in range(4):
+        saved = torch.load(logs / f"model_{it}.pt", weights_only=False)
+        adam_steps = int(saved["optimizer_state_dict"]["state"][0]["step"])
+        assert (saved["iter"], adam_steps) == (it, per_update * (it + 1)), f"model_{it}.pt"

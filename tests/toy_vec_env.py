@@ -56,6 +56,7 @@ class ToyVecEnv(VecEnv):
         self.state = _initial_state(self.global_ids, self.episode)
         self.episode_length_buf = torch.zeros(num_envs, dtype=torch.long)
         self.steps = 0
+        self.curriculum_step = 0
         self.step_delay_s = step_delay_s
         self.faults = {"nan_at_step": nan_at_step, "nan_env": nan_env, "die": die_at_step, "hang": hang_at_step}
         if not resettable:
@@ -100,6 +101,10 @@ class ToyVecEnv(VecEnv):
             self.state[self.faults["nan_env"]] = float("nan")
         self.obs_buf = self._compute_observations()
         return self.obs_buf, rewards, dones.long(), {"time_outs": time_outs, "log": log}
+
+    def set_curriculum_step(self, step: int) -> None:
+        """Follow a learner's curriculum decision (the runner's hook; the toy dynamics do not depend on it)."""
+        self.curriculum_step = step
 
     def reset_envs(self, env_ids: torch.Tensor) -> None:
         self._reset(env_ids)
@@ -269,6 +274,27 @@ def long_learner(env, out_dir: str) -> None:
 
     runner.alg.update = marking_update
     runner.learn(100000)
+
+
+TOY_ADR = {"num_steps": 50, "success_threshold": 0.4, "min_episodes": 64}
+"""Curriculum parameters for the project's learner functions (the toy environment reports no episode outcomes)."""
+
+
+def signalled_learner(env, log_dir: str, signal_at_optimizer_step: int, iterations: int, resume: str | None = None):
+    """The project's RSL-RL learner function (``learn_rsl_rl``) on the toy environments; the process sends itself
+    SIGTERM right after optimizer step ``signal_at_optimizer_step`` (counted from 1), inside a PPO update."""
+    from dexgrasp.training.disaggregated import learn_rsl_rl
+    from torch.optim.optimizer import register_optimizer_step_post_hook
+
+    steps = [0]
+
+    def after_step(_optimizer, _args, _kwargs):
+        steps[0] += 1
+        if steps[0] == signal_at_optimizer_step:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    register_optimizer_step_post_hook(after_step)
+    learn_rsl_rl(env, "toy", ppo_cfg(), log_dir, resume, iterations, TOY_ADR)
 
 
 # -- script mode --------------------------------------------------------------------------------------------------

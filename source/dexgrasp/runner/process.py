@@ -17,6 +17,7 @@ tearing that down can hang. Spawned processes also ask the kernel to signal them
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import pickle
@@ -64,18 +65,45 @@ def log(message: str) -> None:
     print(f"[dexgrasp.runner] {message}", file=sys.stderr, flush=True)
 
 
-class _StopOnSignal:
-    """Raises :class:`Stopped` on the first SIGTERM/SIGINT and ignores the rest (they must not cut callbacks short)."""
+class StopOnSignal:
+    """Turns the first SIGTERM/SIGINT into :class:`Stopped`, but only where stopping leaves consistent state.
+
+    While the gate is open (start-up, and the learner's waits for simulation results) the signal raises at once.
+    While it is closed (the learner computing: acting, the PPO update, logging, periodic saves) the signal is
+    remembered and raised when the learner next waits (:meth:`waiting`): a stop never lands inside an optimizer
+    step, so the checkpoint written on the way out holds parameters and optimizer state of the same iteration.
+    Further signals are ignored: they must not cut the failure callbacks (checkpoint) short.
+    """
 
     def __init__(self) -> None:
-        self.stopping = False
+        self.reason: str | None = None
+        """Set by the first signal."""
+        self.raised = False
+        self.open = True
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, self)
 
     def __call__(self, signum, _frame) -> None:
-        if not self.stopping:
-            self.stopping = True
-            raise Stopped(f"received {signal.Signals(signum).name}")
+        if self.reason is None:
+            self.reason = f"received {signal.Signals(signum).name}"
+            if self.open:
+                self._raise()
+
+    def _raise(self) -> None:
+        self.raised = True
+        self.open = False
+        raise Stopped(self.reason)
+
+    @contextlib.contextmanager
+    def waiting(self):
+        """Open the gate for a blocking wait; raise a signal that came while it was closed."""
+        if self.reason is not None and not self.raised:
+            self._raise()
+        was_open, self.open = self.open, not self.raised
+        try:
+            yield
+        finally:
+            self.open = was_open and not self.raised
 
 
 def run_role(run: RunSpec, rank: int, local_device: str) -> int:
@@ -89,7 +117,7 @@ def run_role(run: RunSpec, rank: int, local_device: str) -> int:
 def _run_learner(run: RunSpec, rank: int, index: int, local_device: str) -> int:
     layout = run.layout
     name = f"learner {index} (rank {rank}, device {layout.learner_devices[index]})"
-    stop = _StopOnSignal()
+    stop = StopOnSignal()
     env = None
     try:
         init_group(
@@ -109,13 +137,15 @@ def _run_learner(run: RunSpec, rank: int, index: int, local_device: str) -> int:
             startup_timeout=run.startup_timeout,
             learner_dtypes=run.learner_dtypes,
             synchronous=run.synchronous,
+            stop_gate=stop.waiting,
         )
+        stop.open = False  # from here on, a stop waits for the learner's next wait on the simulation
         log(f"{name}: {env.describe()}")
         run.learner_fn(env, **run.learner_kwargs)
         env.close()
         return 0
     except BaseException as exc:  # noqa: BLE001 - every failure ends the run the same way
-        stop.stopping = True
+        stop.raised, stop.open = True, False  # ignore further signals while the callbacks run
         interrupted = isinstance(exc, Stopped)
         log(f"{name} stopping: {exc}" if interrupted or isinstance(exc, PeerFailure) else f"{name} failed:")
         if not interrupted and not isinstance(exc, PeerFailure):

@@ -24,6 +24,7 @@ long the learner blocked this step waiting for simulation results; ``Pipeline/si
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -88,9 +89,15 @@ class DisaggregatedVecEnv(VecEnv):
         startup_timeout: float = 600.0,
         learner_dtypes: dict[ObsKey, torch.dtype] | None = None,
         synchronous: bool = False,
+        stop_gate: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
     ) -> None:
-        """Handshake with every peer and receive their initial observations (needs the process group)."""
+        """Handshake with every peer and receive their initial observations (needs the process group).
+
+        ``stop_gate()`` wraps every blocking wait on a simulation process: the learner process lets a stop signal
+        through only there (see :class:`~dexgrasp.runner.process.StopOnSignal`).
+        """
         self.peers = list(peers)
+        self.stop_gate = stop_gate
         self.device = device
         self.worker_timeout = worker_timeout
         self.synchronous = synchronous
@@ -141,11 +148,13 @@ class DisaggregatedVecEnv(VecEnv):
         self.curriculum: LockstepCurriculum | None = None
         """Set by the learner to decide the curriculum over all processes (see :mod:`.curriculum`)."""
 
+        # host receive buffers of a GPU learner are pinned: the copy to the device then needs no extra host copy
+        pin = self.wire_device == "cpu" and device.startswith("cuda")
         self._scalars = [Scalars(s.num_envs, len(s.log_keys)) for s in self.specs]
-        self._scalar_bufs = [torch.zeros(sc.size, device=self.wire_device) for sc in self._scalars]
+        self._scalar_bufs = [torch.zeros(sc.size, device=self.wire_device, pin_memory=pin) for sc in self._scalars]
         self._staging = [
             {
-                g.key: torch.empty((s.num_envs, *g.shape), dtype=g.wire_dtype, device=self.wire_device)
+                g.key: torch.empty((s.num_envs, *g.shape), dtype=g.wire_dtype, device=self.wire_device, pin_memory=pin)
                 for g in self.groups
                 if not self._direct(g.key, g.wire_dtype)
             }
@@ -205,7 +214,8 @@ class DisaggregatedVecEnv(VecEnv):
         if pending is None or self._results[w] > self._latest + 1:
             raise RuntimeError(f"nothing to receive from {self.peers[w]} before the next collect()")
         waiting = time.perf_counter()
-        wait_all([work for work, _ in pending], timeout_s or self.worker_timeout, str(self.peers[w]))
+        with self.stop_gate():
+            wait_all([work for work, _ in pending], timeout_s or self.worker_timeout, str(self.peers[w]))
         self._learner_wait += time.perf_counter() - waiting
         self._pending[w] = None
         frame, sl, spec = self._frames[self._results[w] % 3], self.slices[w], self.specs[w]
@@ -284,6 +294,11 @@ class DisaggregatedVecEnv(VecEnv):
                 wait_all([work for work, _ in self._pending[w]], self.worker_timeout, str(peer))
             header = torch.tensor([CLOSE, 0, -1], dtype=torch.long, device=self.wire_device)
             wait_all([isend(header, peer.rank, TAG_HEADER)], self.worker_timeout, str(peer))
+
+    def receive_buffers(self) -> list[torch.Tensor]:
+        """Every buffer the step results are received into before they reach the learner's frames (staging
+        buffers of groups that change device or dtype, and the scalars): host memory under gloo."""
+        return [t for staging in self._staging for t in staging.values()] + list(self._scalar_bufs)
 
     def describe(self) -> str:
         """Observation groups with their dtype in the environment, on the wire and on the learner."""
