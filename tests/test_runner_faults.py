@@ -11,7 +11,7 @@ from pathlib import Path
 
 import torch
 from dexgrasp.runner import Layout, run_disaggregated
-from toy_vec_env import long_learner, make_toy_env, ppo_cfg, signalled_learner
+from toy_vec_env import long_learner, make_toy_env, ppo_cfg, signalled_learner, train_learner
 
 TESTS = Path(__file__).resolve().parent
 
@@ -58,6 +58,25 @@ def test_hung_worker_is_detected_within_the_timeout(tmp_path):
     reason = torch.load(tmp_path / "checkpoint.pt", weights_only=False)["infos"]["reason"]
     assert reason == "simulation process 0 (rank 1, device cpu) did not answer within 3.0 s"
     assert not any(_alive(pid) for pid in _pids(tmp_path))
+
+
+def test_simulation_process_hanging_in_close_is_ended_after_a_successful_run(tmp_path, capfd):
+    layout = Layout(sim_devices=["cpu", "cpu"], learner_devices=["cpu"], num_envs=16)
+    start = time.monotonic()
+    code = run_disaggregated(
+        layout,
+        make_toy_env,
+        {"faults": {1: {"hang_in_close": True}}, "pid_dir": str(tmp_path)},
+        train_learner,
+        {"log_dir": str(tmp_path / "logs"), "out_path": str(tmp_path / "report.json"), "iterations": 1},
+        worker_timeout=10.0,
+        close_timeout=3.0,
+    )
+    assert code == 0
+    assert time.monotonic() - start < 60
+    assert "simulation process 1 (rank 2, device cpu) did not exit within 3 s" in capfd.readouterr().err
+    assert (tmp_path / "logs" / "model_0.pt").exists()
+    assert len(_pids(tmp_path)) == 2 and not any(_alive(pid) for pid in _pids(tmp_path))
 
 
 def test_sigint_to_the_launcher_stops_everything(tmp_path):

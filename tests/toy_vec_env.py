@@ -42,6 +42,7 @@ class ToyVecEnv(VecEnv):
         nan_env: int = 0,
         die_at_step: int | None = None,
         hang_at_step: int | None = None,
+        hang_in_close: bool = False,
         resettable: bool = True,
         step_delay_s: float = 0.0,
     ) -> None:
@@ -59,6 +60,7 @@ class ToyVecEnv(VecEnv):
         self.curriculum_step = 0
         self.step_delay_s = step_delay_s
         self.faults = {"nan_at_step": nan_at_step, "nan_env": nan_env, "die": die_at_step, "hang": hang_at_step}
+        self.hang_in_close = hang_in_close
         if not resettable:
             self.reset_envs = None
         self.obs_buf = self._compute_observations()
@@ -101,6 +103,11 @@ class ToyVecEnv(VecEnv):
             self.state[self.faults["nan_env"]] = float("nan")
         self.obs_buf = self._compute_observations()
         return self.obs_buf, rewards, dones.long(), {"time_outs": time_outs, "log": log}
+
+    def close(self) -> None:
+        """Nothing to release; with ``hang_in_close`` it never returns (as a simulator's ``close()`` can)."""
+        if self.hang_in_close:
+            time.sleep(3600)
 
     def set_curriculum_step(self, step: int) -> None:
         """Follow a learner's curriculum decision (the runner's hook; the toy dynamics do not depend on it)."""

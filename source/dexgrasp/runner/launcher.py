@@ -18,7 +18,8 @@ Stopping (a child exited non-zero, Ctrl-C, SIGTERM): the launcher names the caus
 gives it ``shutdown_grace`` seconds to run its failure callbacks (checkpoint) and exit, then terminates and kills
 what is left (whole process groups, so helpers a simulator started go too). A simulation process that hangs
 without dying is caught by the learner's ``worker_timeout``; the learner then exits non-zero and the same path
-follows.
+follows. After a successful run, simulation processes get ``close_timeout`` seconds to close and exit; one that
+hangs in ``close()`` is then killed and the run still returns 0.
 
 Under torchrun (``RANK`` and ``WORLD_SIZE`` set), each process plays the role of its rank in the layout (ranks
 ``0..L-1`` learners, the rest simulation processes); torchrun does the watching and stopping.
@@ -61,6 +62,7 @@ def run_disaggregated(
     startup_timeout: float = 600.0,
     learner_timeout: float = 1800.0,
     shutdown_grace: float | None = None,
+    close_timeout: float = 60.0,
     seed: int = 0,
     synchronous: bool = False,
     wire_dtypes: dict[ObsKey, torch.dtype] | None = None,
@@ -83,6 +85,8 @@ def run_disaggregated(
         learner_timeout: Seconds a simulation process waits for its next actions (spans a whole PPO update).
         shutdown_grace: Seconds the learner gets to save and exit once the run is being stopped
             (default: ``worker_timeout + 60``).
+        close_timeout: Seconds the simulation processes get to close their environments and exit once the learners
+            finished; the launcher then ends them (a simulator can hang in ``close()``) and the run still succeeds.
         seed: Simulation process ``i`` gets ``seed + i``.
         synchronous: Step all simulation processes together (plain ``OnPolicyRunner`` rollout) for debugging.
         wire_dtypes: Per observation group, the dtype it travels in (default: see ``spec.default_wire_dtype``).
@@ -116,7 +120,7 @@ def run_disaggregated(
     if "RANK" in os.environ and "WORLD_SIZE" in os.environ:
         return _run_as_torchrun_rank(run)
     grace = worker_timeout + 60.0 if shutdown_grace is None else shutdown_grace
-    return _Supervisor(run, grace).run()
+    return _Supervisor(run, grace, close_timeout).run()
 
 
 def _visible_gpu(device: str) -> str:
@@ -162,10 +166,11 @@ def _describe_exit(code: int) -> str:
 class _Supervisor:
     """Spawns the processes of one run, watches them, and stops them all on the first failure."""
 
-    def __init__(self, run: RunSpec, grace: float) -> None:
+    def __init__(self, run: RunSpec, grace: float, close_timeout: float) -> None:
         self.run_spec = run
         self.layout = run.layout
         self.grace = grace
+        self.close_timeout = close_timeout
         self.procs: dict[int, subprocess.Popen] = {}
 
     def run(self) -> int:
@@ -211,22 +216,32 @@ class _Supervisor:
         """Wait until every process exited 0 (return 0) or one failed (stop the rest, return non-zero).
 
         One thread per child reports its exit, so exits are seen in the order they happen: the first failure is
-        the cause, the ones it brings about (peers losing their connection) come after it.
+        the cause, the ones it brings about (peers losing their connection) come after it. Once every learner
+        exited 0 the training is over and saved: the processes still running get ``close_timeout`` seconds, then
+        they are ended (by the caller) and the run counts as a success.
         """
         exits: queue.Queue[tuple[int, int]] = queue.Queue()
         for rank, proc in self.procs.items():
             threading.Thread(target=lambda r=rank, p=proc: exits.put((r, p.wait())), daemon=True).start()
-        for _ in self.procs:
-            while True:
-                try:
-                    rank, code = exits.get(timeout=0.5)
-                    break
-                except queue.Empty:
-                    continue
+        learners = {self.layout.rank_of_learner(i) for i in range(self.layout.num_learners)}
+        exited: set[int] = set()
+        deadline = None
+        while len(exited) < len(self.procs):
+            try:
+                rank, code = exits.get(timeout=0.5)
+            except queue.Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    late = ", ".join(self._name(r) for r in sorted(set(self.procs) - exited))
+                    log(f"{late} did not exit within {self.close_timeout:.0f} s after training ended: ending it")
+                    return 0
+                continue
+            exited.add(rank)
             if code != 0:
                 log(f"{self._name(rank)} {_describe_exit(code)}: stopping every process")
                 self._stop()
                 return EXIT_FAILED
+            if deadline is None and learners <= exited:
+                deadline = time.monotonic() + self.close_timeout
         return 0
 
     def _stop(self) -> None:
