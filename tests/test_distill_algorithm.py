@@ -75,6 +75,16 @@ def test_teacher_drives_first_then_the_student():
     assert alg.beta == 0.0 and not teacher_driven(rollout(alg))[2:].any()
 
 
+def test_the_student_acts_with_its_mean():
+    """A sampled student rarely completes a grasp, so DAgger would never label the states after it."""
+    alg = algorithm(beta_start=0.0, beta_end=0.0)
+    obs = observations()
+    actions = alg.act(obs)
+    mean, _, _ = model_outputs(alg.student, obs)
+    assert not (actions == TEACHER_MEAN).all(dim=-1).any()
+    torch.testing.assert_close(actions, mean.detach())
+
+
 def test_mean_error_is_weighted_by_the_teachers_inverse_variance():
     alg = algorithm()
     rollout(alg)

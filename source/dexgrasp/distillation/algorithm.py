@@ -5,7 +5,9 @@ What changes against RSL-RL's algorithm:
 * **Who acts.** Each episode is driven either by the teacher or by the student, drawn when it starts with
   probability ``beta`` for the teacher; ``beta`` goes linearly from ``beta_start`` to ``beta_end`` over
   ``beta_iterations`` updates. Early updates then see the teacher's state distribution, later ones the
-  student's own (DAgger). The frozen teacher labels every step either way.
+  student's own (DAgger). The frozen teacher labels every step either way. Both act with their action means
+  (RSL-RL samples the student's distribution): DAgger must visit the states the deployed, deterministic student
+  reaches, and a sampled grasp rarely closes, so sampled rollouts never produce the labels of the lift.
 * **The loss.** Squared error of the action means weighted by the teacher's inverse variance (dimensions
   the teacher is sure about count more; weights normalised to average 1 over the batch), plus squared error
   of the stds, plus an auxiliary object-position loss from a small head on the student's latent.
@@ -77,7 +79,7 @@ class GraspDistillation(Distillation):
         return mean, std
 
     def act(self, obs: TensorDict) -> torch.Tensor:
-        student_actions = self.student(obs, stochastic_output=True).detach()
+        student_actions = self.student(obs).detach()
         mean, std = self.teacher_labels(obs)
         if self._teacher_driven is None:
             self._teacher_driven = self._draw_drivers(len(mean))
