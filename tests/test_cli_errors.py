@@ -55,3 +55,32 @@ def test_zero_camera_resolution():
         ["scripts/train.py", "--task", DEPTH, "--device", "cpu", "env.image.width=0"],
         "camera resolution must be positive",
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "override", "message"),
+    [
+        (["scripts/train.py", "--device", "cpu"], "env.no_such_field=3", "env has no 'no_such_field'"),
+        (
+            ["scripts/train.py", "--topology", "data_parallel", "--devices", "cpu,cpu"],
+            "agent.algorithm.no_such=1",
+            "agent.algorithm has no 'no_such'",
+        ),
+        (
+            ["scripts/train.py", "--topology", "disaggregated", "--sim_devices", "cpu", "--learner_device", "cpu"],
+            "env.scene.no_such=1",
+            "env.scene has no 'no_such'",
+        ),
+        (
+            ["scripts/play.py", "--policy", "scripted", "--device", "cpu"],
+            "env.no_such_field=3",
+            "env has no 'no_such_field'",
+        ),
+    ],
+    ids=["train-single", "train-data_parallel", "train-disaggregated", "play"],
+)
+def test_override_of_no_field(args, override, message):
+    """A misspelt override is refused in every topology and script (Isaac Lab would add a top-level field and train
+    with the default, or fail on a nested one with a traceback)."""
+    expected = f"override {override} names no field of the configuration: {message}"
+    fails_with([*args, "--task", STATE, "--num_envs", "2", override], expected)

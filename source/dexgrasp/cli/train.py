@@ -88,7 +88,10 @@ def main(argv: list[str]) -> int:
         if not data_parallel.in_torchrun():
             if args.resume:
                 check_checkpoint(args.resume, args.task, args.rl_library)
-            load_cfgs(args.task, args.rl_library, overrides, args.num_envs, "cpu", args.seed)  # fail fast
+            try:  # fail fast, before torchrun starts a process per device
+                load_cfgs(args.task, args.rl_library, overrides, args.num_envs, "cpu", args.seed)
+            except ValueError as exc:
+                raise UsageError(str(exc).splitlines()[0]) from exc
             if args.log_dir is None:
                 argv = [*argv, "--log_dir", default_log_dir("rsl_rl", "dexgrasp")]
             return data_parallel.launch(argv, len(devices))

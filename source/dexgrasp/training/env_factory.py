@@ -27,6 +27,9 @@ def load_cfgs(
     import dexgrasp.tasks  # noqa: F401  (registers the tasks)
     from dexgrasp.tasks.grasp.grasp_env import validate_env_cfg
 
+    from .overrides import check_override_fields
+
+    check_override_fields(task, AGENT_ENTRY[library], list(overrides or []), play)
     env_cfg, agent_cfg = resolve_task_config(
         task, AGENT_ENTRY[library], play_mode=play, overrides=list(overrides or [])
     )
