@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import os
 
+from dexgrasp.viewer import viewer_from_args
+
 from .common import UsageError, check_positive, check_task, parse_with_overrides, resolve_device, run_cli
 
 
@@ -73,7 +75,7 @@ def _evaluate(args, variant, teacher, env_cfg) -> list[dict]:
     from dexgrasp.training.env_factory import make_env, simulation
 
     os.makedirs(args.out, exist_ok=True)
-    with simulation(env_cfg, args.device, visualizer=getattr(args, "visualizer", None)):
+    with simulation(env_cfg, args.device, viewer=viewer_from_args(args)):
         env = make_env(variant.env_id, env_cfg)
         try:
             wrapped = RslRlVecEnvWrapper(env)

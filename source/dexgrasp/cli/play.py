@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 
+from dexgrasp.viewer import add_viewer_args, viewer_from_args
+
 from .common import (
     UsageError,
     add_policy_args,
@@ -31,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--episodes", type=int, default=8, help="episodes to run")
     parser.add_argument("--out", default="play_out", help="folder for frames, video and statistics")
     parser.add_argument("--video", action="store_true", help="also write an MP4 of environment 0")
+    add_viewer_args(parser)
     add_launcher_args(parser)
     parser.set_defaults(device=None, num_envs=None)
     return parser
@@ -44,6 +47,7 @@ def main(argv: list[str]) -> int:
     check_positive("--episodes", args.episodes)
     args.device = resolve_device(args.device)
     check_policy_args(args)
+    args.viewer = viewer_from_args(args)
 
     from dexgrasp.evaluation.rollout import evaluate
     from dexgrasp.training.checkpoint import check_checkpoint

@@ -15,6 +15,8 @@ import os
 import sys
 from dataclasses import dataclass
 
+from dexgrasp.viewer import viewer_from_args
+
 from .common import (
     TASKS,
     UsageError,
@@ -186,7 +188,7 @@ def _record(setup: Setup, args, env_cfg):
     from dexgrasp.tasks.grasp.mdp import episode_success
     from dexgrasp.training.env_factory import make_env, simulation
 
-    with simulation(env_cfg, args.device, visualizer=getattr(args, "visualizer", None)):
+    with simulation(env_cfg, args.device, viewer=viewer_from_args(args)):
         env = make_env(setup.env_id, env_cfg)
         writer = None
         try:

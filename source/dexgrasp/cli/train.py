@@ -12,6 +12,8 @@ import os
 import time
 from datetime import datetime
 
+from dexgrasp.viewer import add_viewer_args, viewer_from_args
+
 from .common import (
     TOPOLOGIES,
     UsageError,
@@ -41,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_topology_args(parser, TOPOLOGIES)
     parser.add_argument("--synchronous", action="store_true", help="disaggregated: no overlap of acting and simulation")
+    add_viewer_args(parser)
     add_launcher_args(parser)
     parser.set_defaults(device=None)
     return parser
@@ -62,6 +65,8 @@ def parse(argv: list[str]):
         raise UsageError(f"--worker_timeout must be positive, got {args.worker_timeout}")
     # the device of a multi-process topology comes from its device lists; configs are checked on the CPU
     args.device = resolve_device(args.device) if args.topology == "single" else "cpu"
+    # under torchrun another rank of this run may already serve the port
+    args.viewer = viewer_from_args(args, check_port="LOCAL_RANK" not in os.environ)
     return args, overrides
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from dexgrasp.datasets import DatasetError, open_datasets, schema
 from dexgrasp.tasks.grasp.distill_tasks import DistillVariant, variant_for
 from dexgrasp.training.checkpoint import check_checkpoint, read_metadata
+from dexgrasp.viewer import viewer_from_args
 
 from .config import LIBRARY, load_variant_cfgs, offline_train_cfg, online_train_cfg
 from .learner import LearnResult, learn
@@ -34,7 +35,8 @@ class Plan:
     offline_epochs: float = 1.0
     lanes: int | None = None
     resume: str | None = None
-    visualizer: str | None = None
+    viewer: object = None
+    """A :class:`dexgrasp.viewer.Viewer` (``--viz``), else None."""
     overrides: list[str] = field(default_factory=list)
     layout: object = None
     """The disaggregated runner's layout (``--topology disaggregated``), else None."""
@@ -86,7 +88,7 @@ def plan(args, overrides: list[str]) -> Plan:
         offline_epochs=args.offline_epochs,
         lanes=args.num_envs,
         resume=args.resume,
-        visualizer=getattr(args, "visualizer", None),
+        viewer=viewer_from_args(args),
         overrides=list(overrides),
         layout=getattr(args, "layout", None),
         devices=getattr(args, "device_list", None),
@@ -168,7 +170,7 @@ def _online(p: Plan, student: str | None) -> LearnResult:
         return _online_data_parallel(p, cfg, student)
     num_envs = p.env_cfg.scene.num_envs
     print(f"[dexgrasp] DAgger on {p.variant.env_id}, {num_envs} envs on {p.device}, logging to {p.log_dir}")
-    with simulation(p.env_cfg, p.device, visualizer=p.visualizer):
+    with simulation(p.env_cfg, p.device, viewer=p.viewer):
         env = make_env(p.variant.env_id, p.env_cfg)
         try:
             if p.resume and not p.datasets:

@@ -81,7 +81,7 @@ def evaluate(args, env_cfg, agent_cfg, library: str) -> dict:
         # the state task has no camera of its own: watch it through the depth camera's viewpoint in RGB
         env_cfg.scene.viewer_camera = camera_cfg("ViewerCamera", ["rgb"], env_cfg.image.width, env_cfg.image.height)
     os.makedirs(args.out, exist_ok=True)
-    with simulation(env_cfg, args.device, visualizer=args.visualizer, enable_cameras=True):
+    with simulation(env_cfg, args.device, viewer=args.viewer, enable_cameras=True):
         env = make_env(args.task, env_cfg)
         try:
             runner = _Policy(env, env_cfg, agent_cfg, library, args.checkpoint, args.device)

@@ -114,7 +114,7 @@ def train(args, env_cfg, agent_cfg, log_dir: str) -> None:
         dump_yaml(os.path.join(log_dir, "params", "agent.yaml"), agent_cfg)
     adr = env_cfg.curriculum.adr.params
     curriculum = LockstepCurriculum.from_params(adr)
-    with simulation(env_cfg, device):
+    with simulation(env_cfg, device, viewer=args.viewer if rank == 0 else None):  # one page, served by rank 0
         env = make_env(args.task, env_cfg)
         try:
             vec_env = LockstepGraspVecEnv(env, agent_cfg.clip_actions, curriculum)

@@ -65,16 +65,24 @@ def has_cameras(env_cfg) -> bool:
 
 
 @contextlib.contextmanager
-def simulation(env_cfg, device: str, visualizer: str | None = None, enable_cameras: bool = False):
-    """Isaac Lab's simulation launcher for this configuration (kitless unless the configuration needs Kit)."""
+def simulation(env_cfg, device: str, viewer=None, enable_cameras: bool = False):
+    """Isaac Lab's simulation launcher for this configuration (kitless unless the configuration needs Kit).
+
+    ``viewer`` (a :class:`dexgrasp.viewer.Viewer`, None for headless) names the visualizers this process serves.
+    """
     from isaaclab.app import launch_simulation
 
     args = {
-        "headless": visualizer is None,
+        "headless": viewer is None,
         "device": device,
         "enable_cameras": enable_cameras or has_cameras(env_cfg),
-        "visualizer": visualizer.split(",") if visualizer else None,
+        "visualizer": None,
     }
+    if viewer is not None:
+        from dexgrasp.viewer import configure
+
+        configure(env_cfg, viewer)
+        args.update(visualizer=list(viewer.names), max_visible_envs=viewer.max_visible_envs)
     with launch_simulation(env_cfg, args):
         yield
 

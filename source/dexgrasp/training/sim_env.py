@@ -65,20 +65,28 @@ class GraspVecEnv(RslRlVecEnvWrapper):
 
 
 def make_sim_vec_env(
-    task: str, overrides: list[str], clip_actions: float | None, rank: int, device: str, num_envs: int, seed: int
+    task: str,
+    overrides: list[str],
+    clip_actions: float | None,
+    rank: int,
+    device: str,
+    num_envs: int,
+    seed: int,
+    viewer=None,
 ) -> GraspVecEnv:
     """Build simulation process ``rank``'s environment on ``device`` (called once per process).
 
     ``clip_actions`` is the learner's setting, resolved by the launching process with every override applied: the
     agent configuration (``agent.*`` overrides included) belongs to the learner, whichever library it runs, so it is
     not resolved again here. The simulator stays up for the life of the process: the runner ends the process when
-    the run ends.
+    the run ends. Only simulation process 0 serves ``viewer`` (``--viz``): one page, one port; the others stay
+    headless.
     """
     from .env_factory import load_cfgs, make_env, simulation
 
     env_overrides = [o for o in overrides if not o.lstrip("+~").startswith("agent.")]
     env_cfg, _ = load_cfgs(task, "rsl_rl", env_overrides, num_envs=num_envs, device=device, seed=seed)
-    simulation(env_cfg, device).__enter__()
+    simulation(env_cfg, device, viewer=viewer if rank == 0 else None).__enter__()
     clipping = "not clipped" if clip_actions is None else f"clipped to +-{clip_actions:g}"
     print(f"[dexgrasp] simulation process {rank}: {num_envs} envs on {device}, actions {clipping}", flush=True)
     return GraspVecEnv(make_env(task, env_cfg), clip_actions=clip_actions)

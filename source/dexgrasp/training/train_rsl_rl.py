@@ -32,7 +32,7 @@ def train(args, env_cfg, agent_cfg) -> None:
     log_dir = args.log_dir or _default_log_dir(agent_cfg.experiment_name)
     os.makedirs(log_dir, exist_ok=True)
     print(f"[dexgrasp] task {args.task}, {env_cfg.scene.num_envs} envs on {args.device}, logging to {log_dir}")
-    with simulation(env_cfg, args.device, visualizer=args.visualizer):
+    with simulation(env_cfg, args.device, viewer=args.viewer):
         env = make_env(args.task, env_cfg)
         try:
             dump_yaml(os.path.join(log_dir, "params", "env.yaml"), env_cfg)

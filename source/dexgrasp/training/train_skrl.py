@@ -55,7 +55,7 @@ def train(args, env_cfg, agent_cfg: dict) -> None:
     log_dir = args.log_dir or default_log_dir("skrl", agent_cfg["agent"]["experiment"]["directory"])
     os.makedirs(log_dir, exist_ok=True)
     print(f"[dexgrasp] task {args.task}, {env_cfg.scene.num_envs} envs on {args.device}, logging to {log_dir}")
-    with simulation(env_cfg, args.device, visualizer=args.visualizer):
+    with simulation(env_cfg, args.device, viewer=args.viewer):
         env = make_env(args.task, env_cfg)
         try:
             runner, _ = build_runner(env, agent_cfg, log_dir)

@@ -88,6 +88,22 @@ class GraspEnv(ManagerBasedRLEnv):
     def __init__(self, cfg: GraspStateEnvCfg, render_mode: str | None = None, **kwargs):
         apply_scene_settings(cfg)
         super().__init__(cfg, render_mode, **kwargs)
+        if self.sim.resolve_visualizer_types():
+            self._show_goal()
+
+    def _show_goal(self) -> None:
+        """A green sphere at each environment's goal, for the visualizers only (cameras do not see markers)."""
+        import isaaclab.sim as sim_utils
+        from isaaclab.markers import VisualizationMarkers, VisualizationMarkersCfg
+
+        sphere = sim_utils.SphereCfg(
+            radius=0.03, visual_material=sim_utils.PreviewSurfaceCfg(diffuse_color=(0.1, 0.8, 0.2))
+        )
+        self.goal_marker = VisualizationMarkers(
+            VisualizationMarkersCfg(prim_path="/Visuals/Goal", markers={"goal": sphere})
+        )
+        goal = torch.tensor(self.cfg.goal_pos, device=self.device)
+        self.goal_marker.visualize(translations=self.scene.env_origins + goal)
 
     def load_managers(self):
         # the metrics exist before the managers: the curriculum term reads the episodes' success

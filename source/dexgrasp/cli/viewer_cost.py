@@ -1,0 +1,102 @@
+"""``scripts/viewer_cost.py``: what watching a run in a browser costs per step, and a screenshot of the view.
+
+One process builds the scene with ``--viz viser`` and drives it with the scripted grasp expert. It times
+``--steps`` environment steps with no browser connected (Isaac Lab's viser visualizer then returns at once), then
+the same with headless Chromium showing the page, then again without it (the two browserless phases bracket any
+drift of a shared machine), and writes ``cost.json`` and the browser's view ``browser.png`` into ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+
+from dexgrasp.viewer import DEFAULT_PORT, Viewer, port_is_free
+
+from .common import UsageError, check_positive, check_task, parse_with_overrides, run_cli
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description="Measure the per-step cost of --viz viser with a browser watching.")
+    parser.add_argument("--task", default="DexGrasp-KukaAllegro-State-v0")
+    parser.add_argument("--num_envs", type=int, default=16)
+    parser.add_argument("--max_visible_envs", type=int, default=4)
+    parser.add_argument("--steps", type=int, default=120, help="timed steps per phase")
+    parser.add_argument("--connect_s", type=float, default=20.0, help="seconds the page gets to load and draw")
+    parser.add_argument("--viz_port", type=int, default=DEFAULT_PORT)
+    parser.add_argument("--out", default="docs/figures/viser")
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    args, overrides = parse_with_overrides(build_parser(), argv)
+    check_task(args.task)
+    for name in ("--num_envs", "--max_visible_envs", "--steps"):
+        check_positive(name, getattr(args, name[2:]))
+    if not port_is_free(args.viz_port):
+        raise UsageError(f"port {args.viz_port} is in use: choose another with --viz_port")
+    from dexgrasp.viewer.browser import find_browser
+
+    if find_browser() is None:
+        raise UsageError("no headless browser: install Debian's chromium package (apt-get install chromium)")
+
+    import imageio.v3 as iio
+    import torch
+
+    from dexgrasp.tasks.grasp.scripted_expert import ScriptedGraspExpert
+    from dexgrasp.training.env_factory import load_cfgs, make_env, simulation
+    from dexgrasp.viewer.browser import HeadlessBrowser
+
+    env_cfg, _ = load_cfgs(args.task, "rsl_rl", overrides, args.num_envs, "cpu", seed=0, play=True)
+    viewer = Viewer(("viser",), args.viz_port, args.max_visible_envs)
+    os.makedirs(args.out, exist_ok=True)
+    with simulation(env_cfg, "cpu", viewer=viewer), torch.inference_mode():
+        env = make_env(args.task, env_cfg)
+        base = env.unwrapped
+        expert = ScriptedGraspExpert(base)
+        env.reset()
+
+        def run(steps: int) -> float:
+            start = time.perf_counter()
+            for _ in range(steps):
+                _, _, terminated, truncated, _ = env.step(expert.act())
+                done = (terminated | truncated).nonzero().flatten()
+                if len(done):
+                    expert.reset(done)
+            return (time.perf_counter() - start) / steps
+
+        run(10)  # first steps compile kernels
+        before = run(args.steps)
+        with HeadlessBrowser(viewer.url) as browser:
+            deadline = time.monotonic() + args.connect_s
+            while time.monotonic() < deadline:  # the page loads and draws while the run goes on
+                run(1)
+            watched = run(args.steps)
+            iio.imwrite(os.path.join(args.out, "browser.png"), browser.screenshot())
+        after = run(args.steps)
+        env.close()
+    unwatched = (before + after) / 2
+    result = {
+        "command": " ".join(["python scripts/viewer_cost.py", *argv]),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores ({platform.processor() or platform.system()})",
+        "device": "cpu",
+        "num_envs": args.num_envs,
+        "visible_envs": args.max_visible_envs,
+        "steps_per_phase": args.steps,
+        "step_s_without_browser": [round(before, 4), round(after, 4)],
+        "step_s_with_browser": round(watched, 4),
+        "added_s_per_step": round(watched - unwatched, 4),
+        "added_share": round(watched / unwatched - 1, 3),
+    }
+    with open(os.path.join(args.out, "cost.json"), "w") as f:
+        json.dump(result, f, indent=2)
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+def cli() -> int:
+    return run_cli(main)
+

@@ -1,0 +1,63 @@
+"""Isaac Lab's viser visualizer, drawing the scene from the moment the server starts.
+
+Isaac Lab's :class:`ViserVisualizer` sends the meshes of the scene from ``step()``, and ``step()`` returns at once
+while no browser is connected. A page opened before the simulation steps with it connected (the scene is built,
+the first step compiles its Warp kernels: a minute on a CPU) therefore shows an empty world: the scene tree holds
+only ``WorldAxes`` and ``ambient_light``. Here the first frame is logged when the server starts, so viser hands it
+to every browser that connects, and each later step with a browser connected moves it. The camera is set as
+viser's initial camera, which reaches browsers that connect later too (Isaac Lab sets it only on the browsers
+connected when it starts), and aimed at the environments on show rather than at the world origin.
+"""
+
+from __future__ import annotations
+
+import math
+
+from isaaclab_visualizers.viser.viser_visualizer import ViserVisualizer
+
+TABLE_CENTRE = (-0.45, 0.1, 0.45)
+"""What the camera looks at in an environment's frame: the table between the robot and the goal [m]."""
+VIEW_DIRECTION = (-0.55, -0.7, 0.45)
+"""From the look-at point towards the camera: in front of the table, to the robot's right, from above."""
+
+
+class GraspViserVisualizer(ViserVisualizer):
+    def initialize(self, scene_data_provider) -> None:
+        first = not self._is_initialized
+        if first:
+            self._aim_at_visible_envs(scene_data_provider)
+        super().initialize(scene_data_provider)
+        if not first or self._viewer is None:
+            return
+        server = self._viewer._server
+        eye, lookat = self._resolve_initial_camera_pose()
+        server.initial_camera.position = eye
+        server.initial_camera.look_at = lookat
+        server.initial_camera.fov = math.radians(self._focal_length_to_vertical_fov_degrees())
+        self._log_frame()
+
+    def _aim_at_visible_envs(self, scene_data_provider) -> None:
+        """Camera on the first ``max_visible_envs`` environments, far enough back to see them all."""
+        scene = scene_data_provider.get_interactive_scene()
+        if scene is None:
+            return
+        shown = max(1, self.cfg.max_visible_envs or scene.num_envs)
+        origins = scene.env_origins[:shown].detach().cpu()
+        lookat = origins.mean(dim=0) + origins.new_tensor(TABLE_CENTRE)
+        spread = float((origins.max(dim=0).values - origins.min(dim=0).values)[:2].max())
+        eye = lookat + origins.new_tensor(VIEW_DIRECTION) * (2.2 + 1.2 * spread)
+        self.cfg.lookat, self.cfg.eye = tuple(lookat.tolist()), tuple(eye.tolist())
+
+    def _log_frame(self) -> None:
+        """The scene's current poses, as Isaac Lab's ``step()`` logs them with a browser connected."""
+        from isaaclab.scene_data import SceneDataFormat
+
+        backend, provider = self.backend, self._scene_data_provider
+        self._viewer.begin_frame(self._sim_time)
+        try:
+            poses = SceneDataFormat.Transform()
+            if provider.get_transforms(poses, mapping=self._transform_mapping, count=backend.model.body_count):
+                backend.state_0.body_q = poses.transforms
+            self._viewer.log_state(backend.state_0)
+        finally:
+            self._viewer.end_frame()
