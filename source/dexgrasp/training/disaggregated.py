@@ -127,7 +127,7 @@ def train(args, layout: Layout, env_cfg, agent_cfg, overrides: list[str], log_di
     return run_disaggregated(
         layout,
         make_sim_vec_env,
-        {"task": args.task, "overrides": list(overrides), "clip_actions": clip_actions},
+        {"task": args.task, "overrides": list(overrides), "clip_actions": clip_actions, "viewer": args.viewer},
         learner,
         {
             "task": args.task,
