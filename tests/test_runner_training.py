@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import torch
 from dexgrasp.runner import Layout, run_disaggregated
-from toy_vec_env import make_toy_env, train_learner
+from toy_vec_env import hybrid_learner, make_toy_env, train_learner
 
 TESTS = Path(__file__).resolve().parent
 
@@ -52,3 +53,23 @@ def test_torchrun_ranks_take_their_roles(tmp_path):
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["iterations"] == 2
     assert report["environ"] == {"WORLD_SIZE": None, "RANK": None, "LOCAL_RANK": None}
+
+
+def test_hybrid_learners_with_unequal_shares_agree(tmp_path, capfd):
+    """3 simulation processes on 2 learners: 4 and 2 environments. The learner with 2 environments cannot split
+    them into 4 recurrent mini-batches, so both use 2; gradients are averaged by samples (4:2, not 1:1), and after
+    training both learners hold the same finite parameters."""
+    layout = Layout(sim_devices=["cpu"] * 3, learner_devices=["cpu", "cpu"], num_envs=6)
+    learner_kwargs = {"log_dir": str(tmp_path / "logs"), "out_dir": str(tmp_path), "iterations": 2}
+    assert run_disaggregated(layout, make_toy_env, {}, hybrid_learner, learner_kwargs, worker_timeout=10.0) == 0
+    first, second = (torch.load(tmp_path / f"learner{rank}.pt") for rank in (0, 1))
+    assert (first["num_envs"], second["num_envs"]) == (4, 2)
+    for report in (first, second):  # an empty mini-batch gives NaN losses and no gradient
+        assert len(report["losses"]) == 2
+        assert all(math.isfinite(value) for losses in report["losses"] for value in losses.values()), report["losses"]
+    assert first["averaged"] == second["averaged"] == [(4 * 1.0 + 2 * 4.0) / 6]
+    for model in ("actor", "critic"):
+        for name, value in first["state"][model].items():
+            assert torch.isfinite(value).all(), f"{model}.{name}"
+            assert torch.equal(value, second["state"][model][name]), f"{model}.{name} differs between the learners"
+    assert "a learner has 2 environments: using that many mini-batches" in capfd.readouterr().err

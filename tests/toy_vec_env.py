@@ -304,6 +304,34 @@ def signalled_learner(env, log_dir: str, signal_at_optimizer_step: int, iteratio
     learn_rsl_rl(env, "toy", ppo_cfg(), log_dir, resume, iterations, TOY_ADR)
 
 
+def hybrid_learner(env, log_dir: str, out_dir: str, iterations: int) -> None:
+    """One learner of a hybrid run: ``learn_rsl_rl`` with a recurrent policy and 4 mini-batches, then its losses,
+    parameters and how it averages gradients of 1 (learner 0) and 4 (learner 1), saved as ``learner<rank>.pt``."""
+    import torch.distributed as dist
+    from dexgrasp.training.disaggregated import learn_rsl_rl
+    from rsl_rl.algorithms import PPO
+
+    losses, update = [], PPO.update
+
+    def recording_update(alg):
+        losses.append(update(alg))
+        return losses[-1]
+
+    PPO.update = recording_update
+    cfg = ppo_cfg(recurrent=True)
+    cfg["algorithm"]["num_mini_batches"] = 4
+    runner = learn_rsl_rl(env, "toy", cfg, log_dir, None, iterations, TOY_ADR)
+    rank = dist.get_rank()
+    params = [p for model in (runner.alg.actor, runner.alg.critic) for p in model.parameters()]
+    state = {"actor": runner.alg.actor.state_dict(), "critic": runner.alg.critic.state_dict()}
+    for param in params:
+        param.grad = torch.full_like(param, 1.0 + 3.0 * rank)
+    runner.alg.reduce_parameters()
+    averaged = torch.cat([param.grad.flatten() for param in params]).unique().tolist()
+    report = {"num_envs": env.num_envs, "losses": losses, "state": state, "averaged": averaged}
+    torch.save(report, os.path.join(out_dir, f"learner{rank}.pt"))
+
+
 # -- script mode --------------------------------------------------------------------------------------------------
 
 

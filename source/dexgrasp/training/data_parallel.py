@@ -105,6 +105,10 @@ def train(args, env_cfg, agent_cfg, log_dir: str) -> None:
     device, rank, world, counts = join(parse_devices(args.devices), env_cfg.scene.num_envs)
     env_cfg.scene.num_envs = counts[rank]
     env_cfg.sim.device = agent_cfg.device = device
+    if agent_cfg.algorithm.num_mini_batches > min(counts):  # recurrent mini-batches split each process's envs
+        agent_cfg.algorithm.num_mini_batches = min(counts)
+        if rank == 0:
+            print(f"[dexgrasp] a process has {min(counts)} environments: using that many mini-batches")
     agent_cfg.seed += rank
     env_cfg.seed = agent_cfg.seed
     if args.max_iterations is not None:

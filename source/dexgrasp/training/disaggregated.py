@@ -21,9 +21,15 @@ def learn_rsl_rl(vec_env, task: str, agent_cfg: dict, log_dir: str, resume: str 
     """
     from dexgrasp.runner.curriculum import LockstepCurriculum
 
-    from .rsl_rl_runner import GraspPipelinedRunner
+    from .rsl_rl_runner import GraspPipelinedRunner, learners_env_counts
 
     agent_cfg = {**agent_cfg, "device": vec_env.device}
+    # every learner must run the same number of mini-batches (their gradients are averaged per mini-batch), and a
+    # recurrent one splits by environment: none may hold fewer environments than mini-batches
+    fewest = min(learners_env_counts(vec_env.num_envs))
+    if agent_cfg["algorithm"].get("num_mini_batches", 1) > fewest:
+        log(f"a learner has {fewest} environments: using that many mini-batches")
+        agent_cfg["algorithm"] = {**agent_cfg["algorithm"], "num_mini_batches": fewest}
     vec_env.curriculum = LockstepCurriculum.from_params(adr)
 
     def metadata() -> dict:

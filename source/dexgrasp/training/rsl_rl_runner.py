@@ -6,8 +6,10 @@ the disaggregated runner's pipelined variant. Both share the checkpoint behaviou
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
+import torch
 from rsl_rl.runners import OnPolicyRunner
 
 from dexgrasp.runner.pipelined_runner import PipelinedOnPolicyRunner
@@ -41,13 +43,43 @@ class CheckpointMixin:
         return infos
 
 
+def learners_env_counts(num_envs: int) -> list[int]:
+    """Environment count of every process in the default ``torch.distributed`` group (the learners), in rank order;
+    ``[num_envs]`` without a group."""
+    import torch.distributed as dist
+
+    if not dist.is_initialized():
+        return [num_envs]
+    device = "cuda" if dist.get_backend() == "nccl" else "cpu"
+    counts = torch.zeros(dist.get_world_size(), dtype=torch.long, device=device)
+    counts[dist.get_rank()] = num_envs
+    dist.all_reduce(counts)
+    return counts.tolist()
+
+
 class ProcessGroupMultiGpuMixin:
-    """RSL-RL's multi-GPU mode over the default ``torch.distributed`` group, whatever its backend.
+    """RSL-RL's multi-GPU mode over the default ``torch.distributed`` group, whatever its backend, with gradients
+    averaged by sample count.
 
     RSL-RL starts its own NCCL group from ``WORLD_SIZE`` and insists on ``cuda:<LOCAL_RANK>``. Here the group
     already exists (the data-parallel processes, or the learners of a hybrid run: simulation processes are
     never in it), may be gloo (CPU), and each process keeps the device it was given.
+
+    RSL-RL averages the processes' gradients with equal weights. Processes may hold different numbers of
+    environments (a hybrid run with 3 simulation processes on 2 learners, an uneven data-parallel split); each
+    gradient is a mean over that process's samples, so each is scaled by ``envs * processes / total envs`` before the
+    average, which makes it the gradient of the mean over all samples.
     """
+
+    def __init__(self, env, train_cfg: dict, log_dir: str | None, device: str, metadata: Callable[[], dict]):
+        super().__init__(env, train_cfg, log_dir=log_dir, device=device, metadata=metadata)
+        if self.is_distributed:
+            counts = learners_env_counts(int(env.num_envs))
+            weight = env.num_envs * len(counts) / sum(counts)
+            if weight != 1.0:
+                self.alg.reduce_parameters = functools.partial(
+                    _reduce_weighted, self.alg, self.alg.reduce_parameters, weight
+                )
 
     def _configure_multi_gpu(self) -> None:
         import os
@@ -63,6 +95,16 @@ class ProcessGroupMultiGpuMixin:
             if self.is_distributed
             else None
         )
+
+
+def _reduce_weighted(alg, reduce: Callable[[], None], weight: float) -> None:
+    """Scale this process's gradients by its share of the samples, then let RSL-RL average them."""
+    modules = [alg.actor, alg.critic] + ([alg.rnd] if alg.rnd else [])
+    for module in modules:
+        for param in module.parameters():
+            if param.grad is not None:
+                param.grad.mul_(weight)
+    reduce()
 
 
 class GraspOnPolicyRunner(CheckpointMixin, OnPolicyRunner):
