@@ -188,6 +188,11 @@ def test_hybrid_two_learners_four_simulation_processes(tmp_path):
             "does not exist",
         ),
         (["--sim_devices", "cpu,cpu"], "--sim_devices needs --topology disaggregated or data_parallel"),
+        (
+            ["--topology", "disaggregated", "--sim_devices", "cpu,cpu", "--learner_device", "cpu,cpu"]
+            + ["--num_envs", "4", "--rl_library", "skrl"],
+            "several learners (hybrid) need --rl_library rsl_rl",
+        ),
     ],
 )
 def test_bad_layouts(args, message):

@@ -108,6 +108,9 @@ def main(argv: list[str]) -> int:
             layout = make_layout(args)
         except ValueError as exc:
             raise UsageError(str(exc)) from exc
+        if args.rl_library == "skrl" and layout.num_learners > 1:
+            # skrl averages over processes only when it sees WORLD_SIZE, which a learner of this run must not see
+            raise UsageError("skrl trains with one learner device; several learners (hybrid) need --rl_library rsl_rl")
     if args.resume:
         check_checkpoint(args.resume, args.task, args.rl_library)
     if args.init_actor:
