@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 TRAIN_ARGS ?=
 
-.PHONY: setup train test
+.PHONY: setup train test gpu-kit
 
 setup:
 	@bash scripts/setup.sh
@@ -17,3 +17,8 @@ train: setup
 
 test: setup
 	$(PY) -m pytest -q -ra
+
+# The learner-side GPU checks for an offline node with only PyTorch: writes gpu_kit/ (wheels, source, specs);
+# there, `bash gpu_kit/run.sh OUT_DIR` (docs/benchmarks.md, "Learner on a GPU").
+gpu-kit: setup
+	$(PY) -m dexgrasp.metrics.gpu_kit build gpu_kit

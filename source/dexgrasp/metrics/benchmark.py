@@ -211,20 +211,28 @@ def fit_model(sim_reports: list[dict], learner_reports: list[dict]) -> tuple[Mem
     return model, {"simulation": sim_key, "learner": learner_key}
 
 
-def capacity_by_doubling(kind: str, args: dict, start: int, limit: int | None = None) -> int:
-    """CUDA only: the largest env count, doubling from ``start``, at which a ``kind`` probe runs to the end.
+def capacity_by_doubling(
+    kind: str, args: dict, start: int, limit: int | None = None, time_s: float | None = None
+) -> tuple[int, str]:
+    """CUDA only: the largest env count, doubling from ``start``, at which a ``kind`` probe runs to the end, and
+    why the search stopped: ``"failed"`` (out of memory, or the probe failed), ``"limit"`` or ``"time"``.
 
     A probe that runs out of device memory fails in its own process, so the next count starts clean. 0 when even
-    ``start`` does not fit; the search stops before exceeding ``limit`` (``None``: until memory runs out).
+    ``start`` does not fit; the search stops before exceeding ``limit`` (``None``: until memory runs out), and
+    after ``time_s`` seconds in all (a probe cut short by it does not count as failing: the count is a lower bound).
     """
+    deadline = None if time_s is None else time.monotonic() + time_s
     fits, n = 0, start
     while limit is None or n <= limit:
+        timeout = 900.0 if deadline is None else min(900.0, deadline - time.monotonic())
+        if timeout <= 0:
+            return fits, "time"
         try:
-            run_probe(kind, {**args, "num_envs": n})
+            run_probe(kind, {**args, "num_envs": n}, timeout=timeout)
         except RuntimeError:
-            return fits
+            return fits, "time" if deadline is not None and time.monotonic() >= deadline else "failed"
         fits, n = n, 2 * n
-    return fits
+    return fits, "limit"
 
 
 def predicted_on_device(results: dict) -> dict:
@@ -287,8 +295,8 @@ def run_benchmark(opts) -> dict:
     ]  # fmt: skip
     if learner_device.startswith("cuda"):
         learner_args = {"spec": spec, "device": learner_device, "iterations": opts.iterations, **feed}
-        results["learner_capacity_checked"] = capacity_by_doubling(
-            "learner", learner_args, max(opts.env_counts), opts.capacity_limit
+        results["learner_capacity_checked"], results["learner_capacity_stopped_by"] = capacity_by_doubling(
+            "learner", learner_args, max(opts.env_counts), opts.capacity_limit, opts.capacity_time_s
         )
     if opts.learner_only:
         if len(set(opts.env_counts)) > 1:
@@ -298,8 +306,8 @@ def run_benchmark(opts) -> dict:
         return results
     if opts.check_sim_capacity and opts.devices[0].startswith("cuda"):
         sim_args = {"task": opts.task, "overrides": opts.overrides, "device": opts.devices[0], "steps": 2}
-        results["sim_capacity_checked"] = capacity_by_doubling(
-            "sim", sim_args, max(opts.env_counts), opts.capacity_limit
+        results["sim_capacity_checked"], results["sim_capacity_stopped_by"] = capacity_by_doubling(
+            "sim", sim_args, max(opts.env_counts), opts.capacity_limit, opts.capacity_time_s
         )
     model, sources = fit_model(results["simulation"], results["learner"])
     results["model"] = {**model.as_dict(), "measured_from": sources}

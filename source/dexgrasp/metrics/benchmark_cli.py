@@ -50,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="CUDA: also double the simulation's env count until the device runs out of memory (slow)",
     )
     p.add_argument("--capacity_limit", type=int, default=None, help="CUDA: largest env count the capacity checks try")
+    p.add_argument(
+        "--capacity_time_s", type=float, default=None, help="CUDA: seconds each capacity check may take in all"
+    )
     p.add_argument("--learner_only", action="store_true", help="learner memory and update time only (no simulator)")
     p.add_argument("--spec", default=None, help="--learner_only: spec.json written by a full benchmark run")
     p.add_argument("--dataset", default=None, help="--learner_only: replay the observations of this HDF5 dataset")

@@ -5,10 +5,11 @@ A fresh process per measurement keeps the resident-set (RSS) deltas of one env c
 
 - ``sim``: builds the task's real environment (the simulation side of every topology), sums its observation and
   camera buffers, steps it with zero actions (throughput of the simulation alone) and reports its observation spec.
-- ``learner``: builds RSL-RL's PPO learner (policy, optimizer, ``RolloutStorage``) for an observation spec, fed by
-  synthetic observations of the spec's shapes and dtypes or by steps replayed from a recorded dataset
-  (:mod:`.learner_inputs`), runs learning iterations and times one update. It needs PyTorch and RSL-RL only, no
-  simulator.
+- ``learner``: builds RSL-RL's learner for an observation spec, fed by synthetic observations of the spec's shapes
+  and dtypes or by steps replayed from a recorded dataset (:mod:`.learner_inputs`), runs learning iterations and
+  times one update. It needs PyTorch and RSL-RL only, no simulator. The spec's agent configuration picks the
+  learner: PPO (``OnPolicyRunner``: policy, optimizer, ``RolloutStorage``) or, for a distillation configuration,
+  DAgger (``DistillationRunner``: student, frozen teacher, optimizer, labelled storage).
 
 On CUDA each also reports device figures: the learner ``torch.cuda.max_memory_allocated`` (activations included),
 the simulation the device's used memory from ``torch.cuda.mem_get_info`` (Warp allocates outside PyTorch).
@@ -120,17 +121,21 @@ def learner_probe(
     """Memory of RSL-RL's learner for ``num_envs`` environments, and its update time.
 
     Observations are synthetic, or replayed from ``dataset`` (at most ``dataset_steps`` recorded steps loaded).
+    A distillation learner's teacher keeps its random initial weights: its memory does not depend on them, and
+    a spec carries no checkpoint.
     """
-    from rsl_rl.runners import OnPolicyRunner
+    from rsl_rl.runners import DistillationRunner, OnPolicyRunner
 
     import dexgrasp.models  # noqa: F401  (the task's policy classes)
 
     from .learner_inputs import RecordedVecEnv, SyntheticVecEnv
 
     agent = {**spec["agent_cfg"], "device": device, "logger": "tensorboard"}
-    agent["algorithm"] = dict(
-        agent["algorithm"], num_mini_batches=min(agent["algorithm"]["num_mini_batches"], num_envs)
-    )
+    distillation = is_distillation(agent)
+    if "num_mini_batches" in agent["algorithm"]:
+        agent["algorithm"] = dict(
+            agent["algorithm"], num_mini_batches=min(agent["algorithm"]["num_mini_batches"], num_envs)
+        )
     if device.startswith("cuda"):
         torch.cuda.reset_peak_memory_stats(torch.device(device))
     rss0 = rss()
@@ -138,11 +143,14 @@ def learner_probe(
         env = RecordedVecEnv(spec, num_envs, device, dataset, dataset_steps)
     else:
         env = SyntheticVecEnv(spec, num_envs, device)
-    runner = OnPolicyRunner(env, agent, log_dir=None, device=device)
+    runner = (DistillationRunner if distillation else OnPolicyRunner)(env, agent, log_dir=None, device=device)
     alg = runner.alg
+    if distillation:
+        alg.teacher_loaded = True
     storage = alg.storage
     storage_bytes = sum(tensor_bytes(v) for v in vars(storage).values())
-    model_bytes = sum(p.numel() * p.element_size() for m in (alg.actor, alg.critic) for p in m.parameters())
+    params = {id(p): p for m in vars(alg).values() if isinstance(m, torch.nn.Module) for p in m.parameters()}
+    model_bytes = sum(p.numel() * p.element_size() for p in params.values())
     update_times = []
     update = alg.update
 
@@ -171,7 +179,13 @@ def learner_probe(
         "cuda_total_bytes": _cuda_total(device),
         "update_s": min(update_times),
         "observations": "dataset" if dataset else "synthetic",
+        "learner": "distillation" if distillation else "ppo",
     }
+
+
+def is_distillation(agent_cfg: dict) -> bool:
+    """Whether an agent configuration is RSL-RL distillation (DAgger) rather than PPO."""
+    return agent_cfg.get("class_name", "OnPolicyRunner").split(":")[-1].endswith("DistillationRunner")
 
 
 def main(argv: list[str]) -> None:
