@@ -11,7 +11,7 @@ from pathlib import Path
 
 import torch
 from dexgrasp.runner import Layout, run_disaggregated
-from toy_vec_env import hybrid_learner, make_toy_env, train_learner
+from toy_vec_env import hybrid_learner, make_toy_env, signalled_learner, train_learner
 
 TESTS = Path(__file__).resolve().parent
 
@@ -73,3 +73,17 @@ def test_hybrid_learners_with_unequal_shares_agree(tmp_path, capfd):
             assert torch.isfinite(value).all(), f"{model}.{name}"
             assert torch.equal(value, second["state"][model][name]), f"{model}.{name} differs between the learners"
     assert "a learner has 2 environments: using that many mini-batches" in capfd.readouterr().err
+
+
+def test_learner_is_seeded_from_the_run_seed(tmp_path):
+    """The project's learner function does not seed; the learner process does, from the run's seed: the same seed
+    gives the same first iteration (initial parameters, action noise, update)."""
+    layout = Layout(sim_devices=["cpu", "cpu"], learner_devices=["cpu"], num_envs=16)
+
+    def first_iteration(name: str, seed: int) -> dict:
+        kwargs = {"log_dir": str(tmp_path / name), "signal_at_optimizer_step": 0, "iterations": 1}
+        assert run_disaggregated(layout, make_toy_env, {}, signalled_learner, kwargs, 10.0, seed=seed) == 0
+        return torch.load(tmp_path / name / "model_0.pt", weights_only=False)["actor_state_dict"]
+
+    first, again = first_iteration("a", 5), first_iteration("b", 5)
+    assert all(torch.equal(first[k], again[k]) for k in first)

@@ -3,7 +3,8 @@
 Spawned by the launcher, a process runs :func:`main` with a payload file and its rank; under torchrun
 the launcher calls :func:`run_role` in place. Either way:
 
-- The learner runs ``learner_fn(env, **learner_kwargs)`` on a :class:`DisaggregatedVecEnv`. If that raises (a
+- The learner runs ``learner_fn(env, **learner_kwargs)`` on a :class:`DisaggregatedVecEnv`, with Python, NumPy
+  and torch seeded from the run's seed (plus the learner's index), so runs with one seed repeat. If that raises (a
   simulation process died or stopped answering, SIGTERM/SIGINT from the launcher or torchrun, a bug), the
   callbacks registered with ``env.on_failure`` run (further signals are ignored, so they do not cut a checkpoint
   short), then the process exits non-zero.
@@ -141,6 +142,7 @@ def _run_learner(run: RunSpec, rank: int, index: int, local_device: str) -> int:
         )
         stop.open = False  # from here on, a stop waits for the learner's next wait on the simulation
         log(f"{name}: {env.describe()}")
+        _seed(run.seed + index)  # model initialisation and action noise: runs with one seed repeat
         run.learner_fn(env, **run.learner_kwargs)
         env.close()
         return 0
@@ -194,6 +196,17 @@ def _run_simulation(run: RunSpec, rank: int, index: int, local_device: str) -> i
         log(f"{name} failed: {type(exc).__name__}: {exc}")
         traceback.print_exc()
         return EXIT_FAILED
+
+
+def _seed(seed: int) -> None:
+    """Seed every generator a learner library may draw from (Python, NumPy, torch on all devices)."""
+    import random
+
+    import numpy as np
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
 
 
 def finish(code: int) -> None:
