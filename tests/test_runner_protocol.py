@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from dexgrasp.runner import Layout, run_disaggregated
-from toy_vec_env import make_toy_env, report_learner, timing_learner, train_learner
+from toy_vec_env import make_toy_env, report_learner, step_learner, timing_learner, train_learner
 
 
 def test_handshake_and_wire_dtypes(tmp_path):
@@ -58,6 +58,23 @@ def test_nonfinite_observations_are_reset_and_counted(tmp_path, capfd):
     assert report["nonfinite_obs_resets"] >= 2
     assert "has no reset_envs" in capfd.readouterr().err
     assert report["storage_dtypes"]["rgb"] == "torch.uint8"  # RSL-RL's storage keeps the compact dtype
+
+
+def test_logs_weigh_processes_by_env_count_and_a_nan_reset_earns_no_reward(tmp_path):
+    """Uneven split (5 + 3 environments): a logged mean is the mean over all 8 environments. The environment reset
+    for a NaN observation at the third step is done there with zero reward (its reward itself was finite)."""
+    layout = Layout(sim_devices=["cpu", "cpu"], learner_devices=["cpu"], num_envs=8, env_counts=[5, 3])
+    out = tmp_path / "steps.json"
+    factory = {"env_counts": [5, 3], "faults": {0: {"nan_at_step": 3, "nan_env": 2}}}
+    code = run_disaggregated(
+        layout, make_toy_env, factory, step_learner, {"out_path": str(out), "steps": 3}, worker_timeout=10.0
+    )
+    assert code == 0
+    report = json.loads(out.read_text())
+    for got, want in zip(report["state_norm"], report["reference_state_norm"], strict=True):
+        assert abs(got - want) < 1e-6, (report["state_norm"], report["reference_state_norm"])
+    assert report["dones"][2][2] == 1 and report["rewards"][2][2] == 0.0
+    assert all(r != 0.0 for r in report["rewards"][1])  # rewards are otherwise non-zero here
 
 
 def test_waiting_times_are_measured(tmp_path):

@@ -241,6 +241,22 @@ def report_learner(env, out_path: str) -> None:
         json.dump(report, f)
 
 
+def step_learner(env, out_path: str, steps: int) -> None:
+    """Step with zero actions next to a local ``ToyVecEnv`` of all environments; report rewards, dones and the
+    ``Metrics/state_norm`` log value of both."""
+    reference = ToyVecEnv(env.num_envs)
+    actions = torch.zeros(env.num_envs, env.num_actions)
+    report = {"rewards": [], "dones": [], "state_norm": [], "reference_state_norm": []}
+    for _ in range(steps):
+        _, rewards, dones, extras = env.step(actions)
+        report["rewards"].append(rewards.tolist())
+        report["dones"].append(dones.tolist())
+        report["state_norm"].append(float(extras["log"]["Metrics/state_norm"]))
+        report["reference_state_norm"].append(float(reference.step(actions)[3]["log"]["Metrics/state_norm"]))
+    with open(out_path, "w") as f:
+        json.dump(report, f)
+
+
 def timing_learner(env, out_path: str, think_s: float, steps: int) -> None:
     """Take ``think_s`` before each step's actions, and report the pipeline times the steps logged."""
     logs = []

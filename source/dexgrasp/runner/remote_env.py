@@ -14,7 +14,8 @@ has already posted the receives of the step after that. A returned TensorDict is
 ``OnPolicyRunner.learn(init_at_random_ep_len=True)`` does, sends the new lengths to the processes with their next
 actions, before they step. Writing into it in place is not forwarded: assign.
 
-``extras["log"]`` holds, for each log key any process reported this step, the mean over the reporting processes,
+``extras["log"]`` holds, for each log key any process reported this step, the mean over the reporting processes
+weighted by their environment counts (each process reports a mean over its environments),
 plus ``nonfinite_obs_resets``: the number of environments the processes reset this step for NaN/Inf values, and
 the pipeline's waiting times in seconds (RSL-RL logs their mean per iteration): ``Pipeline/learner_wait_s``, how
 long the learner blocked this step waiting for simulation results; ``Pipeline/sim_wait_s`` and
@@ -228,9 +229,9 @@ class DisaggregatedVecEnv(VecEnv):
         frame.time_outs[sl] = layout.part(scalars, "time_outs").bool()
         self._episode_length_buf[sl] = layout.part(scalars, "episode_length").long()
         if spec.log_keys:
-            present = layout.part(scalars, "log_present")
-            self._log_sum.index_add_(0, self._log_index[w], layout.part(scalars, "log_values") * present)
-            self._log_count.index_add_(0, self._log_index[w], present)
+            weight = layout.part(scalars, "log_present") * spec.num_envs  # a process's mean counts per environment
+            self._log_sum.index_add_(0, self._log_index[w], layout.part(scalars, "log_values") * weight)
+            self._log_count.index_add_(0, self._log_index[w], weight)
         self._nonfinite += layout.part(scalars, "nonfinite")
         self._outcomes += layout.part(scalars, "outcomes")
         self._sim_timing += layout.part(scalars, "timing")

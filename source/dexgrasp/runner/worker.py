@@ -122,6 +122,7 @@ class SimulationServer:
                 layout.part(scalars, "time_outs").copy_(time_outs.reshape(n))
             if num_bad:
                 bad_wire = bad.to(self.device)
+                layout.part(scalars, "rewards")[bad_wire] = 0.0
                 layout.part(scalars, "dones")[bad_wire] = 1.0
                 layout.part(scalars, "time_outs")[bad_wire] = 0.0
         layout.part(scalars, "episode_length").copy_(self.env.episode_length_buf.reshape(n))
