@@ -24,7 +24,7 @@ if [ ! -f "$SITE/.installed" ]; then
     exit 2
   fi
   rm -rf "$SITE"
-  "$PY" -m pip install --quiet --no-index --no-deps --disable-pip-version-check \
+  "$PY" -m pip install --quiet --no-index --no-deps --disable-pip-version-check --no-compile \
     --find-links "$KIT/wheels" --target "$SITE" "$KIT"/wheels/*.whl
   touch "$SITE/.installed"
 fi

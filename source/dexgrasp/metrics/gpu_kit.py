@@ -31,6 +31,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 
 MAX_BYTES = 60 * 1024**2
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
@@ -172,7 +173,9 @@ def build(kit: str) -> dict:
     _copy_source(kit)
     names = learner_distributions(kit)
     os.remove(os.path.join(kit, "probe.png"))
-    built = [os.path.basename(wheel_from_installed(n, wheels)) for n in names]
+    # zlib releases the GIL: the wheels compress in parallel
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        built = [os.path.basename(p) for p in pool.map(lambda n: wheel_from_installed(n, wheels), names)]
     manifest = {
         "python": "{}.{}".format(*sys.version_info[:2]),
         "torch": ".".join(torch.__version__.split("+")[0].split(".")[:2]),
