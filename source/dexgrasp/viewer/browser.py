@@ -29,6 +29,23 @@ def find_browser() -> str | None:
     return next((path for path in map(shutil.which, BROWSERS) if path), None)
 
 
+def wait_for_page(url: str, timeout_s: float, alive=lambda: True) -> None:
+    """Wait until ``url`` answers (a run prints its URL before the scene is built and the server starts).
+
+    A browser sent to a port that does not answer yet shows an error page that replaces the page it was given.
+    ``alive()`` False (the serving process ended) stops the wait early.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                return
+        except OSError as exc:
+            if not alive() or time.monotonic() > deadline:
+                raise TimeoutError(f"{url} did not answer: {exc}") from exc
+        time.sleep(1)
+
+
 class HeadlessBrowser:
     """One page of a headless Chromium on ``url``; WebGL runs in software (SwiftShader), so no GPU is needed."""
 
