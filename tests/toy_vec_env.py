@@ -58,6 +58,7 @@ class ToyVecEnv(VecEnv):
         self.episode_length_buf = torch.zeros(num_envs, dtype=torch.long)
         self.steps = 0
         self.curriculum_step = 0
+        self.outcomes = [0, 0]
         self.step_delay_s = step_delay_s
         self.faults = {"nan_at_step": nan_at_step, "nan_env": nan_env, "die": die_at_step, "hang": hang_at_step}
         self.hang_in_close = hang_in_close
@@ -98,6 +99,8 @@ class ToyVecEnv(VecEnv):
         log = {"Metrics/state_norm": new.abs().mean()}
         if dones.any():
             log["Episode_Reward/alive"] = float(dones.sum())
+            self.outcomes[0] += int(time_outs.sum())  # an episode that lasted is a success
+            self.outcomes[1] += int(dones.sum())
             self._reset(dones.nonzero().squeeze(-1))
         if self.faults["nan_at_step"] == self.steps:
             self.state[self.faults["nan_env"]] = float("nan")
@@ -109,8 +112,13 @@ class ToyVecEnv(VecEnv):
         if self.hang_in_close:
             time.sleep(3600)
 
+    def drain_episode_outcomes(self) -> tuple[int, int]:
+        """(successes, episodes) ended since the last call, for a learner's curriculum."""
+        outcomes, self.outcomes = tuple(self.outcomes), [0, 0]
+        return outcomes
+
     def set_curriculum_step(self, step: int) -> None:
-        """Follow a learner's curriculum decision (the runner's hook; the toy dynamics do not depend on it)."""
+        """Follow a learner's curriculum decision: episodes start further out at higher steps."""
         self.curriculum_step = step
 
     def reset_envs(self, env_ids: torch.Tensor) -> None:
@@ -119,8 +127,31 @@ class ToyVecEnv(VecEnv):
 
     def _reset(self, env_ids: torch.Tensor) -> None:
         self.episode[env_ids] += 1
-        self.state[env_ids] = _initial_state(self.global_ids[env_ids], self.episode[env_ids])
+        scale = 1.0 + 0.25 * self.curriculum_step
+        self.state[env_ids] = scale * _initial_state(self.global_ids[env_ids], self.episode[env_ids])
         self.episode_length_buf[env_ids] = 0
+
+
+class LockstepToyVecEnv(ToyVecEnv):
+    """A single-process ``ToyVecEnv`` that follows a :class:`LockstepCurriculum` as a disaggregated learner applies
+    it: step ``t + 1`` runs at the decision counted through step ``t - 1``."""
+
+    def __init__(self, num_envs: int, curriculum) -> None:
+        super().__init__(num_envs)
+        self.curriculum = curriculum
+
+    def step(self, actions: torch.Tensor):
+        result = super().step(actions)
+        self.set_curriculum_step(self.curriculum.step)
+        self.curriculum.add(*self.drain_episode_outcomes())
+        return result
+
+
+def toy_curriculum():
+    """A curriculum that moves within a few iterations of the toy environments."""
+    from dexgrasp.runner.curriculum import LockstepCurriculum
+
+    return LockstepCurriculum(num_steps=5, threshold=0.0, min_episodes=4)
 
 
 def make_toy_env(rank, device, num_envs, seed, env_counts=None, faults=None, pid_dir=None):
@@ -134,9 +165,9 @@ def make_toy_env(rank, device, num_envs, seed, env_counts=None, faults=None, pid
     return ToyVecEnv(num_envs, device=device, env_offset=offset, **options)
 
 
-def ppo_cfg(recurrent: bool = False, cnn: bool = False, num_steps: int = 8) -> dict:
+def ppo_cfg(recurrent: bool = False, cnn: bool = False, num_steps: int = 8, normalize: bool = False) -> dict:
     """Small RSL-RL 5.5 PPO configuration (MLP, LSTM or CNN actor-critic)."""
-    model = {"hidden_dims": [32, 32], "activation": "elu", "obs_normalization": False}
+    model = {"hidden_dims": [32, 32], "activation": "elu", "obs_normalization": normalize}
     groups = ["proprio"]
     if recurrent:
         model.update(class_name="RNNModel", rnn_type="lstm", rnn_hidden_dim=16, rnn_num_layers=2)
@@ -199,10 +230,15 @@ def build_runner(env, cfg: dict, seed: int, runner_class=None, log_dir=None):
 # -- learner functions (run in the learner process) ------------------------------------------------------------
 
 
-def rollout_learner(env, out_path: str, recurrent: bool, seed: int, iterations: int) -> None:
-    """Record the rollouts of a pipelined run for comparison with a single-process run."""
-    runner = build_runner(env, ppo_cfg(recurrent=recurrent), seed)
-    torch.save(record_rollouts(runner, iterations), out_path)
+def rollout_learner(
+    env, out_path: str, recurrent: bool, seed: int, iterations: int, normalize: bool = False, curriculum: bool = False
+) -> None:
+    """Record the rollouts of a pipelined run for comparison with a single-process run (and the curriculum's step)."""
+    if curriculum:
+        env.curriculum = toy_curriculum()
+    runner = build_runner(env, ppo_cfg(recurrent=recurrent, normalize=normalize), seed)
+    snapshots = record_rollouts(runner, iterations)
+    torch.save({"rollouts": snapshots, "curriculum_step": env.curriculum_state().get("step")}, out_path)
 
 
 def report_learner(env, out_path: str) -> None:

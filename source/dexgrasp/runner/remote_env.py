@@ -10,6 +10,12 @@ Buffers are allocated once after the handshake. Step results go into three rotat
 step's observations in its pending transition until the next step has been received, and the pipelined runner
 has already posted the receives of the step after that. A returned TensorDict is overwritten three steps later.
 
+Curriculum: with a :class:`LockstepCurriculum` set, each step's episode outcomes are counted when the step is
+collected, and the step a process gets with its actions for step ``t + 1`` is the decision counted through step
+``t - 1``. The pipelined rollout sends a process its next actions before the other processes' results of step ``t``
+are in, so one step of delay is what every rollout (pipelined, synchronous) can apply alike: rollouts stay
+identical, and a level change reaches all processes at the same step.
+
 ``episode_length_buf`` mirrors the simulation processes' episode lengths (updated each step). Assigning to it, as
 ``OnPolicyRunner.learn(init_at_random_ep_len=True)`` does, sends the new lengths to the processes with their next
 actions, before they step. Writing into it in place is not forwarded: assign.
@@ -148,6 +154,8 @@ class DisaggregatedVecEnv(VecEnv):
         """Seconds the learner has blocked waiting for simulation results since the start."""
         self.curriculum: LockstepCurriculum | None = None
         """Set by the learner to decide the curriculum over all processes (see :mod:`.curriculum`)."""
+        self._sent_step: int | None = None
+        """The curriculum's step as it stood before the outcomes of the last collected step were counted."""
 
         # host receive buffers of a GPU learner are pinned: the copy to the device then needs no extra host copy
         pin = self.wire_device == "cpu" and device.startswith("cuda")
@@ -199,7 +207,10 @@ class DisaggregatedVecEnv(VecEnv):
             raise RuntimeError(f"{self.peers[w]} is a step ahead: receive() it and collect() the step first")
         peer = self.peers[w].rank
         follows = self._episode_length_dirty[w]
-        step = self.curriculum.step if self.curriculum is not None else -1
+        step = -1
+        if self.curriculum is not None:  # the decision counted over the results before the one w answers now
+            answered_collected = self._latest == self._results[w] - 1
+            step = self._sent_step if answered_collected and self._sent_step is not None else self.curriculum.step
         header = torch.tensor([STEP, int(follows), step], dtype=torch.long, device=self.wire_device)
         outgoing = [(header, TAG_HEADER), (actions.to(self.wire_device, torch.float32).contiguous(), TAG_ACTIONS)]
         if follows:
@@ -262,6 +273,7 @@ class DisaggregatedVecEnv(VecEnv):
         self._log_count.zero_()
         self._nonfinite.zero_()
         if self.curriculum is not None:
+            self._sent_step = self.curriculum.step
             self.curriculum.add(*self._outcomes.tolist())
             log["Curriculum/lockstep/level"] = self.curriculum.level
             log["Curriculum/lockstep/success_rate"] = self.curriculum.last_rate
