@@ -45,9 +45,9 @@ def report_of(proc: subprocess.CompletedProcess) -> dict:
     raise AssertionError(f"no REPORT line in output:\n{proc.stdout[-3000:]}")
 
 
-def kill_rank_mid_run(args: list[str], log_dir, rank: int, worker_timeout: float):
-    """Start ``python <args>`` (a multi-process training run writing into ``log_dir``), SIGKILL the process of
-    ``rank`` once the first checkpoint exists, and wait for the run to end.
+def kill_rank_mid_run(args: list[str], log_dir, rank: int, worker_timeout: float, sig: int = signal.SIGKILL):
+    """Start ``python <args>`` (a multi-process training run writing into ``log_dir``), send the process of ``rank``
+    ``sig`` (SIGKILL: it dies; SIGSTOP: it hangs) once the first checkpoint exists, and wait for the run to end.
 
     Returns the run's return code, its output, the seconds from the kill to the end, and every process it had.
     """
@@ -63,7 +63,7 @@ def kill_rank_mid_run(args: list[str], log_dir, rank: int, worker_timeout: float
         time.sleep(1)
     descendants = launcher.children(recursive=True)
     victim = next(p for p in descendants if p.cmdline()[-1] == str(rank))
-    victim.send_signal(signal.SIGKILL)
+    victim.send_signal(sig)
     killed_at = time.monotonic()
     out, _ = proc.communicate(timeout=worker_timeout + 120)
     return proc.returncode, out, time.monotonic() - killed_at, descendants

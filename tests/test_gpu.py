@@ -9,6 +9,7 @@ seeing only its own GPU.
 import glob
 import json
 import os
+import signal
 
 import pytest
 import torch
@@ -50,6 +51,10 @@ def trained(log_dir, placement: list[str], **kwargs) -> str:
     assert ckpts, "no checkpoint"
     check_checkpoint(ckpts[-1], kwargs.get("task", DEPTH), "rsl_rl")
     return proc.stdout + proc.stderr
+
+
+def latest(log_dir) -> str:
+    return sorted(glob.glob(os.path.join(str(log_dir), "model_*.pt")), key=os.path.getmtime)[-1]
 
 
 def disaggregated(sims: str, learner: str) -> list[str]:
@@ -104,6 +109,22 @@ def test_killed_simulation_process_ends_an_nccl_run(tmp_path):
     assert code != 0
     assert "rank 2" in out and "cuda:0" in out, out[-3000:]
     assert no_survivors(processes)
+    check_checkpoint(latest(tmp_path), DEPTH, "rsl_rl")  # NCCL's watchdog let the learner save first
+
+
+@gpus(2)
+def test_hung_simulation_process_under_nccl_times_out_and_saves(tmp_path):
+    """A simulation process that stops answering (SIGSTOP) under NCCL: the learner gives up after --worker_timeout
+    (the project's deadline, not NCCL's 600 s), and NCCL's error handling aborts the wait, not the learner, so
+    the learner writes its checkpoint before the run ends."""
+    args = train_args(tmp_path, [*disaggregated("cuda:0,cuda:0", "cuda:1"), "--worker_timeout", "20"], 50)
+    code, out, seconds, processes = kill_rank_mid_run(args, tmp_path, rank=2, worker_timeout=20, sig=signal.SIGSTOP)
+    assert seconds < 20 + 90
+    assert code != 0
+    assert "simulation process 1 (rank 2, device cuda:0) did not answer within 20.0 s" in out, out[-3000:]
+    assert "learner saved" in out, out[-3000:]
+    check_checkpoint(latest(tmp_path), DEPTH, "rsl_rl")
+    assert no_survivors(processes)
 
 
 @gpus(2)
@@ -123,3 +144,13 @@ def test_benchmark_measures_device_memory(tmp_path):
     assert 4 <= results["learner_capacity_checked"] <= 64
     assert results["capacity_on_device_predicted"]["learner"] > 0
     assert results["throughput"]["disaggregated"]["waits_per_step"]["sim_step_s"] > 0
+
+
+def test_warp_cuda_context_counts_as_cuda_in_use():
+    """Once Warp has initialised CUDA, CUDA_VISIBLE_DEVICES no longer applies to the process: a torchrun rank must
+    know (it then names its GPU instead of relying on being limited to it)."""
+    import warp
+    from dexgrasp.runner.launcher import _cuda_in_use
+
+    warp.init()
+    assert _cuda_in_use()

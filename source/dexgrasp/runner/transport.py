@@ -12,7 +12,16 @@ also has its own tag for gloo.
 
 Waiting: gloo's receive has no per-call timeout and its ``is_completed()`` never turns true for receives, but
 ``Work.wait(timeout=...)`` works on both backends, and a peer that dies closes its socket, which fails the wait at
-once. :func:`wait_all` turns both into :class:`PeerFailure` naming the peer.
+once. :func:`wait_all` turns both into :class:`PeerFailure` naming the peer. The two backends count a wait's
+timeout differently: gloo from the call, NCCL from when the work was posted (a receive the pipelined learner posted
+a whole step earlier would otherwise get less time). :class:`Pending` remembers when each operation was posted,
+so every wait ends at the same deadline, ``timeout_s`` after :func:`wait_all` was called, on either backend.
+
+NCCL: the pipe group gets the run's timeout (NCCL's own default is 600 s), and processes run with
+``TORCH_NCCL_ASYNC_ERROR_HANDLING=2`` (set by the launcher unless the user set it): a timed-out or failed
+operation aborts the communicators and fails the wait instead of killing the process, so the learner still
+writes its checkpoint. NCCL connects a pair of ranks at their first operation, the handshake, which
+``startup_timeout`` bounds like every other wait.
 """
 
 from __future__ import annotations
@@ -77,29 +86,49 @@ def init_group(
         is_master=rank == 0 and not agent_store,
         timeout=timeout,
     )
-    pipe_store = dist.PrefixStore("dexgrasp/pipe", store)
+    # a torchrun restart reuses the store: keys of an earlier attempt must not be read
+    attempt = os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")
+    pipe_store = dist.PrefixStore(f"dexgrasp/{attempt}/pipe", store)
     if backend == "nccl":
-        _PIPE = dist.ProcessGroupNCCL(pipe_store, rank, world_size)
+        _PIPE = dist.ProcessGroupNCCL(pipe_store, rank, world_size, timeout)
     else:
         _PIPE = dist.ProcessGroupGloo(pipe_store, rank, world_size, timeout)
     if rank in learner_ranks:
         dist.init_process_group(
             backend,
-            store=dist.PrefixStore("dexgrasp/learners", store),
+            store=dist.PrefixStore(f"dexgrasp/{attempt}/learners", store),
             rank=learner_ranks.index(rank),
             world_size=len(learner_ranks),
             timeout=timeout,
         )
 
 
-def isend(tensor: torch.Tensor, dst: int, tag: int = 0):
-    """Start sending ``tensor`` to global rank ``dst`` over the pipe group; returns the pending work."""
-    return _PIPE.send([tensor], dst, tag)
+@dataclass(frozen=True)
+class Pending:
+    """A posted send or receive, with when it was posted and whether its backend counts timeouts from then."""
+
+    work: Any
+    posted: float
+    counts_from_post: bool
+
+    def wait(self, deadline: float) -> None:
+        """Wait until ``deadline`` (``time.monotonic()``) at the latest."""
+        start = self.posted if self.counts_from_post else time.monotonic()
+        self.work.wait(timeout=timedelta(seconds=max(deadline - start, 0.001)))
 
 
-def irecv(tensor: torch.Tensor, src: int, tag: int = 0):
-    """Start receiving into ``tensor`` from global rank ``src`` over the pipe group; returns the pending work."""
-    return _PIPE.recv([tensor], src, tag)
+def _pending(work) -> Pending:
+    return Pending(work, time.monotonic(), isinstance(_PIPE, dist.ProcessGroupNCCL))
+
+
+def isend(tensor: torch.Tensor, dst: int, tag: int = 0) -> Pending:
+    """Start sending ``tensor`` to global rank ``dst`` over the pipe group."""
+    return _pending(_PIPE.send([tensor], dst, tag))
+
+
+def irecv(tensor: torch.Tensor, src: int, tag: int = 0) -> Pending:
+    """Start receiving into ``tensor`` from global rank ``src`` over the pipe group."""
+    return _pending(_PIPE.recv([tensor], src, tag))
 
 
 def close_group() -> None:
@@ -110,13 +139,13 @@ def close_group() -> None:
     _PIPE = None
 
 
-def wait_all(works: list, timeout_s: float, peer: str) -> None:
-    """Wait for pending sends/receives with one peer; raise PeerFailure naming ``peer`` on error or timeout."""
+def wait_all(works: list[Pending], timeout_s: float, peer: str) -> None:
+    """Wait for pending sends/receives with one peer, all within ``timeout_s`` from now; raise PeerFailure naming
+    ``peer`` on error or timeout."""
     deadline = time.monotonic() + timeout_s
     for work in works:
-        remaining = max(deadline - time.monotonic(), 0.001)
         try:
-            work.wait(timeout=timedelta(seconds=remaining))
+            work.wait(deadline)
         except Exception as exc:  # noqa: BLE001 - gloo/NCCL raise plain RuntimeErrors
             if time.monotonic() >= deadline:
                 raise PeerFailure(f"{peer} did not answer within {timeout_s:.1f} s") from exc
