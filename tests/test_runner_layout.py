@@ -9,6 +9,18 @@ from dexgrasp.runner.spec import default_wire_dtype, describe_env
 from toy_vec_env import ToyVecEnv, long_learner
 
 
+def test_multi_node_devices_are_named_per_node():
+    """Three nodes of two ranks, checked on node 2 (CPUs only): ``cuda:0`` of node 0 (the learner) and ``cuda:0`` of
+    node 1 (a simulation process) are different GPUs, and other nodes' GPUs are not looked for on this one."""
+    sims = ["cpu", "cuda:0", "cpu", "cpu", "cpu"]
+    layout = Layout(sim_devices=sims, learner_devices=["cuda:0"], num_envs=5, ranks_per_node=2, node=2)
+    assert [layout.node_of(r) for r in range(6)] == [0, 0, 1, 1, 2, 2]
+    with pytest.raises(ValueError, match="learner device cuda:0 of node 0 is also a simulation device"):
+        Layout(sim_devices=["cuda:0", *sims[1:]], learner_devices=["cuda:0"], num_envs=5, ranks_per_node=2, node=2)
+    with pytest.raises(ValueError, match="device 'cuda:9' does not exist"):  # this node's devices are checked
+        Layout(sim_devices=[*sims[:4], "cuda:9"], learner_devices=["cuda:0"], num_envs=5, ranks_per_node=2, node=2)
+
+
 def test_default_split_is_even_and_uneven_split_is_reported():
     even = Layout(sim_devices=["cpu", "cpu"], learner_devices=["cpu"], num_envs=16)
     assert even.env_counts == [8, 8] and not even.is_uneven

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import torch
 from dexgrasp.runner import Layout, run_disaggregated
 from toy_vec_env import hybrid_learner, make_toy_env, signalled_learner, train_learner
@@ -38,12 +39,24 @@ def test_ppo_trains_two_iterations_with_a_cnn(tmp_path):
     assert report["nonfinite_obs_resets"] == 0
 
 
-def test_torchrun_ranks_take_their_roles(tmp_path):
+@pytest.mark.parametrize("mode", ["torchrun", "restart"])
+def test_torchrun_ranks_take_their_roles(tmp_path, mode):
+    """Under torchrun, and after a restart: simulation process 1 dies in the first attempt, and the second attempt
+    must not read the first one's keys from torchrun's store."""
     env = {k: v for k, v in os.environ.items() if k not in ("WORLD_SIZE", "RANK", "LOCAL_RANK")}
     env["PYTHONPATH"] = os.pathsep.join([str(TESTS), env.get("PYTHONPATH", "")])
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "3"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc-per-node",
+        "3",
+        "--max-restarts",
+        "1",
+    ]
     proc = subprocess.run(
-        [*cmd, str(TESTS / "toy_vec_env.py"), "torchrun", str(tmp_path)],
+        [*cmd, str(TESTS / "toy_vec_env.py"), mode, str(tmp_path)],
         env=env,
         capture_output=True,
         text=True,

@@ -388,12 +388,15 @@ def hybrid_learner(env, log_dir: str, out_dir: str, iterations: int) -> None:
 
 
 def drive(argv: list[str]) -> int:
-    """``sigint OUT_DIR``: a long run to interrupt. ``torchrun OUT_DIR``: a short training run under torchrun."""
+    """``sigint OUT_DIR``: a long run to interrupt. ``torchrun OUT_DIR``: a short training run under torchrun.
+    ``restart OUT_DIR``: the same, where simulation process 1 dies in torchrun's first attempt."""
     from dexgrasp.runner import Layout, run_disaggregated
 
     mode, out_dir = argv
     layout = Layout(sim_devices=["cpu", "cpu"], learner_devices=["cpu"], num_envs=16)
     factory_kwargs = {"pid_dir": out_dir}
+    if mode == "restart" and os.environ.get("TORCHELASTIC_RESTART_COUNT") == "0":
+        factory_kwargs["faults"] = {1: {"die_at_step": 5}}
     if mode == "sigint":
         return run_disaggregated(layout, make_toy_env, factory_kwargs, long_learner, {"out_dir": out_dir}, 10.0)
     learner_kwargs = {"log_dir": out_dir, "out_path": os.path.join(out_dir, "report.json")}

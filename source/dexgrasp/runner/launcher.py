@@ -48,6 +48,9 @@ from .spec import ObsKey
 DISTRIBUTED_VARS = ("WORLD_SIZE", "RANK", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "GROUP_RANK", "ROLE_RANK")
 """Variables RSL-RL (and Isaac Lab's AppLauncher) read to enter their own multi-GPU mode."""
 
+NCCL_ERROR_HANDLING = ("TORCH_NCCL_ASYNC_ERROR_HANDLING", "2")
+"""On an NCCL timeout or error, abort the communicators and fail the wait (not the process: the learner saves)."""
+
 _CHILD_MAIN = "import sys; from dexgrasp.runner.process import main; main(sys.argv[1:])"
 
 
@@ -139,14 +142,31 @@ def _run_as_torchrun_rank(run: RunSpec) -> int:
         raise ValueError(f"torchrun started {world_size} processes, the layout needs {run.layout.world_size}")
     device = run.layout.device_of(rank)
     local_device = device
-    if not torch.cuda.is_initialized():
+    if not _cuda_in_use():
         os.environ["CUDA_VISIBLE_DEVICES"] = _visible_gpu(device)
         local_device = "cuda:0" if device.startswith("cuda") else "cpu"
+    elif device.startswith("cuda"):
+        log(
+            f"rank {rank}: CUDA was initialised before the run started, so this process sees every GPU and uses {device}"
+        )
     for var in DISTRIBUTED_VARS:
         os.environ.pop(var, None)
+    os.environ.setdefault(*NCCL_ERROR_HANDLING)
     code = run_role(run, rank, local_device)
     finish(code)
     return code
+
+
+def _cuda_in_use() -> bool:
+    """Whether this process already holds a CUDA context, after which ``CUDA_VISIBLE_DEVICES`` no longer applies:
+    torch's, or Warp's (Warp opens one on every visible GPU when it initialises, even for CPU work)."""
+    if torch.cuda.is_initialized():
+        return True
+    for module in ("warp._src.context", "warp.context"):  # where Warp keeps its runtime (newer, older versions)
+        runtime = getattr(sys.modules.get(module), "runtime", None)
+        if getattr(runtime, "cuda_devices", None):
+            return True
+    return False
 
 
 def _free_port() -> int:
@@ -204,6 +224,7 @@ class _Supervisor:
     def _spawn(self, payload_path: str) -> None:
         base = {k: v for k, v in os.environ.items() if k not in DISTRIBUTED_VARS}
         base.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(_free_port()), DEXGRASP_LAUNCHER_PID=str(os.getpid()))
+        base.setdefault(*NCCL_ERROR_HANDLING)
         for rank in range(self.layout.world_size):
             env = dict(base, CUDA_VISIBLE_DEVICES=_visible_gpu(self.layout.device_of(rank)))
             self.procs[rank] = subprocess.Popen(

@@ -52,6 +52,10 @@ class Layout:
         num_envs: Total number of environments over all simulation processes.
         env_counts: Environments per simulation process; default: ``num_envs`` split as evenly as possible.
         feeds: Index into ``learner_devices`` of the learner each simulation process feeds; default: all feed 0.
+        ranks_per_node: Several nodes (torchrun ``--nnodes``): ranks ``k * ranks_per_node ..`` run on node ``k``, and
+            device names are per node (``cuda:0`` on two nodes are two GPUs). Default: one node.
+        node: The node this process runs on. Only its devices are checked to exist (another node's GPUs cannot be
+            seen from here).
     """
 
     sim_devices: list[str]
@@ -59,6 +63,8 @@ class Layout:
     num_envs: int
     env_counts: list[int] | None = None
     feeds: list[int] | None = None
+    ranks_per_node: int | None = None
+    node: int = 0
 
     def __post_init__(self) -> None:
         self.sim_devices = list(self.sim_devices)
@@ -67,14 +73,20 @@ class Layout:
             raise ValueError("no simulation device given")
         if not self.learner_devices:
             raise ValueError("no learner device given")
-        for device in (*self.sim_devices, *self.learner_devices):
-            check_device(device)
-        shared = sorted({d for d in self.learner_devices if d != "cpu" and d in self.sim_devices})
+        if self.ranks_per_node is not None and self.ranks_per_node < 1:
+            raise ValueError(f"ranks_per_node must be positive, got {self.ranks_per_node}")
+        learners = [(self.node_of(r), d) for r, d in enumerate(self.learner_devices)]
+        sims = [(self.node_of(len(learners) + i), d) for i, d in enumerate(self.sim_devices)]
+        for node, device in (*sims, *learners):
+            if node == self.node or not _DEVICE_RE.match(device):  # another node's device: only its name is checked
+                check_device(device)
+        shared = sorted({(n, d) for n, d in learners if d != "cpu" and (n, d) in sims})
         if shared:
             raise ValueError(
-                f"learner device {shared[0]} is also a simulation device: a GPU either simulates or learns"
+                f"learner device {self._where(*shared[0])} is also a simulation device: a GPU either simulates"
+                " or learns"
             )
-        cuda_learners = [d for d in self.learner_devices if d != "cpu"]
+        cuda_learners = [(n, d) for n, d in learners if d != "cpu"]
         if len(set(cuda_learners)) < len(cuda_learners):
             raise ValueError("two learners on the same CUDA device")
         num_sims = len(self.sim_devices)
@@ -106,6 +118,13 @@ class Layout:
         idle = [i for i in range(len(self.learner_devices)) if i not in self.feeds]
         if idle:
             raise ValueError(f"learner {idle[0]} ({self.learner_devices[idle[0]]}) is fed by no simulation process")
+
+    def node_of(self, rank: int) -> int:
+        """The node a global rank runs on (0 on a single node)."""
+        return 0 if self.ranks_per_node is None else rank // self.ranks_per_node
+
+    def _where(self, node: int, device: str) -> str:
+        return f"{device} of node {node}" if self.ranks_per_node is not None else device
 
     @property
     def num_learners(self) -> int:

@@ -111,7 +111,11 @@ def make_layout(args) -> Layout:
         raise ValueError(
             "--num_envs (the total over all simulation processes) is required with --topology disaggregated"
         )
-    return Layout(sim_devices=sims, learner_devices=learners, num_envs=args.num_envs)
+    nodes = {}
+    if "RANK" in os.environ and "LOCAL_WORLD_SIZE" in os.environ and "GROUP_RANK" in os.environ:
+        # torchrun on several nodes: device names are per node, and only this node's devices can be checked here
+        nodes = {"ranks_per_node": int(os.environ["LOCAL_WORLD_SIZE"]), "node": int(os.environ["GROUP_RANK"])}
+    return Layout(sim_devices=sims, learner_devices=learners, num_envs=args.num_envs, **nodes)
 
 
 def train(args, layout: Layout, env_cfg, agent_cfg, overrides: list[str], log_dir: str) -> int:
