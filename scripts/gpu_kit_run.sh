@@ -15,8 +15,8 @@ if [ -e "$OUT" ] && [ -n "$(ls -A "$OUT" 2>/dev/null)" ]; then
   echo "error: $OUT is not empty: give a new or empty folder" >&2
   exit 2
 fi
-# Python and torch versions against the kit's, CUDA present: one line and exit 2 when not
-PYTHONPATH="$KIT/source" "$PY" -m dexgrasp.metrics.gpu_kit check "$KIT" "$@"
+# Python, torch and architecture against the kit's: one line and exit 2 when they differ (CUDA: see gpu_checks)
+PYTHONPATH="$KIT/source" "$PY" -m dexgrasp.metrics.gpu_kit check "$KIT"
 SITE="$KIT/site"
 if [ ! -f "$SITE/.installed" ]; then
   if ! "$PY" -m pip --version >/dev/null 2>&1; then

@@ -10,9 +10,9 @@
   have in the repository (the checks find them relative to the package);
 - ``manifest.json`` (the Python and PyTorch versions the kit was built with, the wheels) and ``run.sh``.
 
-``check KIT [ARGS]`` (run by ``run.sh`` before installing anything) refuses, in one line, a node whose Python or
-PyTorch differs from the kit's in major.minor version, and a node without CUDA unless ``--device cpu``. It needs
-the standard library and torch only.
+``check KIT`` (run by ``run.sh`` before installing anything) refuses, in one line, a node whose Python or PyTorch
+differs from the kit's in major.minor version, or of another processor architecture. It needs the standard
+library only.
 
 ``student-spec`` writes the stereo student's learner spec (needs Isaac Lab): the groups the real
 ``StereoRGB-FromDepth`` scene reports at 160x120, and the learner ``scripts/distill.py`` builds for it with the
@@ -26,6 +26,7 @@ import hashlib
 import importlib.metadata as md
 import json
 import os
+import platform
 import re
 import shutil
 import subprocess
@@ -180,6 +181,7 @@ def build(kit: str) -> dict:
         "python": "{}.{}".format(*sys.version_info[:2]),
         "torch": ".".join(torch.__version__.split("+")[0].split(".")[:2]),
         "torch_built_with": torch.__version__,
+        "machine": platform.machine(),
         "wheels": built,
     }
     with open(os.path.join(kit, "manifest.json"), "w") as f:
@@ -191,29 +193,24 @@ def build(kit: str) -> dict:
     return manifest
 
 
-def check_node(kit: str, argv: list[str]) -> str | None:
-    """One line when this node cannot run the kit: another Python or PyTorch (major.minor), or no CUDA."""
+def check_node(kit: str) -> str | None:
+    """One line when this node cannot use the kit: another Python or PyTorch (major.minor), or another processor
+    architecture (the wheels hold compiled code). Reads torch's version without importing it (quick); whether
+    the node has CUDA is :func:`.gpu_checks.device_error`'s to say."""
     with open(os.path.join(kit, "manifest.json")) as f:
         manifest = json.load(f)
     python = "{}.{}".format(*sys.version_info[:2])
     try:
-        import torch
-    except ImportError:
+        version = ".".join(md.version("torch").split("+")[0].split(".")[:2])
+    except md.PackageNotFoundError:
         return f"this python3 (Python {python}) has no torch; the kit was built for torch {manifest['torch']}"
-    version = ".".join(torch.__version__.split("+")[0].split(".")[:2])
     if (python, version) != (manifest["python"], manifest["torch"]):
         return (
             f"the kit was built for Python {manifest['python']} and torch {manifest['torch']}; this node has "
             f"Python {python} and torch {version}: build the kit again with matching versions"
         )
-    device = "cuda:0"
-    for i, arg in enumerate(argv):
-        if arg.startswith("--device="):
-            device = arg.split("=", 1)[1]
-        elif arg == "--device" and i + 1 < len(argv):
-            device = argv[i + 1]
-    if device != "cpu" and not torch.cuda.is_available():
-        return f"no CUDA device on this node (torch {torch.__version__}); the checks need one, or --device cpu"
+    if platform.machine() != manifest["machine"]:
+        return f"the kit's wheels are for {manifest['machine']}; this node is {platform.machine()}"
     return None
 
 
@@ -246,12 +243,12 @@ def student_spec(out: str) -> None:
 
 
 def main(argv: list[str]) -> int:
-    usage = "usage: gpu_kit.py build KIT | check KIT [CHECK ARGS] | student-spec"
+    usage = "usage: gpu_kit.py build KIT | check KIT | student-spec"
     if not argv or argv[0] not in ("build", "check", "student-spec") or (argv[0] != "student-spec" and len(argv) < 2):
         print(usage, file=sys.stderr)
         return 2
     if argv[0] == "check":
-        error = check_node(argv[1], argv[2:])
+        error = check_node(argv[1])
         if error:
             print(f"error: {error}", file=sys.stderr)
         return 2 if error else 0
