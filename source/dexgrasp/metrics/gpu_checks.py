@@ -1,5 +1,5 @@
-"""The learner-side checks of a GPU node that has only PyTorch (``bash gpu_kit/run.sh OUT_DIR``, issue: no line of
-the package had run on a GPU, and Isaac Lab cannot always be installed on one).
+"""The learner-side checks of a GPU node that has only PyTorch (``bash gpu_kit/run.sh OUT_DIR``): GPU nodes are
+often offline without room for Isaac Lab, and the learner side needs none of it.
 
 Everything here runs on PyTorch, RSL-RL and tensordict alone, in three checks:
 
@@ -16,9 +16,9 @@ Everything here runs on PyTorch, RSL-RL and tensordict alone, in three checks:
 3. **Two learners on one GPU**: NCCL cannot run two ranks on one device; the layout must refuse it in one line
    before any process starts, instead of hanging.
 
-Action noise in check 2: CUDA's normal sampler gives different numbers for one batch than for the same rows in
-two batches, so the pipelined loop (acting per simulation process) and the synchronous loop (acting on the whole
-batch) would follow different trajectories. Both runs draw the noise from a seeded CPU generator instead (which,
+Action noise in check 2: CUDA's normal sampler need not give the rows of two half batches the numbers it gives
+one whole batch, so the pipelined loop (acting per simulation process) and the synchronous loop (acting on the
+whole batch) could follow different trajectories. Both runs draw the noise from a seeded CPU generator instead (which,
 for the slice sizes used, is batch-size invariant: see ``tests/test_runner_equivalence.py``); everything else
 (models, storage, PPO update) runs on the device, where matrix kernels may still differ in the last bits: hence a
 tolerance.
