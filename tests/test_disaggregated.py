@@ -3,11 +3,15 @@
 import glob
 import json
 import os
+import socket
+import subprocess
+import sys
+import time
 
 import psutil
 import pytest
 import torch
-from conftest import TINY_DEPTH, kill_rank_mid_run, no_survivors, run
+from conftest import ROOT, TINY_DEPTH, kill_rank_mid_run, no_survivors, run
 from dexgrasp.training.checkpoint import check_checkpoint
 
 DEPTH = "DexGrasp-KukaAllegro-Depth-v0"
@@ -170,6 +174,58 @@ def test_hybrid_two_learners_four_simulation_processes(tmp_path):
     assert "learner 1 (rank 1, device cpu): 2 envs from 2 simulation processes" in proc.stdout + proc.stderr
     assert proc.stdout.count("Learning iteration 1/2") == 1  # the first learner logs
     check_checkpoint(latest(tmp_path), DEPTH, "rsl_rl")
+
+
+def _torchrun_node(node_rank: int, port: int, log_dir, ranks_per_node: int = 2) -> subprocess.Popen:
+    """One "node" of a two-node disaggregated run on this machine: its own torchrun, rendezvous on localhost."""
+    env = {k: v for k, v in os.environ.items() if k not in ("WORLD_SIZE", "RANK", "LOCAL_RANK")}
+    env.update(OMP_NUM_THREADS="1", PYTHONUNBUFFERED="1")
+    torchrun = [sys.executable, "-m", "torch.distributed.run", "--nnodes", "2", "--nproc-per-node", str(ranks_per_node)]
+    torchrun += ["--node-rank", str(node_rank), "--master-addr", "127.0.0.1", "--master-port", str(port)]
+    # ranks 0-1 on node 0: the learner and simulation process 0; ranks 2-3 on node 1: simulation processes 1 and 2
+    layout = ["--topology", "disaggregated", "--sim_devices", "cpu,cpu,cpu", "--learner_device", "cpu"]
+    args = train_args(log_dir, 50, "--worker_timeout", "20", layout=layout)
+    args[args.index("--num_envs") + 1] = "3"
+    return subprocess.Popen(
+        [*torchrun, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("killed", [1, 0], ids=["node-1-killed", "node-0-killed"])
+def test_two_torchrun_nodes_train_checkpoint_and_stop_when_a_node_dies(tmp_path, killed):
+    """Two torchrun commands as two nodes (gloo, real depth task): simulation processes on both, the learner on node 0.
+    Once training has written a checkpoint one node dies (its agent and every process on it): the other node's
+    processes notice, the learner saves when it survives, and the surviving torchrun ends non-zero in bounded time."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    nodes = [_torchrun_node(rank, port, tmp_path) for rank in (0, 1)]
+    try:
+        deadline = time.monotonic() + 600
+        while not glob.glob(os.path.join(str(tmp_path), "model_*.pt")):
+            assert all(n.poll() is None for n in nodes) and time.monotonic() < deadline, "training never started"
+            time.sleep(1)
+        processes = [p for n in nodes for p in [psutil.Process(n.pid), *psutil.Process(n.pid).children(recursive=True)]]
+        victim = psutil.Process(nodes[killed].pid)
+        for proc in [victim, *victim.children(recursive=True)]:
+            proc.kill()
+        killed_at = time.monotonic()
+        survivor = nodes[1 - killed]
+        out, _ = survivor.communicate(timeout=20 + 150)
+        seconds = time.monotonic() - killed_at
+    finally:
+        for node in nodes:
+            node.kill()
+            node.communicate()
+    assert survivor.returncode != 0
+    assert seconds < 20 + 120, seconds
+    if killed == 1:
+        assert "simulation process 1 (rank 2, device cpu)" in out and "learner saved" in out, out[-3000:]
+    else:
+        assert "lost its learner" in out or "learner (rank 0)" in out, out[-3000:]
+    check_checkpoint(latest(tmp_path), DEPTH, "rsl_rl")
+    assert no_survivors(processes)
 
 
 @pytest.mark.parametrize(
