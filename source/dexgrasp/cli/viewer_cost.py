@@ -4,6 +4,8 @@ One process builds the scene with ``--viz viser`` and drives it with the scripte
 ``--steps`` environment steps with no browser connected (Isaac Lab's viser visualizer then returns at once), then
 the same with headless Chromium showing the page, then again without it (the two browserless phases bracket any
 drift of a shared machine), and writes ``cost.json`` and the browser's view ``browser.png`` into ``--out``.
+The time spent inside the visualizer is also counted on its own: the browser here renders WebGL in software on the
+same cores, which a user's browser on another machine does not.
 """
 
 from __future__ import annotations
@@ -58,6 +60,16 @@ def main(argv: list[str]) -> int:
         base = env.unwrapped
         expert = ScriptedGraspExpert(base)
         env.reset()
+        visualizer = base.sim.visualizers[0]
+        inside = {"s": 0.0}
+        step_visualizer = visualizer.step
+
+        def timed_step(dt: float) -> None:
+            start = time.perf_counter()
+            step_visualizer(dt)
+            inside["s"] += time.perf_counter() - start
+
+        visualizer.step = timed_step
 
         def run(steps: int) -> float:
             start = time.perf_counter()
@@ -69,12 +81,16 @@ def main(argv: list[str]) -> int:
             return (time.perf_counter() - start) / steps
 
         run(10)  # first steps compile kernels
+        inside["s"] = 0.0
         before = run(args.steps)
+        idle_s = inside["s"] / args.steps
         with HeadlessBrowser(viewer.url) as browser:
             deadline = time.monotonic() + args.connect_s
             while time.monotonic() < deadline:  # the page loads and draws while the run goes on
                 run(1)
+            inside["s"] = 0.0
             watched = run(args.steps)
+            visualizer_s = inside["s"] / args.steps
             iio.imwrite(os.path.join(args.out, "browser.png"), browser.screenshot())
         after = run(args.steps)
         env.close()
@@ -90,6 +106,8 @@ def main(argv: list[str]) -> int:
         "step_s_with_browser": round(watched, 4),
         "added_s_per_step": round(watched - unwatched, 4),
         "added_share": round(watched / unwatched - 1, 3),
+        "visualizer_s_per_step_without_browser": round(idle_s, 5),
+        "visualizer_s_per_step_with_browser": round(visualizer_s, 4),
     }
     with open(os.path.join(args.out, "cost.json"), "w") as f:
         json.dump(result, f, indent=2)
@@ -99,4 +117,3 @@ def main(argv: list[str]) -> int:
 
 def cli() -> int:
     return run_cli(main)
-

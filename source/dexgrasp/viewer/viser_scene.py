@@ -11,6 +11,7 @@ connected when it starts), and aimed at the environments on show rather than at 
 
 from __future__ import annotations
 
+import logging
 import math
 
 from isaaclab_visualizers.viser.viser_visualizer import ViserVisualizer
@@ -18,14 +19,30 @@ from isaaclab_visualizers.viser.viser_visualizer import ViserVisualizer
 TABLE_CENTRE = (-0.45, 0.1, 0.45)
 """What the camera looks at in an environment's frame: the table between the robot and the goal [m]."""
 VIEW_DIRECTION = (-0.55, -0.7, 0.45)
-"""From the look-at point towards the camera: in front of the table, to the robot's right, from above."""
+"""From the look-at point towards the camera: from above, beyond the far side of the tables."""
+
+
+class QuietAbortedHandshakes(logging.Filter):
+    """Drops websockets' report of a connection closed before its first request.
+
+    Browsers open spare connections ahead of need and close them unused; the websockets server under viser logs
+    each as an error with a 30-line traceback, which reads like a failure of the run.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != "opening handshake failed"
 
 
 class GraspViserVisualizer(ViserVisualizer):
+    """Isaac Lab's viser visualizer with the first frame logged at start-up (see the module docstring)."""
+
     def initialize(self, scene_data_provider) -> None:
         first = not self._is_initialized
         if first:
             self._aim_at_visible_envs(scene_data_provider)
+            server_log = logging.getLogger("websockets.server")
+            if not any(isinstance(f, QuietAbortedHandshakes) for f in server_log.filters):
+                server_log.addFilter(QuietAbortedHandshakes())
         super().initialize(scene_data_provider)
         if not first or self._viewer is None:
             return
@@ -45,7 +62,7 @@ class GraspViserVisualizer(ViserVisualizer):
         origins = scene.env_origins[:shown].detach().cpu()
         lookat = origins.mean(dim=0) + origins.new_tensor(TABLE_CENTRE)
         spread = float((origins.max(dim=0).values - origins.min(dim=0).values)[:2].max())
-        eye = lookat + origins.new_tensor(VIEW_DIRECTION) * (2.2 + 1.2 * spread)
+        eye = lookat + origins.new_tensor(VIEW_DIRECTION) * (2.2 + 0.8 * spread)
         self.cfg.lookat, self.cfg.eye = tuple(lookat.tolist()), tuple(eye.tolist())
 
     def _log_frame(self) -> None:
