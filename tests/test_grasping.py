@@ -33,6 +33,12 @@ def test_scripted_expert_lifts_the_cube(report):
     assert not report["terminated"]
 
 
+def test_episode_metrics_are_logged_only_when_episodes_end(report):
+    """Isaac Lab keeps the last reset's log on later steps; RSL-RL would count those metrics again each step."""
+    assert report["time_out_logged"]
+    assert report["metrics_logged_without_reset"] == 0
+
+
 def test_disaggregated_run_logs_success_when_episodes_succeed(tmp_path):
     """Every episode succeeds when the goal is where the object rests: the logged success rates must show it
     (simulation processes follow the learner's curriculum; they still measure and report)."""

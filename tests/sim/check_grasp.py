@@ -40,7 +40,7 @@ with simulation(env_cfg, "cpu"):
     set_curriculum_state(env, {"step": 0})
     env.reset()
     expert = ScriptedGraspExpert(env)
-    heights, logs = [], []
+    heights = []
     for _ in range(int(env.max_episode_length) - 1):
         _, _, terminated, truncated, extras = env.step(expert.act())
         heights.append(obj.data.root_pos_w.torch[:, 2].clone())
@@ -50,6 +50,12 @@ with simulation(env_cfg, "cpu"):
     report["lift_above_rest"] = (heights[60:].amax(dim=0) - rest).tolist()
     report["final_goal_distance"] = env.grasp_metrics.goal_distance(env).tolist()
     report["terminated"] = bool(terminated.any())
+    _, _, _, truncated, extras = env.step(expert.act())  # the episodes end: their metrics are logged
+    report["time_out_logged"] = bool(truncated.all()) and "Metrics/success" in extras["log"]
+    # on the next steps no episode ends: nothing to report (Isaac Lab would leave the time-out's log in place)
+    report["metrics_logged_without_reset"] = sum(
+        "Metrics/success" in env.step(expert.act())[4]["log"] for _ in range(3)
+    )
     env.close()
 
 print("REPORT " + json.dumps(report))

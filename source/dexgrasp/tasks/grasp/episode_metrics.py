@@ -5,7 +5,7 @@ was ever lifted ``lift_height`` above the lowest point it reached in the episode
 so height above the table at rest is what counts), the closest approach of the hand (the largest of the palm and
 fingertip distances to the object, the quantity the reach reward shapes) and the time spent in the success
 region. They are averaged over the episodes that finish in a step and written to ``extras["log"]`` under
-``Metrics/``, which RSL-RL, skrl and this package's multi-process runners log.
+``Metrics/`` on that step only, which RSL-RL, skrl and this package's multi-process runners log.
 """
 
 from __future__ import annotations

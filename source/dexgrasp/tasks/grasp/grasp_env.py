@@ -13,7 +13,7 @@ from isaaclab.envs import ManagerBasedRLEnv
 
 from dexgrasp.assets import procedural_objects
 
-from .episode_metrics import EpisodeMetrics
+from .episode_metrics import ASSISTED_LOG_KEYS, LOG_KEYS, EpisodeMetrics
 from .grasp_env_cfg import HAND_BODIES, GraspStateEnvCfg, with_start_pose
 
 CAMERA_NAMES = ("depth_camera", "left_camera", "right_camera", "viewer_camera")
@@ -115,6 +115,12 @@ class GraspEnv(ManagerBasedRLEnv):
         super().load_managers()
 
     def step(self, action):
+        # Isaac Lab leaves extras["log"] of the last reset in place on steps without one, and RSL-RL logs it at
+        # every step: the metrics of the last finished episodes would be counted again until the next reset.
+        # A fresh dict without them (earlier steps' entries may be the same object, so no in-place removal).
+        log = self.extras.get("log")
+        if log:
+            self.extras["log"] = {k: v for k, v in log.items() if k not in LOG_KEYS + ASSISTED_LOG_KEYS}
         out = super().step(action)
         # after the step's resets: environments that restarted observe their new episode's first state
         self.grasp_metrics.observe(self)
