@@ -3,7 +3,6 @@
 import glob
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,6 +11,7 @@ import psutil
 import pytest
 import torch
 from conftest import ROOT, TINY_DEPTH, kill_rank_mid_run, no_survivors, run
+from dexgrasp.runner.launcher import free_port
 from dexgrasp.training.checkpoint import check_checkpoint
 
 DEPTH = "DexGrasp-KukaAllegro-Depth-v0"
@@ -197,9 +197,7 @@ def test_two_torchrun_nodes_train_checkpoint_and_stop_when_a_node_dies(tmp_path,
     """Two torchrun commands as two nodes (gloo, real depth task): simulation processes on both, the learner on node 0.
     Once training has written a checkpoint one node dies (its agent and every process on it): the other node's
     processes notice, the learner saves when it survives, and the surviving torchrun ends non-zero in bounded time."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     nodes = [_torchrun_node(rank, port, tmp_path) for rank in (0, 1)]
     try:
         deadline = time.monotonic() + 600

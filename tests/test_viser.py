@@ -21,18 +21,13 @@ import numpy as np
 import pytest
 from conftest import ROOT, run
 from dexgrasp.cli.common import UsageError
+from dexgrasp.runner.launcher import free_port
 from dexgrasp.viewer import viewer_from_args
 from dexgrasp.viewer.browser import find_browser
 
 STATE = "DexGrasp-KukaAllegro-State-v0"
 TINY = ["presets=res32", "presets=cube", "env.episode_length_s=2"]
 TINY_AGENT = ["agent.num_steps_per_env=8", "agent.actor.rnn_hidden_dim=32", "agent.critic.rnn_hidden_dim=32"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -169,7 +169,8 @@ def _cuda_in_use() -> bool:
     return False
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port free on this machine now (for a rendezvous started right after)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -223,7 +224,7 @@ class _Supervisor:
 
     def _spawn(self, payload_path: str) -> None:
         base = {k: v for k, v in os.environ.items() if k not in DISTRIBUTED_VARS}
-        base.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(_free_port()), DEXGRASP_LAUNCHER_PID=str(os.getpid()))
+        base.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(free_port()), DEXGRASP_LAUNCHER_PID=str(os.getpid()))
         base.setdefault(*NCCL_ERROR_HANDLING)
         for rank in range(self.layout.world_size):
             env = dict(base, CUDA_VISIBLE_DEVICES=_visible_gpu(self.layout.device_of(rank)))

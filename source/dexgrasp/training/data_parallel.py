@@ -24,6 +24,7 @@ import torch
 import torch.distributed as dist
 
 from dexgrasp.runner.curriculum import LockstepCurriculum
+from dexgrasp.runner.launcher import free_port
 from dexgrasp.runner.layout import check_device, split_evenly
 
 from .rsl_rl_runner import GraspDataParallelRunner
@@ -52,19 +53,11 @@ def launch(argv: list[str], num_processes: int, script: str = "train.py") -> int
     """Run ``scripts/<script>`` with ``argv`` under torchrun, one process per device on this node."""
     cmd = [
         sys.executable, "-m", "torch.distributed.run",
-        "--nnodes", "1", "--nproc_per_node", str(num_processes), "--master_port", str(_free_port()),
+        "--nnodes", "1", "--nproc_per_node", str(num_processes), "--master_port", str(free_port()),
         os.path.join(os.path.dirname(__file__), "..", "..", "..", "scripts", script), *argv,
     ]  # fmt: skip
     print(f"[dexgrasp] data_parallel: {num_processes} processes via torchrun", flush=True)
     return subprocess.call(cmd)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class LockstepGraspVecEnv(GraspVecEnv):
