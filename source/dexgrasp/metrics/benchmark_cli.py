@@ -17,7 +17,8 @@ import os
 import sys
 
 
-def _ints(text: str) -> list[int]:
+def positive_ints(text: str) -> list[int]:
+    """argparse type of a comma-separated list of positive integers."""
     values = [int(v) for v in text.split(",") if v.strip()]
     if not values or min(values) < 1:
         raise argparse.ArgumentTypeError(f"expected positive integers like 2,4, got {text!r}")
@@ -35,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--task", default="DexGrasp-KukaAllegro-Depth-v0")
     p.add_argument("--preset", default="res32", help="image size preset: res32, res64, res160x120, res320x240")
-    p.add_argument("--env_counts", type=_ints, default=[2, 4], help="env counts for the memory fits")
+    p.add_argument("--env_counts", type=positive_ints, default=[2, 4], help="env counts for the memory fits")
     p.add_argument("--train_envs", type=int, default=None, help="envs of the throughput runs (default: largest count)")
     p.add_argument("--topologies", default="single,disaggregated,data_parallel")
     p.add_argument("--devices", default=None, help="devices the topologies share (default: every GPU, else cpu,cpu)")

@@ -38,6 +38,7 @@ import time
 import torch
 
 from .benchmark import ROOT, run_benchmark
+from .benchmark_cli import positive_ints
 from .report import format_table, write
 
 DEPTH_SPEC = os.path.join(ROOT, "docs", "figures", "benchmark_160x120", "spec.json")
@@ -48,9 +49,10 @@ PIPELINE_TOLERANCE = {"rtol": 1e-4, "atol": 1e-4}
 """Float tolerance of the rollout comparison; uint8 images may differ by one step of rounding."""
 
 
-def _ints(text: str) -> list[int]:
-    values = [int(v) for v in text.split(",") if v.strip()]
-    if len(set(values)) < 2 or min(values) < 1:
+def _counts(text: str) -> list[int]:
+    """Env counts of a line fit: positive, and two distinct ones at least."""
+    values = positive_ints(text)
+    if len(set(values)) < 2:
         raise argparse.ArgumentTypeError(f"expected two or more distinct positive counts like 256,512, got {text!r}")
     return values
 
@@ -67,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description="Learner-side checks on one device (PyTorch, RSL-RL, tensordict only).")
     p.add_argument("out", help="output folder (new or empty)")
     p.add_argument("--device", default="cuda:0", help="the learner device: cuda:N, or cpu to try the kit anywhere")
-    p.add_argument("--env_counts", type=_ints, default=[256, 512, 1024], help="env counts of the memory fits")
+    p.add_argument("--env_counts", type=_counts, default=[256, 512, 1024], help="env counts of the memory fits")
     p.add_argument("--iterations", type=int, default=2, help="learning iterations per learner measurement")
     p.add_argument("--capacity_limit", type=int, default=None, help="largest env count the doubling tries")
     p.add_argument("--capacity_time_s", type=float, default=100.0, help="seconds each doubling check may take")
