@@ -48,7 +48,7 @@ with simulation(env_cfg, "cpu"):
     rest = heights[30:60].amin(dim=0)  # landed on the table within half a second of the drop
     report["rest_height"] = rest.tolist()
     report["lift_above_rest"] = (heights[60:].amax(dim=0) - rest).tolist()
-    report["final_goal_distance"] = env.grasp_metrics.goal_distance(env).tolist()
+    report["final_goal_distance"] = env.episode_metrics.goal_distance(env).tolist()
     report["terminated"] = bool(terminated.any())
     _, _, _, truncated, extras = env.step(expert.act())  # the episodes end: their metrics are logged
     report["time_out_logged"] = bool(truncated.all()) and "Metrics/success" in extras["log"]

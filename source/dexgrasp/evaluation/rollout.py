@@ -122,7 +122,7 @@ def _run_episodes(env, runner: _Policy, args, episode_success) -> dict:
             video.append(F.camera_row(images, 0))
         done_ids = dones.to(env.device).nonzero().flatten()
         success = episode_success(env)
-        metrics = env.grasp_metrics
+        metrics = env.episode_metrics
         for i in done_ids.tolist():
             if len(records) < args.episodes and per_env[i] < quota:
                 per_env[i] += 1

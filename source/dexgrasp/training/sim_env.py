@@ -47,13 +47,11 @@ class GraspVecEnv(RslRlVecEnvWrapper):
 
     def drain_episode_outcomes(self) -> tuple[int, int]:
         """(successes, episodes) ended since the last call, for the learner's curriculum decision."""
-        return self.unwrapped.grasp_adr.drain_outcomes()
+        return self.unwrapped.curriculum.drain_outcomes()
 
     def set_curriculum_step(self, step: int) -> None:
         """Follow the learner's curriculum: the level is no longer decided here."""
-        adr = self.unwrapped.grasp_adr
-        adr.follower = True
-        adr.set_step(step)
+        self.unwrapped.curriculum.follow(step)
 
     def reset_envs(self, env_ids: torch.Tensor) -> None:
         """Reset ``env_ids`` now and recompute every observation, so ``get_observations`` holds fresh values."""

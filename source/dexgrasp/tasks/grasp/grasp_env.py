@@ -2,8 +2,16 @@
 
 Scene-shaping fields of the configuration (image size, depth range, object set, robot source, contact
 capacity) are applied here, right before the scene is built, so presets and command-line overrides of
-those fields take effect whichever launcher creates the environment. The environment also keeps the
-per-episode grasp metrics (:mod:`dexgrasp.tasks.grasp.episode_metrics`).
+those fields take effect whichever launcher creates the environment. The configuration is only read: what the
+scene turns out to hold is kept on the environment.
+
+What the task's terms, and the code that drives the environment, read besides Isaac Lab's managers:
+
+* ``curriculum`` (:class:`~dexgrasp.tasks.grasp.grasp_curriculum.GraspCurriculum`): the ADR level, its state for
+  checkpoints, and the episode outcomes a learner deciding over several processes reads;
+* ``episode_metrics`` (:class:`~dexgrasp.tasks.grasp.episode_metrics.EpisodeMetrics`): each episode's success,
+  lift and reach, logged when it ends;
+* ``object_descriptors``: the shape descriptor of each environment's object (from the object set).
 """
 
 from __future__ import annotations
@@ -12,9 +20,12 @@ import torch
 from isaaclab.envs import ManagerBasedRLEnv
 
 from dexgrasp.assets import procedural_objects
+from dexgrasp.curriculum_rule import CurriculumRule
 
 from .episode_metrics import ASSISTED_LOG_KEYS, LOG_KEYS, EpisodeMetrics
+from .grasp_curriculum import GraspCurriculum
 from .grasp_env_cfg import HAND_BODIES, GraspStateEnvCfg, with_start_pose
+from .mdp.observations import ScheduledNoiseModel
 
 CAMERA_NAMES = ("depth_camera", "left_camera", "right_camera", "viewer_camera")
 
@@ -38,8 +49,9 @@ def validate_env_cfg(cfg: GraspStateEnvCfg) -> None:
         raise ValueError(f"unknown robot_source '{cfg.robot_source}' (offline or official)")
 
 
-def apply_scene_settings(cfg: GraspStateEnvCfg) -> None:
-    """Write the scene-shaping fields into the scene configuration (idempotent)."""
+def apply_scene_settings(cfg: GraspStateEnvCfg) -> list[list[float]]:
+    """Write the scene-shaping fields into the scene configuration (idempotent); returns the shape descriptor of
+    each object of the set."""
     validate_env_cfg(cfg)
     scene = cfg.scene
     on_cuda = str(cfg.sim.device).startswith("cuda")
@@ -59,15 +71,15 @@ def apply_scene_settings(cfg: GraspStateEnvCfg) -> None:
     if objects.source == "procedural":
         specs = procedural_objects.generate_object_specs(objects.num_objects, objects.seed, tuple(objects.size_range))
         scene.object.spawn = procedural_objects.object_set_spawner(specs, density=objects.density)
-        cfg.object_descriptors = [s.descriptor for s in specs]
+        descriptors = [s.descriptor for s in specs]
     elif objects.source == "cube":
         spec = procedural_objects.ObjectSpec("box", (0.06, 0.06, 0.06), {"size": (0.06, 0.06, 0.06)})
         scene.object.spawn = procedural_objects.object_set_spawner([spec], density=objects.density)
-        cfg.object_descriptors = [spec.descriptor]
+        descriptors = [spec.descriptor]
     else:
         scene.object.spawn = procedural_objects.mesh_folder_objects(objects.folder, density=objects.density)
         count = len(scene.object.spawn.usd_path)
-        cfg.object_descriptors = [[0.0] * procedural_objects.DESCRIPTOR_DIM for _ in range(count)]
+        descriptors = [[0.0] * procedural_objects.DESCRIPTOR_DIM for _ in range(count)]
     scene.object.init_state.pos = (*scene.object.init_state.pos[:2], cfg.spawn_height)
     cfg.events.reset_object.params["height"] = cfg.spawn_height
 
@@ -78,15 +90,23 @@ def apply_scene_settings(cfg: GraspStateEnvCfg) -> None:
     physics = cfg.sim.physics
     if hasattr(physics, "collision_cfg") and physics.collision_cfg is not None:
         physics.collision_cfg.rigid_contact_max = cfg.contacts_per_env * scene.num_envs
+    return descriptors
 
 
 class GraspEnv(ManagerBasedRLEnv):
-    """Manager-based grasp environment; see the module docstring for why it exists."""
+    """Manager-based grasp environment; see the module docstring for why it exists and what it offers."""
 
     cfg: GraspStateEnvCfg
+    curriculum: GraspCurriculum
+    """The ADR curriculum: ``level`` for the scheduled terms, ``state()``/``load()`` for checkpoints,
+    ``drain_outcomes()``/``follow()`` for a learner that decides over several processes."""
+    episode_metrics: EpisodeMetrics
+    """Per-episode success, lift and reach; ``success`` holds each environment's last finished episode."""
+    object_descriptors: torch.Tensor
+    """Shape descriptor of each environment's object, ``(num_envs, DESCRIPTOR_DIM)``."""
 
     def __init__(self, cfg: GraspStateEnvCfg, render_mode: str | None = None, **kwargs):
-        apply_scene_settings(cfg)
+        self._object_set_descriptors = apply_scene_settings(cfg)
         super().__init__(cfg, render_mode, **kwargs)
         if self.sim.resolve_visualizer_types():
             self._show_goal()
@@ -106,13 +126,34 @@ class GraspEnv(ManagerBasedRLEnv):
         self.goal_marker.visualize(translations=self.scene.env_origins + goal)
 
     def load_managers(self):
-        # the metrics exist before the managers: the curriculum term reads the episodes' success
+        # what the terms read exists before the managers: they call their terms once to size the observations,
+        # and the curriculum term reads the episodes' success
         robot = self.scene["robot"]
         hand_ids = [robot.body_names.index(name) for name in HAND_BODIES]
         adr = self.cfg.curriculum.adr
         radius = adr.params["success_radius"] if adr is not None else 0.1
-        self.grasp_metrics = EpisodeMetrics(self, hand_ids, radius, self.cfg.lift_height)
+        self.episode_metrics = EpisodeMetrics(self, hand_ids, radius, self.cfg.lift_height)
+        self.curriculum = GraspCurriculum(self._curriculum_rule(), on_level=self._set_noise_level)
+        descriptors = torch.tensor(self._object_set_descriptors, device=self.device, dtype=torch.float32)
+        self.object_descriptors = descriptors[torch.arange(self.num_envs, device=self.device) % len(descriptors)]
         super().load_managers()
+        # the managers probed their terms at level 0; the curriculum starts at its first step from now on
+        self.curriculum.set_step(adr.params.get("init_step", 0) if adr is not None else 0)
+
+    def _curriculum_rule(self) -> CurriculumRule:
+        """The rule of the task's ADR term, at step 0; without the term the level stays at 0."""
+        adr = self.cfg.curriculum.adr
+        if adr is None:
+            return CurriculumRule(num_steps=0, threshold=float("inf"), min_episodes=1)
+        p = adr.params
+        return CurriculumRule(p["num_steps"], p["success_threshold"], p["min_episodes"])
+
+    def _set_noise_level(self, level: float) -> None:
+        """Pass the curriculum level to the observation noise models, which keep it themselves."""
+        manager = getattr(self, "observation_manager", None)
+        for instance in getattr(manager, "_group_obs_class_instances", []):
+            if isinstance(instance, ScheduledNoiseModel):
+                instance.level = level
 
     def step(self, action):
         # Isaac Lab leaves extras["log"] of the last reset in place on steps without one, and RSL-RL logs it at
@@ -123,13 +164,13 @@ class GraspEnv(ManagerBasedRLEnv):
             self.extras["log"] = {k: v for k, v in log.items() if k not in LOG_KEYS + ASSISTED_LOG_KEYS}
         out = super().step(action)
         # after the step's resets: environments that restarted observe their new episode's first state
-        self.grasp_metrics.observe(self)
+        self.episode_metrics.observe(self)
         return out
 
     def _reset_idx(self, env_ids):
         if isinstance(env_ids, slice):
             env_ids = torch.arange(self.num_envs, device=self.device)[env_ids]
-        log = self.grasp_metrics.finish(self, env_ids)
-        self.grasp_metrics.restart(env_ids)  # before the reset events, which may mark an assisted start
+        log = self.episode_metrics.finish(self, env_ids)
+        self.episode_metrics.restart(env_ids)  # before the reset events, which may mark an assisted start
         super()._reset_idx(env_ids)
         self.extras["log"].update(log)

@@ -519,8 +519,6 @@ class GraspStateEnvCfg(ManagerBasedRLEnvCfg):
     """An episode counts as lifted once the object rose this far above its lowest point [m] (a metric only)."""
     contacts_per_env: int = 2000
     """Collision-pipeline capacity per environment; sized to the scene (the default is far too big on CPU)."""
-    object_descriptors: list = []
-    """Filled by GraspEnv from the object set: one shape descriptor per object."""
 
     def __post_init__(self):
         self.decimation = 2  # 60 Hz policy and control

@@ -218,4 +218,4 @@ def assisted_start(
     pose[:, 6] = 1.0
     obj.write_root_pose_to_sim_index(root_pose=pose, env_ids=ids)
     obj.write_root_velocity_to_sim_index(root_velocity=torch.zeros(n, 6, device=env.device), env_ids=ids)
-    env.grasp_metrics.assisted[ids] = True
+    env.episode_metrics.assisted[ids] = True

@@ -10,8 +10,8 @@ if TYPE_CHECKING:
 
 
 def curriculum_level(env: ManagerBasedRLEnv) -> float:
-    """The ADR level in [0, 1]; 0 before the curriculum term first runs."""
-    return float(getattr(env, "grasp_curriculum_level", 0.0))
+    """The ADR level in [0, 1] (``env.curriculum``, :class:`~dexgrasp.tasks.grasp.grasp_curriculum.GraspCurriculum`)."""
+    return env.curriculum.level
 
 
 def scheduled(env: ManagerBasedRLEnv, start: float, end: float) -> float:

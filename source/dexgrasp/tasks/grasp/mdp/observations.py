@@ -58,12 +58,7 @@ def object_velocity(env: ManagerBasedRLEnv) -> torch.Tensor:
 
 def object_descriptor(env: ManagerBasedRLEnv) -> torch.Tensor:
     """Shape descriptor of each environment's object (kind one-hot and dimensions), from the object set."""
-    table = getattr(env, "_grasp_object_descriptors", None)
-    if table is None:
-        descriptors = torch.tensor(env.cfg.object_descriptors, device=env.device, dtype=torch.float32)
-        index = torch.arange(env.num_envs, device=env.device) % len(descriptors)
-        table = env._grasp_object_descriptors = descriptors[index]
-    return table
+    return env.object_descriptors
 
 
 def goal_position(env: ManagerBasedRLEnv) -> torch.Tensor:
@@ -127,7 +122,7 @@ class ScheduledNoiseModel(NoiseModel):
 
     Per episode, each environment draws a noise width in [0, level * noise] and a bias in
     +-[0, level * bias] / 2 (one scalar for all components); every step then adds uniform noise within
-    +-width and the bias. :class:`~dexgrasp.tasks.grasp.mdp.GraspADR` sets :attr:`level`.
+    +-width and the bias. The environment sets :attr:`level` whenever its curriculum's step changes.
     """
 
     def __init__(self, cfg: ScheduledNoiseModelCfg, num_envs: int, device: str):
