@@ -234,11 +234,6 @@ def build_spec(gravity_compensation: bool = True) -> RobotSpec:
     return RobotSpec(spec.name, spec.links, spec.joints, tuple(pairs))  # type: ignore[arg-type]
 
 
-def palm_pose_at_zero() -> np.ndarray:
-    """World pose (4x4) of ``palm_link`` with all arm joints at zero."""
-    return chain_poses(build_spec())[PALM_BODY_NAME]
-
-
 def palm_down_quat(finger_direction=(-1.0, 0.0, 0.0)) -> tuple[float, float, float, float]:
     """World orientation ``(w, x, y, z)`` of ``palm_link`` with the palm normal pointing down (-z) and the
     fingers along the horizontal ``finger_direction``."""

@@ -14,7 +14,7 @@ Conventions: metres, kilograms, radians in the data (USD revolute limits are wri
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -343,7 +343,3 @@ def author_robot(stage, spec: RobotSpec, root_path: str | None = None) -> None:
         usd_joint.CreateLocalRot0Attr(_gf_quat(quat_from_matrix(rot0)))
         usd_joint.CreateLocalPos1Attr(Gf.Vec3f(0.0, 0.0, 0.0))
         usd_joint.CreateLocalRot1Attr(_gf_quat(quat_from_matrix(rot1)))
-
-
-def iter_link_names(spec: RobotSpec) -> Iterable[str]:
-    return (link.name for link in spec.links)
