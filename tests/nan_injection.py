@@ -7,8 +7,8 @@ step, which the simulation process must reset and report instead of passing on.
 
 import json
 
-from dexgrasp.training.disaggregated import learn_rsl_rl
-from dexgrasp.training.sim_env import make_sim_vec_env
+from dexgrasp.envs.factory import make_sim_vec_env
+from dexgrasp.learners.rsl_rl_ppo import learn_rsl_rl
 
 
 def make_env_with_one_nan(task, overrides, clip_actions, rank, device, num_envs, seed):

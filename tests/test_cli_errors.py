@@ -2,7 +2,7 @@
 
 import pytest
 from conftest import run
-from dexgrasp.training.checkpoint import atomic_torch_save
+from dexgrasp.runs import atomic_torch_save
 
 STATE, DEPTH = "DexGrasp-KukaAllegro-State-v0", "DexGrasp-KukaAllegro-Depth-v0"
 

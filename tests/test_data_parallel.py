@@ -4,7 +4,7 @@ import glob
 import os
 
 from conftest import run
-from dexgrasp.training.checkpoint import check_checkpoint
+from dexgrasp.runs import check_checkpoint
 
 STATE = "DexGrasp-KukaAllegro-State-v0"
 TINY = [

@@ -12,7 +12,7 @@ import pytest
 import torch
 from conftest import ROOT, TINY_DEPTH, kill_rank_mid_run, no_survivors, run
 from dexgrasp.runner.launcher import free_port
-from dexgrasp.training.checkpoint import check_checkpoint
+from dexgrasp.runs import check_checkpoint
 
 DEPTH = "DexGrasp-KukaAllegro-Depth-v0"
 TINY = TINY_DEPTH
@@ -108,9 +108,9 @@ def test_killed_simulation_process_ends_the_run(tmp_path):
 
 def test_nan_observation_resets_the_environment(tmp_path):
     """A NaN in one simulation process's observations resets that environment and is counted; training goes on."""
+    from dexgrasp.envs.factory import load_cfgs
     from dexgrasp.runner.launcher import run_disaggregated
     from dexgrasp.runner.layout import Layout
-    from dexgrasp.training.env_factory import load_cfgs
     from nan_injection import learn_and_report, make_env_with_one_nan
 
     _, agent_cfg = load_cfgs(DEPTH, "rsl_rl", TINY, num_envs=4, device="cpu")

@@ -20,7 +20,7 @@ import torch
 from conftest import ROOT
 from conftest import run as run_python
 from dexgrasp.datasets import DatasetFile, DatasetWriter, schema
-from dexgrasp.training.checkpoint import atomic_torch_save
+from dexgrasp.runs import atomic_torch_save
 
 pytestmark = pytest.mark.slow
 

@@ -4,9 +4,9 @@ from types import SimpleNamespace
 
 import pytest
 import torch
-from dexgrasp.distillation.algorithm import GraspDistillation
-from dexgrasp.distillation.policy import model_outputs
-from dexgrasp.distillation.recorded_teacher import MEAN_GROUP, STD_GROUP, RecordedTeacher
+from dexgrasp.learners.distillation.algorithm import GraspDistillation
+from dexgrasp.learners.distillation.policy import model_outputs
+from dexgrasp.learners.distillation.recorded_teacher import MEAN_GROUP, STD_GROUP, RecordedTeacher
 from tensordict import TensorDict
 
 NUM_ENVS, NUM_ACTIONS = 64, 2
@@ -28,7 +28,7 @@ def observations(std=(0.1, 1.0)) -> TensorDict:
 def algorithm(**overrides) -> GraspDistillation:
     cfg = {
         "algorithm": {
-            "class_name": "dexgrasp.distillation.algorithm:GraspDistillation",
+            "class_name": "dexgrasp.learners.distillation.algorithm:GraspDistillation",
             "num_learning_epochs": 1,
             "gradient_length": 4,
             "learning_rate": 1e-2,

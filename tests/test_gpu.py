@@ -14,7 +14,7 @@ import signal
 import pytest
 import torch
 from conftest import TINY_DEPTH, kill_rank_mid_run, no_survivors, run
-from dexgrasp.training.checkpoint import check_checkpoint
+from dexgrasp.runs import check_checkpoint
 
 pytestmark = [pytest.mark.gpu, pytest.mark.slow]
 

@@ -21,8 +21,8 @@ import numpy as np
 import pytest
 from conftest import ROOT, run
 from dexgrasp.cli.common import UsageError
+from dexgrasp.cli.viewer_args import viewer_from_args
 from dexgrasp.runner.launcher import free_port
-from dexgrasp.viewer import viewer_from_args
 from dexgrasp.viewer.browser import find_browser
 
 STATE = "DexGrasp-KukaAllegro-State-v0"

@@ -342,7 +342,7 @@ TOY_ADR = {"num_steps": 50, "success_threshold": 0.4, "min_episodes": 64}
 def signalled_learner(env, log_dir: str, signal_at_optimizer_step: int, iterations: int, resume: str | None = None):
     """The project's RSL-RL learner function (``learn_rsl_rl``) on the toy environments; the process sends itself
     SIGTERM right after optimizer step ``signal_at_optimizer_step`` (counted from 1), inside a PPO update."""
-    from dexgrasp.training.disaggregated import learn_rsl_rl
+    from dexgrasp.learners.rsl_rl_ppo import learn_rsl_rl
     from torch.optim.optimizer import register_optimizer_step_post_hook
 
     steps = [0]
@@ -360,7 +360,7 @@ def hybrid_learner(env, log_dir: str, out_dir: str, iterations: int) -> None:
     """One learner of a hybrid run: ``learn_rsl_rl`` with a recurrent policy and 4 mini-batches, then its losses,
     parameters and how it averages gradients of 1 (learner 0) and 4 (learner 1), saved as ``learner<rank>.pt``."""
     import torch.distributed as dist
-    from dexgrasp.training.disaggregated import learn_rsl_rl
+    from dexgrasp.learners.rsl_rl_ppo import learn_rsl_rl
     from rsl_rl.algorithms import PPO
 
     losses, update = [], PPO.update

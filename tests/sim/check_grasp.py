@@ -3,7 +3,7 @@ scripted expert grasp; prints a JSON report. Run by tests/test_grasping.py in a 
 
 import json
 
-from dexgrasp.training.env_factory import load_cfgs, make_env, simulation  # noqa: E402
+from dexgrasp.envs.factory import load_cfgs, make_env, simulation  # noqa: E402
 
 TASK = "DexGrasp-KukaAllegro-State-v0"
 env_cfg, _ = load_cfgs(TASK, "rsl_rl", ["presets=cube", "env.episode_length_s=4"], num_envs=2, device="cpu", seed=0)

@@ -14,7 +14,7 @@ import time
 
 if len(sys.argv) > 1 and sys.argv[1] == "--one":
     lazy, num_envs, res = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-    from dexgrasp.training.env_factory import load_cfgs, make_env, simulation
+    from dexgrasp.envs.factory import load_cfgs, make_env, simulation
 
     task = "DexGrasp-KukaAllegro-Depth-v0"
     overrides = [f"env.image.width={res}", f"env.image.height={res}", "presets=cube"]

@@ -9,7 +9,7 @@ import sys
 
 TASK, RES = sys.argv[1], int(sys.argv[2])
 
-from dexgrasp.training.env_factory import load_cfgs, make_env, simulation  # noqa: E402
+from dexgrasp.envs.factory import load_cfgs, make_env, simulation  # noqa: E402
 
 overrides = [f"env.image.width={RES}", f"env.image.height={RES}", "presets=cube", "env.episode_length_s=0.2"]
 env_cfg, _ = load_cfgs(TASK, "rsl_rl", overrides, num_envs=2, device="cpu", seed=0)

@@ -11,9 +11,6 @@ TASKS = (
     "DexGrasp-KukaAllegro-StereoRGB-v0",
 )
 DEFAULT_TASK = "DexGrasp-KukaAllegro-Depth-v0"
-TOPOLOGIES = ("single", "disaggregated", "data_parallel")
-"""Where simulation and learning run: one process, simulation processes feeding a learner, or Isaac Lab's data
-parallelism (one process per device, each with its simulator and learner)."""
 
 
 class UsageError(ValueError):
@@ -28,10 +25,12 @@ def add_task_args(parser: argparse.ArgumentParser, default_task: str | None = DE
     parser.add_argument("--rl_library", choices=("rsl_rl", "skrl"), default="rsl_rl")
 
 
-def add_topology_args(parser: argparse.ArgumentParser, topologies: tuple[str, ...]) -> None:
+def add_topology_args(parser: argparse.ArgumentParser) -> None:
     """``--topology`` and the device lists of the multi-process topologies, shared by train and distill."""
+    from dexgrasp.topologies import TOPOLOGIES
+
     topo = parser.add_argument_group("topology")
-    topo.add_argument("--topology", choices=topologies, default="single", help="where simulation and learner run")
+    topo.add_argument("--topology", choices=TOPOLOGIES, default="single", help="where simulation and learner run")
     topo.add_argument(
         "--sim_devices", default=None, help="disaggregated: simulation devices, e.g. cuda:0,cuda:1 or cpu,cpu"
     )
@@ -81,29 +80,21 @@ def check_positive(name: str, value: int | None) -> None:
 
 def resolve_device(device: str | None) -> str:
     """A torch device string that exists on this machine."""
-    import torch
+    from dexgrasp.topologies.devices import resolve_device as resolve
 
-    if device is None:
-        return "cuda:0" if torch.cuda.is_available() else "cpu"
-    if device == "cpu":
-        return device
-    if device == "cuda":
-        device = "cuda:0"
-    if device.startswith("cuda:") and device[5:].isdigit():
-        count = torch.cuda.device_count()
-        if int(device[5:]) >= count:
-            have = f"{count} CUDA device(s)" if count else "no CUDA device"
-            raise UsageError(f"device '{device}' does not exist: this machine has {have}")
-        return device
-    raise UsageError(f"unknown device '{device}' (use cpu, cuda or cuda:N)")
+    try:
+        return resolve(device)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def run_cli(main, argv: list[str] | None = None) -> int:
     """Run ``main(argv)``, turning usage errors into one line on stderr and exit status 2."""
-    from dexgrasp.training.checkpoint import CheckpointError
+    from dexgrasp.jobs import SettingsError
+    from dexgrasp.runs import CheckpointError
 
     try:
         return int(main(sys.argv[1:] if argv is None else argv) or 0)
-    except (UsageError, CheckpointError, FileNotFoundError) as exc:
+    except (UsageError, SettingsError, CheckpointError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

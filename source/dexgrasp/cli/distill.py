@@ -9,12 +9,10 @@ does not know are Isaac Lab overrides (``presets=res32``, ``agent.student.trunk=
 from __future__ import annotations
 
 import argparse
-import glob
-import os
+import sys
 import time
 
 from .common import (
-    TOPOLOGIES,
     UsageError,
     add_topology_args,
     check_positive,
@@ -23,6 +21,7 @@ from .common import (
     resolve_device,
     run_cli,
 )
+from .viewer_args import viewer_from_args
 
 STUDENT_TASKS = ("DexGrasp-KukaAllegro-StereoRGB-v0", "DexGrasp-KukaAllegro-Depth-v0", "DexGrasp-KukaAllegro-State-v0")
 """Students; the state task learns from the scripted expert only (behaviour cloning before PPO)."""
@@ -45,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=None, help="random seed")
     parser.add_argument("--log_dir", default=None, help="run folder (default: logs/rsl_rl_distill/<experiment>/<time>)")
     parser.add_argument("--resume", default=None, help="student checkpoint of scripts/distill.py to go on from")
-    add_topology_args(parser, TOPOLOGIES)
+    add_topology_args(parser)
     add_launcher_args(parser)
     parser.set_defaults(device=None)
     return parser
@@ -57,26 +56,24 @@ def parse(argv: list[str]):
     check_task(args.task)
     if args.task not in STUDENT_TASKS:
         raise UsageError(f"'{args.task}' is not a student task; distil into one of: {', '.join(STUDENT_TASKS)}")
+    from dexgrasp.topologies.devices import data_parallel_devices, disaggregated_layout
+
     args.layout = None
     if args.topology == "disaggregated":
-        from dexgrasp.training.disaggregated import make_layout
-
         if args.teacher is None:
             raise UsageError("--topology disaggregated distils online: give a --teacher")
         try:
-            args.layout = make_layout(args)
+            args.layout = disaggregated_layout(args.sim_devices, args.learner_device, args.num_envs)
         except ValueError as exc:
             raise UsageError(str(exc)) from exc
     elif args.sim_devices is not None or args.learner_device is not None:
         raise UsageError("--sim_devices/--learner_device need --topology disaggregated")
     args.device_list = None
     if args.topology == "data_parallel":
-        from dexgrasp.training.data_parallel import parse_devices
-
         if args.teacher is None or args.dataset:
             raise UsageError("--topology data_parallel distils online only: give a --teacher and no --dataset")
         try:
-            args.device_list = parse_devices(args.devices)
+            args.device_list = data_parallel_devices(args.devices)
         except ValueError as exc:
             raise UsageError(str(exc)) from exc
     elif args.devices is not None:
@@ -96,27 +93,43 @@ def parse(argv: list[str]):
 def main(argv: list[str]) -> int:
     args, overrides = parse(argv)
     from dexgrasp.datasets import DatasetError
-    from dexgrasp.distillation.single_process import plan, run
+    from dexgrasp.jobs.distill import DistillSettings, plan, run
+    from dexgrasp.runs import latest_checkpoint
     from dexgrasp.tasks.grasp.distill_tasks import VariantError
+    from dexgrasp.topologies.torchrun import in_torchrun, relaunch
 
+    settings = DistillSettings(
+        task=args.task,
+        device=args.device,
+        teacher=args.teacher,
+        datasets=list(args.dataset),
+        offline_epochs=args.offline_epochs,
+        max_iterations=args.max_iterations,
+        num_envs=args.num_envs,
+        seed=args.seed,
+        log_dir=args.log_dir,
+        resume=args.resume,
+        overrides=list(overrides),
+        viewer=viewer_from_args(args),
+        layout=args.layout,
+        devices=args.device_list,
+        worker_timeout=args.worker_timeout,
+    )
     try:
-        run_plan = plan(args, overrides)
+        run_plan = plan(settings)
     except (DatasetError, VariantError) as exc:
         raise UsageError(str(exc)) from exc
     except ValueError as exc:  # settings that cannot build a scene
         raise UsageError(str(exc).splitlines()[0]) from exc
     start = time.time()
     if args.device_list is not None:
-        from dexgrasp.training.data_parallel import in_torchrun, launch
-
         if in_torchrun():  # one of the processes
             run(run_plan)
             return 0
-        code = launch([*argv, "--log_dir", run_plan.log_dir], len(args.device_list), script="distill.py")
+        code = relaunch("dexgrasp.cli.distill", [*argv, "--log_dir", run_plan.log_dir], len(args.device_list))
         if code != 0:
             return code
-        checkpoints = sorted(glob.glob(os.path.join(run_plan.log_dir, "model_*.pt")), key=os.path.getmtime)
-        checkpoint = checkpoints[-1] if checkpoints else None
+        checkpoint = latest_checkpoint(run_plan.log_dir)
     else:
         checkpoint = run(run_plan)
     print(f"distillation finished in {time.time() - start:.1f} s")
@@ -126,3 +139,7 @@ def main(argv: list[str]) -> int:
 
 def cli() -> int:
     return run_cli(main)
+
+
+if __name__ == "__main__":  # torchrun starts the data-parallel processes as ``python -m dexgrasp.cli.distill``
+    sys.exit(cli())

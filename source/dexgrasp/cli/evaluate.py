@@ -10,9 +10,8 @@ from __future__ import annotations
 import argparse
 import os
 
-from dexgrasp.viewer import viewer_from_args
-
 from .common import UsageError, check_positive, check_task, parse_with_overrides, resolve_device, run_cli
+from .viewer_args import viewer_from_args
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,10 +40,11 @@ def main(argv: list[str]) -> int:
     check_positive("--num_envs", args.num_envs)
     args.device = resolve_device(args.device)
 
-    from dexgrasp.distillation.config import LIBRARY, load_variant_cfgs
-    from dexgrasp.distillation.teacher import check_teacher_fits, read_teacher
+    from dexgrasp.evaluation.compare import evaluate_pair
+    from dexgrasp.learners.distillation.config import LIBRARY, load_variant_cfgs
+    from dexgrasp.learners.distillation.teacher import check_teacher_fits, read_teacher
+    from dexgrasp.runs import check_checkpoint
     from dexgrasp.tasks.grasp.distill_tasks import variant_for
-    from dexgrasp.training.checkpoint import check_checkpoint
 
     teacher = read_teacher(args.teacher)
     check_checkpoint(args.student, args.task, LIBRARY)
@@ -56,7 +56,19 @@ def main(argv: list[str]) -> int:
         raise UsageError(str(exc).splitlines()[0]) from exc
     check_teacher_fits(teacher, env_cfg)
     args.seed = env_cfg.seed
-    rows = _evaluate(args, variant, teacher, env_cfg)
+    rows = evaluate_pair(
+        variant,
+        teacher,
+        args.student,
+        env_cfg,
+        args.task,
+        args.episodes,
+        args.seed,
+        args.out,
+        args.device,
+        video=args.video,
+        viewer=viewer_from_args(args),
+    )
     for row in rows:
         print(
             f"{row['policy']}: episodes {row['episodes']}, success_rate {row['success_rate']:.4f},"
@@ -64,30 +76,6 @@ def main(argv: list[str]) -> int:
         )
     print(f"comparison: {os.path.join(os.path.abspath(args.out), 'comparison.md')}")
     return 0
-
-
-def _evaluate(args, variant, teacher, env_cfg) -> list[dict]:
-    from isaaclab_rl.rsl_rl import RslRlVecEnvWrapper
-
-    from dexgrasp.distillation.evaluate import compare
-    from dexgrasp.distillation.policy import FrozenPolicy, load_actor, load_student
-    from dexgrasp.training.checkpoint import read_metadata
-    from dexgrasp.training.env_factory import make_env, simulation
-
-    os.makedirs(args.out, exist_ok=True)
-    with simulation(env_cfg, args.device, viewer=viewer_from_args(args)):
-        env = make_env(variant.env_id, env_cfg)
-        try:
-            wrapped = RslRlVecEnvWrapper(env)
-            obs = wrapped.get_observations()
-            groups = variant.teacher_groups(teacher.obs_groups)
-            teacher_policy = FrozenPolicy(load_actor(teacher, obs, groups, wrapped.num_actions, args.device))
-            student_policy = FrozenPolicy(load_student(args.student, obs, wrapped.num_actions, args.device))
-            checkpoints = {"teacher": teacher.checkpoint or "scripted", "student": args.student}
-            curriculum = read_metadata(teacher.checkpoint).get("curriculum", {}) if teacher.checkpoint else {}
-            return compare(wrapped, teacher_policy, student_policy, args, checkpoints, curriculum)
-        finally:
-            env.close()
 
 
 def cli() -> int:

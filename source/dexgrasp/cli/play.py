@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import argparse
 
-from dexgrasp.viewer import add_viewer_args, viewer_from_args
-
 from .common import (
     UsageError,
     add_policy_args,
@@ -22,6 +20,7 @@ from .common import (
     resolve_device,
     run_cli,
 )
+from .viewer_args import add_viewer_args, viewer_from_args
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,9 +48,9 @@ def main(argv: list[str]) -> int:
     check_policy_args(args)
     args.viewer = viewer_from_args(args)
 
+    from dexgrasp.envs.factory import load_cfgs
     from dexgrasp.evaluation.rollout import evaluate
-    from dexgrasp.training.checkpoint import check_checkpoint
-    from dexgrasp.training.env_factory import load_cfgs
+    from dexgrasp.runs import check_checkpoint
 
     meta = check_checkpoint(args.checkpoint, args.task) if args.checkpoint else {"library": "scripted"}
     library = meta.get("library", "rsl_rl")
@@ -67,7 +66,18 @@ def main(argv: list[str]) -> int:
         agent_cfg = {**agent_cfg.to_dict(), **meta.get("agent_cfg", {}), "device": args.device}
     else:
         agent_cfg = meta.get("agent_cfg", agent_cfg)
-    summary = evaluate(args, env_cfg, agent_cfg, library)
+    summary = evaluate(
+        args.task,
+        env_cfg,
+        agent_cfg,
+        library,
+        args.checkpoint,
+        episodes=args.episodes,
+        out=args.out,
+        device=args.device,
+        video=args.video,
+        viewer=args.viewer,
+    )
     for key in ("episodes", "mean_length", "mean_return", "lifted_rate"):
         print(f"{key}: {summary[key]}")
     print(f"success_rate: {summary['success_rate']:.4f}")

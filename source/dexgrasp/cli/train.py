@@ -9,13 +9,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
-from datetime import datetime
-
-from dexgrasp.viewer import add_viewer_args, viewer_from_args
+import sys
 
 from .common import (
-    TOPOLOGIES,
     UsageError,
     add_task_args,
     add_topology_args,
@@ -25,6 +21,7 @@ from .common import (
     resolve_device,
     run_cli,
 )
+from .viewer_args import add_viewer_args, viewer_from_args
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="start the PPO actor from a student of scripts/distill.py (same task and model), e.g. behaviour cloning"
         " of the scripted expert (--topology single, rsl_rl)",
     )
-    add_topology_args(parser, TOPOLOGIES)
+    add_topology_args(parser)
     parser.add_argument("--synchronous", action="store_true", help="disaggregated: no overlap of acting and simulation")
     add_viewer_args(parser)
     add_launcher_args(parser)
@@ -70,85 +67,52 @@ def parse(argv: list[str]):
     return args, overrides
 
 
-def default_log_dir(library: str, experiment: str) -> str:
-    return os.path.abspath(os.path.join("logs", library, experiment, datetime.now().strftime("%Y-%m-%d_%H-%M-%S")))
-
-
 def main(argv: list[str]) -> int:
     args, overrides = parse(argv)
-    from dexgrasp.training.checkpoint import check_checkpoint
-    from dexgrasp.training.env_factory import load_cfgs
+    from dexgrasp.jobs.train import TrainSettings, train
+    from dexgrasp.topologies.devices import data_parallel_devices, disaggregated_layout
 
-    if args.topology == "data_parallel":
-        from dexgrasp.training import data_parallel
-
-        try:
-            devices = data_parallel.parse_devices(args.devices)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from exc
+    layout = devices = None
+    try:
+        if args.topology == "data_parallel":
+            devices = data_parallel_devices(args.devices)
+        elif args.topology == "disaggregated":
+            layout = disaggregated_layout(args.sim_devices, args.learner_device, args.num_envs)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    if devices is not None:
         if args.rl_library != "rsl_rl":
             raise UsageError("--topology data_parallel trains with rsl_rl (skrl: use --topology single)")
         if args.num_envs is not None and args.num_envs < len(devices):
             raise UsageError(f"{len(devices)} data-parallel processes need at least {len(devices)} environments")
-        if not data_parallel.in_torchrun():
-            if args.resume:
-                check_checkpoint(args.resume, args.task, args.rl_library)
-            try:  # fail fast, before torchrun starts a process per device
-                load_cfgs(args.task, args.rl_library, overrides, args.num_envs, "cpu", args.seed)
-            except ValueError as exc:
-                raise UsageError(str(exc).splitlines()[0]) from exc
-            if args.log_dir is None:
-                argv = [*argv, "--log_dir", default_log_dir("rsl_rl", "dexgrasp")]
-            return data_parallel.launch(argv, len(devices))
-    layout = None
-    if args.topology == "disaggregated":
-        from dexgrasp.training.disaggregated import make_layout
-
-        try:
-            layout = make_layout(args)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from exc
-        if args.rl_library == "skrl" and layout.num_learners > 1:
-            # skrl averages over processes only when it sees WORLD_SIZE, which a learner of this run must not see
-            raise UsageError("skrl trains with one learner device; several learners (hybrid) need --rl_library rsl_rl")
-    if args.resume:
-        check_checkpoint(args.resume, args.task, args.rl_library)
-    if args.init_actor:
-        student = check_checkpoint(args.init_actor, args.task, "rsl_rl_distill").get("student_model", {})
-    try:
-        env_cfg, agent_cfg = load_cfgs(args.task, args.rl_library, overrides, args.num_envs, args.device, args.seed)
-    except ValueError as exc:
-        raise UsageError(str(exc).splitlines()[0]) from exc
-    if args.init_actor:
-        actor = agent_cfg.actor.to_dict()
-        if any(student.get(key) != actor.get(key) for key in ("class_name", "hidden_dims", "activation")):
-            raise UsageError(
-                f"student {args.init_actor} is a {student.get('class_name')} {student.get('hidden_dims')}, the actor a"
-                f" {actor.get('class_name')} {actor.get('hidden_dims')} (the state student matches presets=mlp)"
-            )
-    if args.topology == "data_parallel":
-        log_dir = args.log_dir or default_log_dir("rsl_rl", agent_cfg.experiment_name)
-        os.makedirs(log_dir, exist_ok=True)
-        data_parallel.train(args, env_cfg, agent_cfg, log_dir)
-        return 0
-    if layout is not None:
-        from dexgrasp.training.disaggregated import train as train_disaggregated
-
-        experiment = (
-            agent_cfg.experiment_name if args.rl_library == "rsl_rl" else agent_cfg["agent"]["experiment"]["directory"]
-        )
-        log_dir = args.log_dir or default_log_dir(args.rl_library, experiment)
-        os.makedirs(log_dir, exist_ok=True)
-        return train_disaggregated(args, layout, env_cfg, agent_cfg, overrides, log_dir)
-    if args.rl_library == "rsl_rl":
-        from dexgrasp.training.train_rsl_rl import train
-    else:
-        from dexgrasp.training.train_skrl import train
-    start = time.time()
-    train(args, env_cfg, agent_cfg)
-    print(f"training finished in {time.time() - start:.1f} s")
-    return 0
+    if layout is not None and args.rl_library == "skrl" and layout.num_learners > 1:
+        # skrl averages over processes only when it sees WORLD_SIZE, which a learner of this run must not see
+        raise UsageError("skrl trains with one learner device; several learners (hybrid) need --rl_library rsl_rl")
+    settings = TrainSettings(
+        task=args.task,
+        rl_library=args.rl_library,
+        topology=args.topology,
+        device=args.device,
+        overrides=overrides,
+        num_envs=args.num_envs,
+        seed=args.seed,
+        max_iterations=args.max_iterations,
+        log_dir=args.log_dir,
+        resume=args.resume,
+        init_actor=args.init_actor,
+        layout=layout,
+        devices=devices,
+        worker_timeout=args.worker_timeout,
+        synchronous=args.synchronous,
+        viewer=args.viewer,
+        argv=list(argv),
+    )
+    return train(settings)
 
 
 def cli() -> int:
     return run_cli(main)
+
+
+if __name__ == "__main__":  # torchrun starts the data-parallel processes as ``python -m dexgrasp.cli.train``
+    sys.exit(cli())

@@ -48,8 +48,8 @@ def main(argv: list[str]) -> int:
     import imageio.v3 as iio
     import torch
 
+    from dexgrasp.envs.factory import load_cfgs, make_env, simulation
     from dexgrasp.tasks.grasp.scripted_expert import ScriptedGraspExpert
-    from dexgrasp.training.env_factory import load_cfgs, make_env, simulation
     from dexgrasp.viewer.browser import HeadlessBrowser
 
     env_cfg, _ = load_cfgs(args.task, "rsl_rl", overrides, args.num_envs, "cpu", seed=0, play=True)

@@ -21,7 +21,7 @@ class _Policy:
         if library == "scripted":
             from isaaclab_rl.rsl_rl import RslRlVecEnvWrapper
 
-            from dexgrasp.distillation.policy import ExpertPolicy
+            from dexgrasp.learners.distillation.policy import ExpertPolicy
 
             self.library = "rsl_rl"  # acts on the RSL-RL wrapper; reads the simulator, not the observations
             self.env = RslRlVecEnvWrapper(env)
@@ -29,7 +29,7 @@ class _Policy:
         elif library == "rsl_rl_distill":
             from isaaclab_rl.rsl_rl import RslRlVecEnvWrapper
 
-            from dexgrasp.distillation.policy import load_student
+            from dexgrasp.learners.distillation.policy import load_student
 
             self.library = "rsl_rl"  # a distilled student acts like an RSL-RL policy
             self.env = RslRlVecEnvWrapper(env)
@@ -37,14 +37,14 @@ class _Policy:
         elif library == "rsl_rl":
             from isaaclab_rl.rsl_rl import RslRlVecEnvWrapper
 
-            from dexgrasp.training.rsl_rl_runner import GraspOnPolicyRunner
+            from dexgrasp.learners.rsl_rl_runners import GraspOnPolicyRunner
 
             self.env = RslRlVecEnvWrapper(env, clip_actions=agent_cfg.get("clip_actions"))
             runner = GraspOnPolicyRunner(self.env, agent_cfg, None, device, metadata=dict)
             runner.load(checkpoint, map_location=device)
             self.policy = runner.get_inference_policy(device)
         else:
-            from dexgrasp.training.train_skrl import build_runner
+            from dexgrasp.learners.skrl_ppo import build_runner
 
             runner, self.env = build_runner(env, agent_cfg, None)
             runner.agent.load(checkpoint)
@@ -71,24 +71,31 @@ class _Policy:
         return obs, rewards.view(-1), (terminated | truncated).view(-1), groups
 
 
-def evaluate(args, env_cfg, agent_cfg, library: str) -> dict:
-    """Run ``args.episodes`` episodes; write frames, statistics (CSV/JSON) and an optional video."""
+def evaluate(
+    task: str,
+    env_cfg,
+    agent_cfg,
+    library: str,
+    checkpoint: str | None,
+    episodes: int,
+    out: str,
+    device: str,
+    video: bool = False,
+    viewer=None,
+) -> dict:
+    """Run ``episodes`` episodes of ``checkpoint`` (``library``: how it was trained, or "scripted"); write frames,
+    statistics (CSV/JSON) and an optional video into ``out``."""
+    from dexgrasp.envs.factory import has_cameras, open_env
     from dexgrasp.tasks.grasp.camera_cfg import camera_cfg
     from dexgrasp.tasks.grasp.mdp import episode_success
-    from dexgrasp.training.env_factory import has_cameras, make_env, simulation
 
     if not has_cameras(env_cfg):
         # the state task has no camera of its own: watch it through the depth camera's viewpoint in RGB
         env_cfg.scene.viewer_camera = camera_cfg("ViewerCamera", ["rgb"], env_cfg.image.width, env_cfg.image.height)
-    os.makedirs(args.out, exist_ok=True)
-    with simulation(env_cfg, args.device, viewer=args.viewer, enable_cameras=True):
-        env = make_env(args.task, env_cfg)
-        try:
-            runner = _Policy(env, env_cfg, agent_cfg, library, args.checkpoint, args.device)
-            summary = _run_episodes(env.unwrapped, runner, args, episode_success)
-        finally:
-            env.close()
-    return summary
+    os.makedirs(out, exist_ok=True)
+    with open_env(task, env_cfg, device, viewer=viewer, enable_cameras=True) as env:
+        runner = _Policy(env, env_cfg, agent_cfg, library, checkpoint, device)
+        return run_episodes(env.unwrapped, runner, episode_success, task, checkpoint, episodes, out, video)
 
 
 def _images(env, groups) -> dict[str, torch.Tensor]:
@@ -100,15 +107,19 @@ def _images(env, groups) -> dict[str, torch.Tensor]:
 
 
 @torch.inference_mode()
-def _run_episodes(env, runner: _Policy, args, episode_success) -> dict:
+def run_episodes(
+    env, runner, episode_success, task: str, checkpoint: str | None, episodes: int, out: str, video: bool = False
+) -> dict:
+    """Step ``runner`` (``reset()`` and ``step(obs)`` as :class:`_Policy` has them) until ``episodes`` episodes ended,
+    as evenly over the environments as they allow; write and return their statistics."""
     n = env.num_envs
     ep_return = torch.zeros(n, device=env.device)
     ep_length = torch.zeros(n, dtype=torch.long, device=env.device)
-    records, snapshots, video = [], [], []
+    records, snapshots, frames = [], [], []
     obs = runner.reset()
-    max_steps = int(env.max_episode_length) * (args.episodes // n + 2)
+    max_steps = int(env.max_episode_length) * (episodes // n + 2)
     # the same number of episodes from every environment: counting the first to finish would favour short ones
-    quota = -(-args.episodes // n)
+    quota = -(-episodes // n)
     per_env = [0] * n
     snapshot_every = max(1, int(env.max_episode_length) // 4)
     for step in range(max_steps):
@@ -118,13 +129,13 @@ def _run_episodes(env, runner: _Policy, args, episode_success) -> dict:
         images = _images(env, groups)
         if images and step % snapshot_every == 0 and len(snapshots) < 4:
             snapshots.extend(F.camera_row(images, i) for i in range(min(n, 2)))
-        if images and args.video:
-            video.append(F.camera_row(images, 0))
+        if images and video:
+            frames.append(F.camera_row(images, 0))
         done_ids = dones.to(env.device).nonzero().flatten()
         success = episode_success(env)
         metrics = env.episode_metrics
         for i in done_ids.tolist():
-            if len(records) < args.episodes and per_env[i] < quota:
+            if len(records) < episodes and per_env[i] < quota:
                 per_env[i] += 1
                 records.append(
                     {
@@ -138,30 +149,30 @@ def _run_episodes(env, runner: _Policy, args, episode_success) -> dict:
                 )
         ep_return[done_ids] = 0.0
         ep_length[done_ids] = 0
-        if len(records) >= args.episodes:
+        if len(records) >= episodes:
             break
-    return _write(records, snapshots, video, args)
+    return _write(records, snapshots, frames, task, checkpoint, out)
 
 
-def _write(records: list[dict], snapshots, video, args) -> dict:
+def _write(records: list[dict], snapshots, video, task: str, checkpoint: str | None, out: str) -> dict:
     count = len(records)
     summary = {
-        "task": args.task,
-        "checkpoint": "scripted" if args.checkpoint in (None, "scripted") else args.checkpoint,
+        "task": task,
+        "checkpoint": "scripted" if checkpoint in (None, "scripted") else checkpoint,
         "episodes": count,
         "success_rate": sum(r["success"] for r in records) / count if count else 0.0,
         "lifted_rate": sum(r["lifted"] for r in records) / count if count else 0.0,
         "mean_length": sum(r["length"] for r in records) / count if count else 0.0,
         "mean_return": sum(r["return"] for r in records) / count if count else 0.0,
     }
-    with open(os.path.join(args.out, "episodes.csv"), "w", newline="") as f:
+    with open(os.path.join(out, "episodes.csv"), "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=["env", "length", "return", "success", "lifted", "closest_distance"])
         writer.writeheader()
         writer.writerows(records)
-    with open(os.path.join(args.out, "summary.json"), "w") as f:
+    with open(os.path.join(out, "summary.json"), "w") as f:
         json.dump(summary, f, indent=2)
     if snapshots:
-        F.save_png(F.grid(snapshots), os.path.join(args.out, "frames.png"))
+        F.save_png(F.grid(snapshots), os.path.join(out, "frames.png"))
     if video:
-        F.save_video(video, os.path.join(args.out, "video.mp4"))
+        F.save_video(video, os.path.join(out, "video.mp4"))
     return summary

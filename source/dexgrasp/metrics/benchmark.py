@@ -1,7 +1,7 @@
 """Memory, capacity, throughput and traffic of the training topologies, measured in one run.
 
 Every measurement runs in a child process (:mod:`dexgrasp.metrics.probes` for memory and the simulation alone,
-``scripts/train.py`` for training throughput), so each process's memory and each topology's devices start clean.
+``scripts/train.py``'s module :mod:`dexgrasp.cli.train` for training throughput), so each process's memory and each topology's devices start clean.
 The per-part figures of the memory model are straight-line fits over env counts (:mod:`.capacity`):
 
 - simulation (F_sim, S): on CUDA the device memory a real environment takes; on the CPU its process's RSS growth;
@@ -24,8 +24,8 @@ from dexgrasp.runner.transport import HEADER_SIZE, Scalars
 from .capacity import GIB, LinearFit, MemoryModel, capacity_report, fit_linear
 from .curves import read_scalars
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-TRAIN_SCRIPT = os.path.join(ROOT, "scripts", "train.py")
+TRAIN_MODULE = "dexgrasp.cli.train"
+"""``scripts/train.py`` as a module: found wherever the package is installed."""
 BYTES = {
     "torch.uint8": 1,
     "torch.bool": 1,
@@ -46,7 +46,7 @@ def run_probe(kind: str, args: dict, timeout: float = 900.0) -> dict:
     try:
         proc = subprocess.run(
             [sys.executable, "-m", "dexgrasp.metrics.probes", kind, json.dumps(args)],
-            env=_child_env(), capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+            env=_child_env(), capture_output=True, text=True, timeout=timeout,
         )  # fmt: skip
     except subprocess.TimeoutExpired:
         raise RuntimeError(f"{kind} probe {args.get('num_envs')} envs did not finish within {timeout:.0f} s") from None
@@ -109,10 +109,10 @@ def train_throughput(task, topology, devices, num_envs, iterations, overrides, l
     ``sim_wait_s`` a simulation process waited for actions, ``sim_step_s`` it spent stepping; with
     ``iteration_s`` (collection + learning time) they give the fractions of :func:`waiting_figures`.
     """
-    cmd = [sys.executable, TRAIN_SCRIPT, "--task", task, "--topology", topology, *topology_args(topology, devices),
+    cmd = [sys.executable, "-m", TRAIN_MODULE, "--task", task, "--topology", topology, *topology_args(topology, devices),
            "--num_envs", str(num_envs), "--max_iterations", str(iterations), "--log_dir", log_dir, *overrides]  # fmt: skip
     start = time.perf_counter()
-    proc = subprocess.run(cmd, env=_child_env(), capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    proc = subprocess.run(cmd, env=_child_env(), capture_output=True, text=True, timeout=timeout)
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         raise RuntimeError(
@@ -253,7 +253,7 @@ def dataset_spec(path: str, overrides: list[str]) -> dict:
     starts. Raises ``DatasetError`` for a file that is not a usable dataset.
     """
     from dexgrasp.datasets import DatasetFile
-    from dexgrasp.training.env_factory import load_cfgs
+    from dexgrasp.envs.factory import load_cfgs
 
     from .learner_inputs import spec_from_dataset
 

@@ -64,8 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def parse(argv: list[str]):
-    from dexgrasp.cli.common import TOPOLOGIES
     from dexgrasp.runner.layout import check_device
+    from dexgrasp.topologies import TOPOLOGIES
 
     parser = build_parser()
     opts, overrides = parser.parse_known_args(argv)

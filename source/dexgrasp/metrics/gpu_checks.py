@@ -37,10 +37,12 @@ import time
 
 import torch
 
-from .benchmark import ROOT, run_benchmark
+from .benchmark import run_benchmark
 from .benchmark_cli import positive_ints
 from .report import format_table, write
 
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+"""The checkout (or the GPU kit, which has the same layout): the checks read its recorded specs and test fixtures."""
 DEPTH_SPEC = os.path.join(ROOT, "docs", "figures", "benchmark_160x120", "spec.json")
 STUDENT_SPEC = os.path.join(ROOT, "docs", "figures", "gpu_kit", "stereo_student_160x120_spec.json")
 TOY_DIR = os.path.join(ROOT, "tests")

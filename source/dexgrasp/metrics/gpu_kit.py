@@ -53,8 +53,8 @@ LEARNER_PATH = """
 import sys
 sys.path.insert(0, sys.argv[1])
 import dexgrasp.metrics.gpu_checks, dexgrasp.metrics.probes, dexgrasp.metrics.learner_inputs
-import dexgrasp.models, dexgrasp.distillation.algorithm, dexgrasp.distillation.runner
-import dexgrasp.runner.process, dexgrasp.runner.worker
+import dexgrasp.models, dexgrasp.learners.distillation.algorithm, dexgrasp.learners.distillation.runner
+import dexgrasp.runner.process, dexgrasp.runner.server
 import rsl_rl.runners, toy_vec_env
 import matplotlib
 matplotlib.use("Agg")
@@ -216,8 +216,8 @@ def check_node(kit: str) -> str | None:
 
 def student_spec(out: str) -> None:
     """Write the stereo student's learner spec (see the module doc; needs Isaac Lab)."""
-    from dexgrasp.distillation.config import online_train_cfg
-    from dexgrasp.distillation.teacher import PolicySpec
+    from dexgrasp.learners.distillation.config import online_train_cfg
+    from dexgrasp.learners.distillation.teacher import PolicySpec
     from dexgrasp.tasks.grasp.distill_tasks import DEPTH, STEREO, VARIANTS
 
     from .benchmark import run_probe

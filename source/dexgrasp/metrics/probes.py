@@ -60,9 +60,9 @@ def _cuda_used(device: str) -> int | None:
 
 def sim_probe(task: str, overrides: list[str], num_envs: int, device: str, steps: int) -> dict:
     """Memory, buffers and zero-action throughput of one real environment of ``num_envs``."""
+    from dexgrasp.envs.factory import load_cfgs, make_env, simulation
+    from dexgrasp.envs.vec_env import GraspVecEnv
     from dexgrasp.runner.spec import describe_env
-    from dexgrasp.training.env_factory import load_cfgs, make_env, simulation
-    from dexgrasp.training.sim_env import GraspVecEnv
 
     rss0, cuda0 = rss(), _cuda_used(device)
     env_cfg, agent_cfg = load_cfgs(task, "rsl_rl", overrides, num_envs=num_envs, device=device)

@@ -71,10 +71,10 @@ def run_disaggregated(
     wire_dtypes: dict[ObsKey, torch.dtype] | None = None,
     learner_dtypes: dict[ObsKey, torch.dtype] | None = None,
 ) -> int:
-    """Run ``learner_fn`` on a learner fed by simulation processes; return the exit code (0 on success).
+    """Run ``learner_fn`` on each learner, fed by its simulation processes; return the exit code (0 on success).
 
     Args:
-        layout: Devices and environment counts (one learner for now).
+        layout: Devices, environment counts, and which learner each simulation process feeds.
         env_factory: ``env_factory(**env_factory_kwargs, rank=i, device=..., num_envs=..., seed=...)`` builds the
             RSL-RL VecEnv of simulation process ``i`` (0-based among simulation processes) on ``device`` as that
             process sees it ("cpu" or "cuda:0").
@@ -100,7 +100,7 @@ def run_disaggregated(
         names it), 130 when the run was interrupted (SIGINT/SIGTERM to the launcher).
 
     Raises:
-        ValueError: The run cannot start (several learners, a factory defined in ``__main__``, world size
+        ValueError: The run cannot start (a factory defined in ``__main__``, world size
             mismatch under torchrun).
     """
     for name, fn in (("env_factory", env_factory), ("learner_fn", learner_fn)):

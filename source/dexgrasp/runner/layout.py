@@ -6,8 +6,7 @@ same mapping is used whether our launcher spawns the processes or ``torchrun`` d
 
 Every simulation process feeds exactly one learner (``feeds``). With one learner this is the disaggregated
 topology of the paper; with several learners, each fed by its own group of simulation processes, it is the hybrid
-topology (learners would all-reduce gradients among themselves). The layout describes both; the launcher runs the
-single-learner case.
+topology (learners all-reduce gradients among themselves). The layout describes both; the launcher runs both.
 
 A bad layout raises :class:`ValueError` with a one-line message at construction, so a CLI can print it as is.
 """

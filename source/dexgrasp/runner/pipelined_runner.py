@@ -25,6 +25,17 @@ Batch normalization in train mode sees per-process batches here: use layer norm,
 The pipeline drains at each iteration's end: the last step is received before the update, and the next
 iteration acts with the updated policy, as in ``OnPolicyRunner``. Used with any other environment, or with a
 ``DisaggregatedVecEnv`` created with ``synchronous=True``, ``learn`` is ``OnPolicyRunner.learn``.
+
+Why ``learn`` is a copy rather than an override of the rollout alone. ``OnPolicyRunner.learn`` (rsl-rl-lib
+:data:`CHECKED_RSL_RL_VERSION`) writes its rollout inline, between the broadcast of the parameters and
+``compute_returns``, with no method to override; and it acts on the whole batch before the environment steps,
+which is exactly what the pipeline must not do. Faking that order behind ``alg.act`` and ``env.step`` would hide the
+pipeline in two objects instead of one loop. So :meth:`PipelinedOnPolicyRunner.learn` repeats the loop around
+:meth:`~PipelinedOnPolicyRunner._rollout` line for line (logging, saving, iteration count), and ``_rollout``
+installs the assembled full-batch transition as ``alg.transition`` because ``PPO.process_env_step`` reads the
+step's actions, values and log-probabilities from there (``PPO.act`` leaves them there in RSL-RL's own loop).
+Both depend on RSL-RL's internals: ``tests/test_pipelined_runner_pin.py`` fails on any other RSL-RL version, so an
+upgrade re-checks this loop against the new ``OnPolicyRunner.learn`` before it runs.
 """
 
 from __future__ import annotations
@@ -39,6 +50,10 @@ from rsl_rl.utils import check_nan
 from tensordict import TensorDict
 
 from .remote_env import DisaggregatedVecEnv
+
+CHECKED_RSL_RL_VERSION = "5.5.1"
+"""The rsl-rl-lib whose ``OnPolicyRunner.learn`` and ``PPO`` transition handling the pipelined loop was checked
+against (see the module doc)."""
 
 
 def _rows(hidden, sl: slice):
@@ -63,7 +78,7 @@ class PipelinedOnPolicyRunner(OnPolicyRunner):
     """``OnPolicyRunner`` whose rollout acts per simulation process while the others step (see module doc)."""
 
     def learn(self, num_learning_iterations: int, init_at_random_ep_len: bool = False) -> None:
-        """Same as ``OnPolicyRunner.learn`` (rsl-rl 5.5), with the pipelined rollout."""
+        """``OnPolicyRunner.learn`` of rsl-rl-lib :data:`CHECKED_RSL_RL_VERSION`, with the pipelined rollout."""
         if not isinstance(self.env, DisaggregatedVecEnv) or self.env.synchronous:
             return super().learn(num_learning_iterations, init_at_random_ep_len)
 

@@ -32,9 +32,9 @@ import torch
 
 from .layout import Layout
 from .remote_env import DisaggregatedVecEnv, SimPeer
+from .server import serve_environment
 from .spec import ObsKey
-from .transport import PeerFailure, close_group, init_group
-from .worker import run_simulation
+from .transport import PeerFailure, join_run, leave_run
 
 EXIT_FAILED, EXIT_PEER_LOST, EXIT_INTERRUPTED = 1, 3, 130
 """Exit codes: this process failed; a simulation process lost its learner (a consequence); stopped by a signal."""
@@ -111,17 +111,17 @@ def run_role(run: RunSpec, rank: int, local_device: str) -> int:
     """Play the role ``rank`` has in ``run.layout``; return the process's exit code."""
     kind, index = run.layout.role(rank)
     if kind == "learner":
-        return _run_learner(run, rank, index, local_device)
-    return _run_simulation(run, rank, index, local_device)
+        return _learner_role(run, rank, index, local_device)
+    return _simulation_role(run, rank, index, local_device)
 
 
-def _run_learner(run: RunSpec, rank: int, index: int, local_device: str) -> int:
+def _learner_role(run: RunSpec, rank: int, index: int, local_device: str) -> int:
     layout = run.layout
     name = f"learner {index} (rank {rank}, device {layout.learner_devices[index]})"
     stop = StopOnSignal()
     env = None
     try:
-        init_group(
+        pipe = join_run(
             layout.backend,
             rank,
             layout.world_size,
@@ -131,6 +131,7 @@ def _run_learner(run: RunSpec, rank: int, index: int, local_device: str) -> int:
         )
         peers = [SimPeer(i, layout.rank_of_sim(i), layout.sim_devices[i]) for i in layout.sims_of(index)]
         env = DisaggregatedVecEnv(
+            pipe,
             peers,
             local_device,
             layout.backend,
@@ -161,11 +162,11 @@ def _run_learner(run: RunSpec, rank: int, index: int, local_device: str) -> int:
         return EXIT_INTERRUPTED if interrupted else EXIT_FAILED
 
 
-def _run_simulation(run: RunSpec, rank: int, index: int, local_device: str) -> int:
+def _simulation_role(run: RunSpec, rank: int, index: int, local_device: str) -> int:
     layout = run.layout
     name = f"simulation process {index} (rank {rank}, device {layout.sim_devices[index]})"
     try:
-        init_group(
+        pipe = join_run(
             layout.backend,
             rank,
             layout.world_size,
@@ -173,7 +174,8 @@ def _run_simulation(run: RunSpec, rank: int, index: int, local_device: str) -> i
             max(run.startup_timeout, run.learner_timeout),
             _learner_ranks(layout),
         )
-        run_simulation(
+        serve_environment(
+            pipe,
             run.env_factory,
             run.env_factory_kwargs,
             sim_index=index,
@@ -210,12 +212,12 @@ def _seed(seed: int) -> None:
 
 
 def finish(code: int) -> None:
-    """Leave the process group; hard-exit on failure (see module doc)."""
+    """Leave the learners' group; hard-exit on failure (see module doc)."""
     sys.stdout.flush()
     sys.stderr.flush()
     if code != 0:
         os._exit(code)
-    close_group()
+    leave_run()
 
 
 def _learner_ranks(layout) -> list[int]:

@@ -10,11 +10,9 @@ Buffers are allocated once after the handshake. Step results go into three rotat
 step's observations in its pending transition until the next step has been received, and the pipelined runner
 has already posted the receives of the step after that. A returned TensorDict is overwritten three steps later.
 
-Curriculum: with a :class:`LockstepCurriculum` set, each step's episode outcomes are counted when the step is
-collected, and the step a process gets with its actions for step ``t + 1`` is the decision counted through step
-``t - 1``. The pipelined rollout sends a process its next actions before the other processes' results of step ``t``
-are in, so one step of delay is what every rollout (pipelined, synchronous) can apply alike: rollouts stay
-identical, and a level change reaches all processes at the same step.
+Curriculum: with a :class:`~dexgrasp.runner.curriculum.LockstepCurriculum` set as ``curriculum``, each step's
+episode outcomes are counted when the step is collected and the decision goes out with the actions
+(:class:`~dexgrasp.runner.curriculum_relay.CurriculumRelay` holds the rule and its one step of delay).
 
 ``episode_length_buf`` mirrors the simulation processes' episode lengths (updated each step). Assigning to it, as
 ``OnPolicyRunner.learn(init_at_random_ep_len=True)`` does, sends the new lengths to the processes with their next
@@ -41,6 +39,7 @@ from rsl_rl.env import VecEnv
 from tensordict import TensorDict
 
 from .curriculum import LockstepCurriculum
+from .curriculum_relay import NO_STEP, CurriculumRelay
 from .spec import EnvSpec, ObsKey, check_compatible
 from .transport import (
     CLOSE,
@@ -50,10 +49,8 @@ from .transport import (
     TAG_HEADER,
     TAG_OBS,
     TAG_SCALARS,
+    Pipe,
     Scalars,
-    irecv,
-    isend,
-    recv_object,
     wait_all,
     wire_device,
 )
@@ -89,6 +86,7 @@ class DisaggregatedVecEnv(VecEnv):
 
     def __init__(
         self,
+        pipe: Pipe,
         peers: list[SimPeer],
         device: str,
         backend: str,
@@ -103,6 +101,7 @@ class DisaggregatedVecEnv(VecEnv):
         ``stop_gate()`` wraps every blocking wait on a simulation process: the learner process lets a stop signal
         through only there (see :class:`~dexgrasp.runner.process.StopOnSignal`).
         """
+        self.pipe = pipe
         self.peers = list(peers)
         self.stop_gate = stop_gate
         self.device = device
@@ -113,7 +112,9 @@ class DisaggregatedVecEnv(VecEnv):
         self.nonfinite_obs_resets = 0
         """Environments reset for NaN/Inf values since the start, over all simulation processes."""
 
-        self.specs: list[EnvSpec] = [recv_object(p.rank, self.wire_device, startup_timeout, str(p)) for p in self.peers]
+        self.specs: list[EnvSpec] = [
+            pipe.recv_object(p.rank, self.wire_device, startup_timeout, str(p)) for p in self.peers
+        ]
         check_compatible(self.specs)
         first = self.specs[0]
         self.num_envs = sum(s.num_envs for s in self.specs)
@@ -152,10 +153,7 @@ class DisaggregatedVecEnv(VecEnv):
         self._learner_wait = 0.0
         self.learner_wait_s = 0.0
         """Seconds the learner has blocked waiting for simulation results since the start."""
-        self.curriculum: LockstepCurriculum | None = None
-        """Set by the learner to decide the curriculum over all processes (see :mod:`.curriculum`)."""
-        self._sent_step: int | None = None
-        """The curriculum's step as it stood before the outcomes of the last collected step were counted."""
+        self._relay = CurriculumRelay()
 
         # host receive buffers of a GPU learner are pinned: the copy to the device then needs no extra host copy
         pin = self.wire_device == "cpu" and device.startswith("cuda")
@@ -207,17 +205,14 @@ class DisaggregatedVecEnv(VecEnv):
             raise RuntimeError(f"{self.peers[w]} is a step ahead: receive() it and collect() the step first")
         peer = self.peers[w].rank
         follows = self._episode_length_dirty[w]
-        step = -1
-        if self.curriculum is not None:  # the decision counted over the results before the one w answers now
-            answered_collected = self._latest == self._results[w] - 1
-            step = self._sent_step if answered_collected and self._sent_step is not None else self.curriculum.step
+        step = self._relay.header_step(answers_collected_step=self._latest == self._results[w] - 1)
         header = torch.tensor([STEP, int(follows), step], dtype=torch.long, device=self.wire_device)
         outgoing = [(header, TAG_HEADER), (actions.to(self.wire_device, torch.float32).contiguous(), TAG_ACTIONS)]
         if follows:
             lengths = self._episode_length_buf[self.slices[w]].to(self.wire_device).contiguous()
             outgoing.append((lengths, TAG_EPISODE_LENGTH))
             self._episode_length_dirty[w] = False
-        sends = [(isend(t, peer, tag), t) for t, tag in outgoing]
+        sends = [(self.pipe.isend(t, peer, tag), t) for t, tag in outgoing]
         self._pending[w] = sends + self._post_receives(w)
 
     def receive(self, w: int, timeout_s: float | None = None) -> tuple[TensorDict, torch.Tensor]:
@@ -272,22 +267,26 @@ class DisaggregatedVecEnv(VecEnv):
         self._log_sum.zero_()
         self._log_count.zero_()
         self._nonfinite.zero_()
-        if self.curriculum is not None:
-            self._sent_step = self.curriculum.step
-            self.curriculum.add(*self._outcomes.tolist())
-            log["Curriculum/lockstep/level"] = self.curriculum.level
-            log["Curriculum/lockstep/success_rate"] = self.curriculum.last_rate
+        self._relay.count(*self._outcomes.tolist(), log)
         self._outcomes.zero_()
         return frame.obs, frame.rewards, frame.dones, {"time_outs": frame.time_outs, "log": log}
 
     # -- Lifecycle ----------------------------------------------------------------------------------------------
 
+    @property
+    def curriculum(self) -> LockstepCurriculum | None:
+        """Set by the learner to decide the curriculum over all processes (None: the environments decide)."""
+        return self._relay.curriculum
+
+    @curriculum.setter
+    def curriculum(self, curriculum: LockstepCurriculum | None) -> None:
+        self._relay.curriculum = curriculum
+
     def curriculum_state(self) -> dict:
-        return self.curriculum.state() if self.curriculum is not None else {}
+        return self._relay.state()
 
     def set_curriculum_state(self, state: dict) -> None:
-        if self.curriculum is not None:
-            self.curriculum.load(state)
+        self._relay.load(state)
 
     def on_failure(self, callback: Callable[[BaseException], None]) -> None:
         """Register ``callback(exc)``, run in the learner process when the run fails (e.g. to save a checkpoint).
@@ -305,8 +304,8 @@ class DisaggregatedVecEnv(VecEnv):
         for w, peer in enumerate(self.peers):
             if self._pending[w] is not None:
                 wait_all([work for work, _ in self._pending[w]], self.worker_timeout, str(peer))
-            header = torch.tensor([CLOSE, 0, -1], dtype=torch.long, device=self.wire_device)
-            wait_all([isend(header, peer.rank, TAG_HEADER)], self.worker_timeout, str(peer))
+            header = torch.tensor([CLOSE, 0, NO_STEP], dtype=torch.long, device=self.wire_device)
+            wait_all([self.pipe.isend(header, peer.rank, TAG_HEADER)], self.worker_timeout, str(peer))
 
     def receive_buffers(self) -> list[torch.Tensor]:
         """Every buffer the step results are received into before they reach the learner's frames (staging
@@ -348,6 +347,6 @@ class DisaggregatedVecEnv(VecEnv):
             target = self._staging[w].get(g.key)
             if target is None:
                 target = frame.obs[g.key][sl]
-            works.append((irecv(target, peer, TAG_OBS + i), target))
-        works.append((irecv(self._scalar_bufs[w], peer, TAG_SCALARS), self._scalar_bufs[w]))
+            works.append((self.pipe.irecv(target, peer, TAG_OBS + i), target))
+        works.append((self.pipe.irecv(self._scalar_bufs[w], peer, TAG_SCALARS), self._scalar_bufs[w]))
         return works

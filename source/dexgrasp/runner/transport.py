@@ -5,7 +5,7 @@ Per step, learner -> simulation process: an int64 header ``[command, episode_len
 (float32, ``num_envs x num_actions``), and, only when the learner's episode-length buffer was written, the episode
 lengths (int64). Simulation process -> learner: one tensor per observation group in its wire dtype, then one
 float32 "scalars" vector laid out as :class:`Scalars` describes. The same message carries the initial observations
-right after the handshake. Only the handshake (:func:`send_object` / :func:`recv_object`) pickles.
+right after the handshake. Only the handshake (:meth:`Pipe.send_object` / :meth:`Pipe.recv_object`) pickles.
 
 Message order between a pair of ranks is the order of the calls (gloo and NCCL both keep it); each message kind
 also has its own tag for gloo.
@@ -16,6 +16,7 @@ once. :func:`wait_all` turns both into :class:`PeerFailure` naming the peer. The
 timeout differently: gloo from the call, NCCL from when the work was posted (a receive the pipelined learner posted
 a whole step earlier would otherwise get less time). :class:`Pending` remembers when each operation was posted,
 so every wait ends at the same deadline, ``timeout_s`` after :func:`wait_all` was called, on either backend.
+Each process holds its pipe as a :class:`Pipe` made by :func:`join_run`, not as module state.
 
 NCCL: the pipe group gets the run's timeout (NCCL's own default is 600 s), and processes run with
 ``TORCH_NCCL_ASYNC_ERROR_HANDLING=2`` (set by the launcher unless the user set it): a timed-out or failed
@@ -55,14 +56,44 @@ def wire_device(backend: str, local_device: str) -> str:
     return local_device if backend == "nccl" else "cpu"
 
 
-_PIPE = None
-"""The process group that carries the learner <-> simulation traffic (see :func:`init_group`)."""
+class Pipe:
+    """The process group that carries one run's learner <-> simulation traffic, and the sends and receives on it.
+
+    Made by :func:`join_run` and handed to whoever talks over it (the learner's environment, a simulation process's
+    server); the default ``torch.distributed`` group is the learners' (see :func:`join_run`).
+    """
+
+    def __init__(self, group) -> None:
+        self.group = group
+        self._counts_from_post = isinstance(group, dist.ProcessGroupNCCL)
+
+    def isend(self, tensor: torch.Tensor, dst: int, tag: int = 0) -> Pending:
+        """Start sending ``tensor`` to global rank ``dst``."""
+        return Pending(self.group.send([tensor], dst, tag), time.monotonic(), self._counts_from_post)
+
+    def irecv(self, tensor: torch.Tensor, src: int, tag: int = 0) -> Pending:
+        """Start receiving into ``tensor`` from global rank ``src``."""
+        return Pending(self.group.recv([tensor], src, tag), time.monotonic(), self._counts_from_post)
+
+    def send_object(self, obj: Any, dst: int, device: str, timeout_s: float, peer: str) -> None:
+        """Pickle and send one object (handshake only): its size, then its bytes."""
+        data = torch.frombuffer(bytearray(pickle.dumps(obj)), dtype=torch.uint8).to(device)
+        size = torch.tensor([data.numel()], dtype=torch.long, device=device)
+        wait_all([self.isend(size, dst), self.isend(data, dst)], timeout_s, peer)
+
+    def recv_object(self, src: int, device: str, timeout_s: float, peer: str) -> Any:
+        """Receive one object sent by :meth:`send_object` within ``timeout_s`` (handshake only)."""
+        size = torch.zeros(1, dtype=torch.long, device=device)
+        wait_all([self.irecv(size, src)], timeout_s, peer)
+        data = torch.empty(int(size.item()), dtype=torch.uint8, device=device)
+        wait_all([self.irecv(data, src)], timeout_s, peer)
+        return pickle.loads(data.cpu().numpy().tobytes())
 
 
-def init_group(
+def join_run(
     backend: str, rank: int, world_size: int, local_device: str, timeout_s: float, learner_ranks: list[int]
-) -> None:
-    """Join the run: a private group for the pipe, and the default group among the learners only.
+) -> Pipe:
+    """Join the run: a private group for the pipe (returned), and the default group among the learners only.
 
     The learner <-> simulation traffic goes through a process group of its own, built on the run's store
     (``MASTER_ADDR``/``MASTER_PORT``) and never made the default. The default ``torch.distributed`` group holds the
@@ -73,7 +104,6 @@ def init_group(
     ``timeout_s`` bounds the rendezvous and every operation without an explicit timeout (on simulation processes:
     waiting for the learner's next actions, which includes the learner's whole PPO update).
     """
-    global _PIPE
     if local_device.startswith("cuda"):
         torch.cuda.set_device(torch.device(local_device))
     timeout = timedelta(seconds=timeout_s)
@@ -90,9 +120,9 @@ def init_group(
     attempt = os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")
     pipe_store = dist.PrefixStore(f"dexgrasp/{attempt}/pipe", store)
     if backend == "nccl":
-        _PIPE = dist.ProcessGroupNCCL(pipe_store, rank, world_size, timeout)
+        group = dist.ProcessGroupNCCL(pipe_store, rank, world_size, timeout)
     else:
-        _PIPE = dist.ProcessGroupGloo(pipe_store, rank, world_size, timeout)
+        group = dist.ProcessGroupGloo(pipe_store, rank, world_size, timeout)
     if rank in learner_ranks:
         dist.init_process_group(
             backend,
@@ -101,6 +131,13 @@ def init_group(
             world_size=len(learner_ranks),
             timeout=timeout,
         )
+    return Pipe(group)
+
+
+def leave_run() -> None:
+    """Leave the learners' default group (the pipe goes with its :class:`Pipe`)."""
+    if dist.is_initialized():
+        dist.destroy_process_group()
 
 
 @dataclass(frozen=True)
@@ -117,28 +154,6 @@ class Pending:
         self.work.wait(timeout=timedelta(seconds=max(deadline - start, 0.001)))
 
 
-def _pending(work) -> Pending:
-    return Pending(work, time.monotonic(), isinstance(_PIPE, dist.ProcessGroupNCCL))
-
-
-def isend(tensor: torch.Tensor, dst: int, tag: int = 0) -> Pending:
-    """Start sending ``tensor`` to global rank ``dst`` over the pipe group."""
-    return _pending(_PIPE.send([tensor], dst, tag))
-
-
-def irecv(tensor: torch.Tensor, src: int, tag: int = 0) -> Pending:
-    """Start receiving into ``tensor`` from global rank ``src`` over the pipe group."""
-    return _pending(_PIPE.recv([tensor], src, tag))
-
-
-def close_group() -> None:
-    """Leave the pipe group and the learners' default group."""
-    global _PIPE
-    if dist.is_initialized():
-        dist.destroy_process_group()
-    _PIPE = None
-
-
 def wait_all(works: list[Pending], timeout_s: float, peer: str) -> None:
     """Wait for pending sends/receives with one peer, all within ``timeout_s`` from now; raise PeerFailure naming
     ``peer`` on error or timeout."""
@@ -151,22 +166,6 @@ def wait_all(works: list[Pending], timeout_s: float, peer: str) -> None:
                 raise PeerFailure(f"{peer} did not answer within {timeout_s:.1f} s") from exc
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise PeerFailure(f"{peer} failed: {reason}") from exc
-
-
-def send_object(obj: Any, dst: int, device: str, timeout_s: float, peer: str) -> None:
-    """Pickle and send one object (handshake only): its size, then its bytes."""
-    data = torch.frombuffer(bytearray(pickle.dumps(obj)), dtype=torch.uint8).to(device)
-    size = torch.tensor([data.numel()], dtype=torch.long, device=device)
-    wait_all([isend(size, dst), isend(data, dst)], timeout_s, peer)
-
-
-def recv_object(src: int, device: str, timeout_s: float, peer: str) -> Any:
-    """Receive one object sent by :func:`send_object` within ``timeout_s`` (handshake only)."""
-    size = torch.zeros(1, dtype=torch.long, device=device)
-    wait_all([irecv(size, src)], timeout_s, peer)
-    data = torch.empty(int(size.item()), dtype=torch.uint8, device=device)
-    wait_all([irecv(data, src)], timeout_s, peer)
-    return pickle.loads(data.cpu().numpy().tobytes())
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,18 @@
-"""Checkpoints written atomically and tagged with the task they belong to.
+"""A run's files: its log folder, its checkpoints and the metadata they carry, its latest checkpoint.
 
 A checkpoint is RSL-RL's own dictionary (``model_state_dict``, ``optimizer_state_dict``, ``iter``, ``infos``)
-or skrl's; ``infos`` carries this package's metadata: the task id, the learner library, the curriculum state
-and the observation groups the policy reads. Writing goes to a temporary file in the same folder and is
-renamed into place, so a crash leaves the previous complete checkpoint, never a truncated one.
+or skrl's; ``infos`` carries this package's metadata (:func:`checkpoint_metadata`): the task id, the learner
+library, the curriculum state and the observation groups the policy reads. Writing goes to a temporary file in
+the same folder and is renamed into place, so a crash leaves the previous complete checkpoint, never a truncated
+one. Every topology and learner names folders and files through this module, so they agree on where a run is.
 """
 
 from __future__ import annotations
 
+import glob
 import os
 import tempfile
+from datetime import datetime
 
 import torch
 
@@ -18,6 +21,23 @@ METADATA_KEY = "dexgrasp"
 
 class CheckpointError(ValueError):
     """A checkpoint that is missing, unreadable or belongs to something else."""
+
+
+def default_log_dir(library: str, experiment: str) -> str:
+    """``logs/<library>/<experiment>/<time>`` under the working directory, absolute."""
+    return os.path.abspath(os.path.join("logs", library, experiment, datetime.now().strftime("%Y-%m-%d_%H-%M-%S")))
+
+
+def latest_checkpoint(log_dir: str) -> str | None:
+    """The newest ``model_<iteration>.pt`` of an RSL-RL run folder (None when there is none)."""
+    checkpoints = sorted(glob.glob(os.path.join(log_dir, "model_*.pt")), key=os.path.getmtime)
+    return checkpoints[-1] if checkpoints else None
+
+
+def checkpoint_metadata(task: str, library: str, obs_groups: dict, curriculum: dict, **fields) -> dict:
+    """What a checkpoint records about itself: task, learner library, the policy's observation groups, the
+    curriculum state it trained at, and the learner's own ``fields`` (its agent configuration, its teacher...)."""
+    return {"task": task, "library": library, "obs_groups": dict(obs_groups), "curriculum": curriculum, **fields}
 
 
 def atomic_torch_save(obj, path: str) -> None:

@@ -4,7 +4,7 @@ Both run in one simulation, one after the other: before each, the random generat
 same seed, the environments reset and the curriculum set to the teacher's level, so both start from the
 same initial states (episodes that end at different times draw different later resets). Each policy's
 episodes, statistics and camera frames (the stereo pair, and the depth image when the scene has one) are
-written by :mod:`dexgrasp.evaluation.rollout` into ``<out>/teacher`` and ``<out>/student``; the comparison
+written by :func:`.rollout.run_episodes` into ``<out>/teacher`` and ``<out>/student``; the comparison
 table goes to ``<out>/comparison.csv`` and ``<out>/comparison.md``.
 """
 
@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import csv
 import os
-from types import SimpleNamespace
 
-from .policy import FrozenPolicy
+from dexgrasp.learners.distillation.policy import FrozenPolicy
+from dexgrasp.learners.distillation.teacher import PolicySpec
+
+from .rollout import run_episodes
 
 COLUMNS = ("policy", "episodes", "success_rate", "mean_length", "mean_return", "checkpoint")
 
@@ -41,25 +43,65 @@ class _Acting:
         return obs, rewards, dones, obs
 
 
+def evaluate_pair(
+    variant,
+    teacher: PolicySpec,
+    student: str,
+    env_cfg,
+    task: str,
+    episodes: int,
+    seed: int,
+    out: str,
+    device: str,
+    video: bool = False,
+    viewer=None,
+) -> list[dict]:
+    """Build the scene of ``variant`` and :func:`compare` ``teacher`` with the student checkpoint ``student``."""
+    from isaaclab_rl.rsl_rl import RslRlVecEnvWrapper
+
+    from dexgrasp.envs.factory import open_env
+    from dexgrasp.learners.distillation.policy import load_actor, load_student
+    from dexgrasp.runs import read_metadata
+
+    os.makedirs(out, exist_ok=True)
+    with open_env(variant.env_id, env_cfg, device, viewer=viewer) as env:
+        wrapped = RslRlVecEnvWrapper(env)
+        obs = wrapped.get_observations()
+        groups = variant.teacher_groups(teacher.obs_groups)
+        teacher_policy = FrozenPolicy(load_actor(teacher, obs, groups, wrapped.num_actions, device))
+        student_policy = FrozenPolicy(load_student(student, obs, wrapped.num_actions, device))
+        checkpoints = {"teacher": teacher.checkpoint or "scripted", "student": student}
+        curriculum = read_metadata(teacher.checkpoint).get("curriculum", {}) if teacher.checkpoint else {}
+        return compare(
+            wrapped, teacher_policy, student_policy, task, episodes, seed, out, video, checkpoints, curriculum
+        )
+
+
 def compare(
-    wrapped, teacher: FrozenPolicy, student: FrozenPolicy, args, checkpoints: dict, curriculum: dict
+    wrapped,
+    teacher: FrozenPolicy,
+    student: FrozenPolicy,
+    task: str,
+    episodes: int,
+    seed: int,
+    out: str,
+    video: bool,
+    checkpoints: dict,
+    curriculum: dict,
 ) -> list[dict]:
     """Evaluate both policies; returns one summary row per policy (and writes the files)."""
-    from dexgrasp.evaluation.rollout import _run_episodes
     from dexgrasp.tasks.grasp.mdp import episode_success
 
     rows = []
     for name, policy in (("teacher", teacher), ("student", student)):
-        out = os.path.join(args.out, name)
-        os.makedirs(out, exist_ok=True)
-        run_args = SimpleNamespace(
-            task=args.task, checkpoint=checkpoints[name], episodes=args.episodes, out=out, video=args.video
-        )
-        summary = _run_episodes(
-            wrapped.unwrapped, _Acting(wrapped, policy, args.seed, curriculum), run_args, episode_success
+        folder = os.path.join(out, name)
+        os.makedirs(folder, exist_ok=True)
+        acting = _Acting(wrapped, policy, seed, curriculum)
+        summary = run_episodes(
+            wrapped.unwrapped, acting, episode_success, task, checkpoints[name], episodes, folder, video
         )
         rows.append({"policy": name, **{key: summary[key] for key in COLUMNS[1:]}})
-    write_table(rows, args.out)
+    write_table(rows, out)
     return rows
 
 

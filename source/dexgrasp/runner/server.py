@@ -1,13 +1,12 @@
-"""The simulation process: owns one RSL-RL VecEnv and serves steps to its learner.
+"""The simulation process's server: owns one RSL-RL VecEnv and serves steps to its learner.
 
 The environment comes from a picklable factory, ``env_factory(**kwargs, rank=sim_index, device=..., num_envs=...,
 seed=...)``, that returns an object with RSL-RL's ``VecEnv`` interface (for Isaac Lab: ``RslRlVecEnvWrapper``
 around the task's environment). The process sends the handshake spec and the initial observations, then loops:
 receive actions, step, send observations, rewards, dones, time-outs, episode lengths and log scalars.
 
-Curriculum: when the environment has ``drain_episode_outcomes() -> (successes, episodes)``, the counts of each
-step go to the learner, which decides the curriculum for all simulation processes together and sends the step
-back in the header; the environment then gets ``set_curriculum_step(step)``.
+Curriculum: each step's episode outcomes go to the learner, which decides for all simulation processes together
+and sends the step back in the header (:mod:`.curriculum_relay`).
 
 Timing: each step also reports how long the process waited for that step's actions (which includes the learner's
 PPO update at an iteration boundary) and how long ``env.step`` took, so the learner can log both.
@@ -28,6 +27,7 @@ from collections.abc import Callable
 import torch
 from tensordict import TensorDict
 
+from .curriculum_relay import episode_outcomes, follow
 from .spec import EnvSpec, ObsKey, describe_env
 from .transport import (
     CLOSE,
@@ -37,10 +37,8 @@ from .transport import (
     TAG_HEADER,
     TAG_OBS,
     TAG_SCALARS,
+    Pipe,
     Scalars,
-    irecv,
-    isend,
-    send_object,
     wait_all,
     wire_device,
 )
@@ -51,7 +49,8 @@ FLOAT16_MAX = torch.finfo(torch.float16).max
 class SimulationServer:
     """Wire buffers and the step loop of one simulation process."""
 
-    def __init__(self, env, spec: EnvSpec, learner_rank: int, backend: str, timeout_s: float) -> None:
+    def __init__(self, pipe: Pipe, env, spec: EnvSpec, learner_rank: int, backend: str, timeout_s: float) -> None:
+        self.pipe = pipe
         self.env = env
         self.spec = spec
         self.learner_rank = learner_rank
@@ -76,8 +75,7 @@ class SimulationServer:
             command, episode_length_follows, curriculum_step = self.header.tolist()
             if command == CLOSE:
                 return
-            if curriculum_step >= 0:
-                self.env.set_curriculum_step(curriculum_step)
+            follow(self.env, curriculum_step)
             incoming = [(self.actions, TAG_ACTIONS)]
             if episode_length_follows:
                 incoming.append((self.episode_length, TAG_EPISODE_LENGTH))
@@ -90,7 +88,7 @@ class SimulationServer:
             self._send(obs, rewards, dones, extras, timing=(stepping - waiting, time.perf_counter() - stepping))
 
     def _recv(self, buffers: list[tuple[torch.Tensor, int]]) -> None:
-        works = [irecv(t, self.learner_rank, tag) for t, tag in buffers]
+        works = [self.pipe.irecv(t, self.learner_rank, tag) for t, tag in buffers]
         wait_all(works, self.timeout_s, f"learner (rank {self.learner_rank})")
 
     def _send(self, obs: TensorDict, rewards, dones, extras: dict, timing: tuple[float, float] = (0.0, 0.0)) -> None:
@@ -128,14 +126,13 @@ class SimulationServer:
         layout.part(scalars, "episode_length").copy_(self.env.episode_length_buf.reshape(n))
         self._pack_log(extras.get("log") or {})
         layout.part(scalars, "nonfinite").fill_(num_bad)
-        drain = getattr(self.env, "drain_episode_outcomes", None)
-        outcomes = drain() if drain is not None and rewards is not None else (0, 0)
+        outcomes = episode_outcomes(self.env) if rewards is not None else (0, 0)
         layout.part(scalars, "outcomes").copy_(torch.tensor(outcomes, dtype=torch.float32))
         layout.part(scalars, "timing").copy_(torch.tensor(timing, dtype=torch.float32))
 
         tensors = [(self.obs[g.key], TAG_OBS + i) for i, g in enumerate(self.spec.groups)]
         tensors.append((scalars, TAG_SCALARS))
-        works = [isend(t, self.learner_rank, tag) for t, tag in tensors]
+        works = [self.pipe.isend(t, self.learner_rank, tag) for t, tag in tensors]
         wait_all(works, self.timeout_s, f"learner (rank {self.learner_rank})")
 
     def _replace_nonfinite(self, env_ids: torch.Tensor) -> None:
@@ -175,7 +172,8 @@ class SimulationServer:
             warnings.warn(f"simulation process {self.spec.sim_index}: {message}", stacklevel=3)
 
 
-def run_simulation(
+def serve_environment(
+    pipe: Pipe,
     env_factory: Callable,
     env_factory_kwargs: dict,
     sim_index: int,
@@ -197,8 +195,10 @@ def run_simulation(
     if int(env.num_envs) != num_envs:
         raise ValueError(f"env_factory made {env.num_envs} environments, the layout asks for {num_envs}")
     spec = describe_env(env, sim_index, wire_dtypes)
-    send_object(spec, learner_rank, wire_device(backend, device), startup_timeout, f"learner (rank {learner_rank})")
-    SimulationServer(env, spec, learner_rank, backend, learner_timeout).serve()
+    pipe.send_object(
+        spec, learner_rank, wire_device(backend, device), startup_timeout, f"learner (rank {learner_rank})"
+    )
+    SimulationServer(pipe, env, spec, learner_rank, backend, learner_timeout).serve()
     close = getattr(env, "close", None)
     if callable(close):
         close()

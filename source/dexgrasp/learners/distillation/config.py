@@ -25,7 +25,7 @@ def load_variant_cfgs(
 
     Raises ``ValueError`` for settings that cannot build a scene.
     """
-    from dexgrasp.training.env_factory import load_cfgs
+    from dexgrasp.envs.factory import load_cfgs
 
     return load_cfgs(variant.env_id, "rsl_rl", overrides, num_envs, device, seed, play=play)
 

@@ -1,18 +1,19 @@
-"""RSL-RL's DistillationRunner with this package's atomic, task-tagged checkpoints."""
+"""RSL-RL's DistillationRunner with this package's atomic, task-tagged checkpoints, in every topology."""
 
 from __future__ import annotations
 
 import torch
 from rsl_rl.runners import DistillationRunner
 
-from dexgrasp.training.checkpoint import CheckpointError
-from dexgrasp.training.rsl_rl_runner import CheckpointMixin, ProcessGroupMultiGpuMixin
+from dexgrasp.runs import CheckpointError
 
+from ..rsl_rl_runners import CheckpointMixin, ProcessGroupMultiGpuMixin
 from .policy import load_state
 
 
-class GraspDistillationRunner(CheckpointMixin, DistillationRunner):
-    """The distillation loop of RSL-RL; saving atomically with metadata as the training runners do."""
+class GraspDistillationRunner(ProcessGroupMultiGpuMixin, CheckpointMixin, DistillationRunner):
+    """The distillation loop of RSL-RL; saving atomically with metadata as the training runners do, gradients
+    averaged over the default process group when there is one (data-parallel processes)."""
 
     def load_teacher(self, path: str) -> None:
         """The frozen teacher's weights from its training checkpoint (its actor)."""
@@ -31,7 +32,3 @@ class GraspDistillationRunner(CheckpointMixin, DistillationRunner):
         except (RuntimeError, ValueError) as exc:
             raise CheckpointError(f"student {path} does not fit this run ({str(exc).splitlines()[0]})") from None
         self.current_learning_iteration = int(state.get("iter", 0)) + 1
-
-
-class GraspDataParallelDistillationRunner(ProcessGroupMultiGpuMixin, GraspDistillationRunner):
-    """One process of data-parallel distillation: gradients averaged over the default process group."""

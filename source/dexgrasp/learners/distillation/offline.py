@@ -5,9 +5,8 @@ from __future__ import annotations
 import math
 
 from dexgrasp.datasets import DatasetError, DatasetFile, EpisodeStream, open_datasets, schema
+from dexgrasp.envs.replay import ReplayVecEnv
 from dexgrasp.tasks.grasp.distill_tasks import DistillVariant, variant_by_env_id, variant_for
-
-from .replay_env import ReplayVecEnv
 
 
 def required_keys(variant: DistillVariant, aux_group: str | None) -> list[str]:

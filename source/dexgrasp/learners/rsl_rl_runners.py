@@ -1,7 +1,9 @@
-"""RSL-RL runners with atomic, task-tagged checkpoints that carry the curriculum state.
+"""RSL-RL runners with atomic, task-tagged checkpoints that carry the curriculum state, in every topology.
 
-:class:`GraspOnPolicyRunner` is RSL-RL's ``OnPolicyRunner`` (single process); :class:`GraspPipelinedRunner` is
-the disaggregated runner's pipelined variant. Both share the checkpoint behaviour of :class:`CheckpointMixin`.
+:class:`CheckpointMixin` gives RSL-RL's runners this package's checkpoints; :class:`ProcessGroupMultiGpuMixin`
+averages gradients over whatever ``torch.distributed`` group the topology started (none in one process).
+:class:`GraspOnPolicyRunner` is the PPO runner of every topology: the pipelined rollout when its environment is a
+disaggregated learner's, RSL-RL's own loop otherwise. The distillation runner builds on the same mixins.
 """
 
 from __future__ import annotations
@@ -10,11 +12,9 @@ import functools
 from collections.abc import Callable
 
 import torch
-from rsl_rl.runners import OnPolicyRunner
 
 from dexgrasp.runner.pipelined_runner import PipelinedOnPolicyRunner
-
-from .checkpoint import METADATA_KEY, atomic_torch_save
+from dexgrasp.runs import METADATA_KEY, atomic_torch_save
 
 
 class CheckpointMixin:
@@ -107,13 +107,5 @@ def _reduce_weighted(alg, reduce: Callable[[], None], weight: float) -> None:
     reduce()
 
 
-class GraspOnPolicyRunner(CheckpointMixin, OnPolicyRunner):
-    pass
-
-
-class GraspDataParallelRunner(ProcessGroupMultiGpuMixin, GraspOnPolicyRunner):
-    pass
-
-
-class GraspPipelinedRunner(ProcessGroupMultiGpuMixin, CheckpointMixin, PipelinedOnPolicyRunner):
-    pass
+class GraspOnPolicyRunner(ProcessGroupMultiGpuMixin, CheckpointMixin, PipelinedOnPolicyRunner):
+    """PPO in any topology: alone, data-parallel, or as the learner(s) of a disaggregated run."""

@@ -1,6 +1,6 @@
 """A teacher that answers with the labels recorded in a dataset, for offline distillation.
 
-When episodes are replayed from disk (:class:`~dexgrasp.distillation.replay_env.ReplayVecEnv`), the teacher's
+When episodes are replayed from disk (:class:`~dexgrasp.envs.replay.ReplayVecEnv`), the teacher's
 action means and stds of each step arrive as observation groups; this model hands them to the algorithm in
 place of a network, so offline and online distillation share one algorithm and one runner.
 """
@@ -10,8 +10,7 @@ from __future__ import annotations
 import torch
 from tensordict import TensorDict
 
-MEAN_GROUP = "teacher_action_mean"
-STD_GROUP = "teacher_action_std"
+from dexgrasp.envs.replay import MEAN_GROUP, STD_GROUP
 
 
 class RecordedTeacher(torch.nn.Module):

@@ -1,4 +1,9 @@
-"""Configuration and construction of a grasp environment, shared by train, play and the runner's workers."""
+"""Configuration and construction of a grasp environment, for every topology, play, record and evaluation.
+
+:func:`load_cfgs` checks the settings before anything starts; :func:`open_env` is the environment with its
+simulator, as a context manager that closes both; :func:`make_sim_vec_env` is the disaggregated runner's
+factory, whose environment closes its simulator with it.
+"""
 
 from __future__ import annotations
 
@@ -92,3 +97,43 @@ def make_env(task: str, env_cfg, render_mode: str | None = None):
     import dexgrasp.tasks  # noqa: F401
 
     return gym.make(task, cfg=env_cfg, render_mode=render_mode)
+
+
+@contextlib.contextmanager
+def open_env(task: str, env_cfg, device: str, viewer=None, enable_cameras: bool = False, render_mode=None):
+    """``task``'s environment in its simulation (see :func:`simulation`); both are closed on leaving."""
+    with simulation(env_cfg, device, viewer=viewer, enable_cameras=enable_cameras):
+        env = make_env(task, env_cfg, render_mode=render_mode)
+        try:
+            yield env
+        finally:
+            env.close()
+
+
+def make_sim_vec_env(
+    task: str,
+    overrides: list[str],
+    clip_actions: float | None,
+    rank: int,
+    device: str,
+    num_envs: int,
+    seed: int,
+    viewer=None,
+):
+    """Build simulation process ``rank``'s environment on ``device`` (called once per process).
+
+    ``clip_actions`` is the learner's setting, resolved by the launching process with every override applied: the
+    agent configuration (``agent.*`` overrides included) belongs to the learner, whichever library it runs, so it is
+    not resolved again here. The simulator lives as long as the environment: the runner's ``close()`` at the end of
+    the run closes both. Only simulation process 0 serves ``viewer`` (``--viz``): one page, one port; the others
+    stay headless.
+    """
+    from .vec_env import GraspVecEnv
+
+    env_overrides = [o for o in overrides if not o.lstrip("+~").startswith("agent.")]
+    env_cfg, _ = load_cfgs(task, "rsl_rl", env_overrides, num_envs=num_envs, device=device, seed=seed)
+    stack = contextlib.ExitStack()
+    env = stack.enter_context(open_env(task, env_cfg, device, viewer=viewer if rank == 0 else None))
+    clipping = "not clipped" if clip_actions is None else f"clipped to +-{clip_actions:g}"
+    print(f"[dexgrasp] simulation process {rank}: {num_envs} envs on {device}, actions {clipping}", flush=True)
+    return GraspVecEnv(env, clip_actions=clip_actions, on_close=stack.close)

@@ -1,24 +1,47 @@
-"""Distillation in one process (``--topology single``): offline from datasets, then online DAgger.
+"""Distillation: offline from datasets, then online DAgger on any topology.
 
 :func:`plan` checks everything that can be checked without a simulator (teacher, datasets, settings) so a
-bad input costs seconds; :func:`run` then learns, handing each phase's ``VecEnv`` to
-:func:`~dexgrasp.distillation.learner.learn`.
+bad input costs seconds; :func:`run` then learns, handing each phase's ``VecEnv`` to the distillation learner
+(:mod:`dexgrasp.learners.distillation.learner`): recorded episodes in this process, the simulation on the topology
+the settings name.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 
 from dexgrasp.datasets import DatasetError, open_datasets, schema
+from dexgrasp.learners.distillation.config import LIBRARY, load_variant_cfgs, offline_train_cfg, online_train_cfg
+from dexgrasp.learners.distillation.learner import LearnResult, learn, learn_dagger
+from dexgrasp.learners.distillation.offline import dataset_variant, iterations_for, open_replay, required_keys
+from dexgrasp.learners.distillation.teacher import PolicySpec, check_teacher_fits, read_teacher
+from dexgrasp.runs import check_checkpoint, default_log_dir, latest_checkpoint, read_metadata
 from dexgrasp.tasks.grasp.distill_tasks import DistillVariant, variant_for
-from dexgrasp.training.checkpoint import check_checkpoint, read_metadata
-from dexgrasp.viewer import viewer_from_args
 
-from .config import LIBRARY, load_variant_cfgs, offline_train_cfg, online_train_cfg
-from .learner import LearnResult, learn
-from .offline import dataset_variant, iterations_for, open_replay, required_keys
-from .teacher import PolicySpec, check_teacher_fits, read_teacher
+
+@dataclass
+class DistillSettings:
+    """A distillation run as ``scripts/distill.py`` asks for it."""
+
+    task: str
+    device: str
+    teacher: str | None = None
+    datasets: list[str] = field(default_factory=list)
+    offline_epochs: float = 1.0
+    max_iterations: int | None = None
+    num_envs: int | None = None
+    seed: int | None = None
+    log_dir: str | None = None
+    resume: str | None = None
+    overrides: list[str] = field(default_factory=list)
+    viewer: object = None
+    layout: object = None
+    """The disaggregated topology's :class:`~dexgrasp.runner.layout.Layout`, else None."""
+    devices: list[str] | None = None
+    """One device per data-parallel process (``--topology data_parallel``), else None."""
+    worker_timeout: float = 60.0
 
 
 @dataclass
@@ -45,12 +68,12 @@ class Plan:
     worker_timeout: float = 60.0
 
 
-def plan(args, overrides: list[str]) -> Plan:
-    """The run ``args`` ask for, checked; raises one-line errors (usage, checkpoint, dataset, variant)."""
-    teacher = read_teacher(args.teacher) if args.teacher else None
-    variant = variant_for(args.task, teacher.task) if teacher else None
-    for path in args.dataset:
-        recorded = dataset_variant(path, args.task)
+def plan(s: DistillSettings) -> Plan:
+    """The run ``s`` asks for, checked; raises one-line errors (checkpoint, dataset, variant, settings)."""
+    teacher = read_teacher(s.teacher) if s.teacher else None
+    variant = variant_for(s.task, teacher.task) if teacher else None
+    for path in s.datasets:
+        recorded = dataset_variant(path, s.task)
         if variant is None:
             variant = recorded
         elif recorded != variant:
@@ -58,41 +81,41 @@ def plan(args, overrides: list[str]) -> Plan:
                 f"{path} was labelled by a teacher of '{recorded.teacher_task}', this run's teacher is of"
                 f" '{variant.teacher_task}'"
             )
-    env_cfg, agent_cfg = load_variant_cfgs(variant, overrides, args.num_envs, args.device, args.seed)
+    env_cfg, agent_cfg = load_variant_cfgs(variant, s.overrides, s.num_envs, s.device, s.seed)
     if teacher is not None:
         check_teacher_fits(teacher, env_cfg)
-    if args.max_iterations is not None:
-        online = args.max_iterations
+    if s.max_iterations is not None:
+        online = s.max_iterations
     else:
-        online = 0 if args.dataset else agent_cfg.max_iterations
-    if args.dataset:
-        files = open_datasets(args.dataset, args.task, required_keys(variant, agent_cfg.algorithm.aux_obs_group))
+        online = 0 if s.datasets else agent_cfg.max_iterations
+    if s.datasets:
+        files = open_datasets(s.datasets, s.task, required_keys(variant, agent_cfg.algorithm.aux_obs_group))
         shapes = {key: files[0].keys[key][0] for key in files[0].keys}
         for opened in files:
             opened.close()
         if online:
             _check_recorded_images(shapes, variant, env_cfg)
-    if args.resume:
-        check_checkpoint(args.resume, args.task, LIBRARY)
-    log_dir = os.path.abspath(args.log_dir or _default_log_dir(agent_cfg.experiment_name))
+    if s.resume:
+        check_checkpoint(s.resume, s.task, LIBRARY)
+    log_dir = os.path.abspath(s.log_dir or default_log_dir(LIBRARY, agent_cfg.experiment_name))
     return Plan(
-        task=args.task,
+        task=s.task,
         variant=variant,
         teacher=teacher,
         env_cfg=env_cfg,
         agent_cfg=agent_cfg,
         log_dir=log_dir,
-        device=args.device,
+        device=s.device,
         online_iterations=online,
-        datasets=list(args.dataset),
-        offline_epochs=args.offline_epochs,
-        lanes=args.num_envs,
-        resume=args.resume,
-        viewer=viewer_from_args(args),
-        overrides=list(overrides),
-        layout=getattr(args, "layout", None),
-        devices=getattr(args, "device_list", None),
-        worker_timeout=getattr(args, "worker_timeout", 60.0),
+        datasets=list(s.datasets),
+        offline_epochs=s.offline_epochs,
+        lanes=s.num_envs,
+        resume=s.resume,
+        viewer=s.viewer,
+        overrides=list(s.overrides),
+        layout=s.layout,
+        devices=s.devices,
+        worker_timeout=s.worker_timeout,
     )
 
 
@@ -159,114 +182,75 @@ def _online(p: Plan, student: str | None) -> LearnResult:
     from isaaclab.utils.io import dump_yaml
     from isaaclab_rl.rsl_rl import RslRlVecEnvWrapper
 
-    from dexgrasp.tasks.grasp.mdp import set_curriculum_state
-    from dexgrasp.training.env_factory import make_env, simulation
+    from dexgrasp.topologies import single
 
     cfg = online_train_cfg(p.agent_cfg, p.variant, p.teacher)
     dump_yaml(os.path.join(p.log_dir, "params", "agent.yaml"), cfg)
+    kwargs = {
+        "train_cfg": cfg,
+        "metadata": _metadata(p, cfg),
+        "iterations": p.online_iterations,
+        "log_dir": p.log_dir,
+        "teacher_checkpoint": p.teacher.checkpoint,
+        "student_checkpoint": student,
+        "init_at_random_ep_len": bool(cfg.get("init_at_random_ep_len", False)),
+    }
     if p.layout is not None:
-        return _online_disaggregated(p, cfg, student)
+        return _online_disaggregated(p, cfg, kwargs)
     if p.devices is not None:
-        return _online_data_parallel(p, cfg, student)
+        return _online_data_parallel(p, cfg, kwargs)
     num_envs = p.env_cfg.scene.num_envs
     print(f"[dexgrasp] DAgger on {p.variant.env_id}, {num_envs} envs on {p.device}, logging to {p.log_dir}")
-    with simulation(p.env_cfg, p.device, viewer=p.viewer):
-        env = make_env(p.variant.env_id, p.env_cfg)
-        try:
-            if p.resume and not p.datasets:
-                set_curriculum_state(env.unwrapped, read_metadata(p.resume).get("curriculum", {}))
-            wrapped = RslRlVecEnvWrapper(env, clip_actions=cfg.get("clip_actions"))
-            result = learn(
-                wrapped,
-                train_cfg=cfg,
-                metadata=_metadata(p, cfg),
-                iterations=p.online_iterations,
-                log_dir=p.log_dir,
-                device=p.device,
-                teacher_checkpoint=p.teacher.checkpoint,
-                student_checkpoint=student,
-                init_at_random_ep_len=bool(cfg.get("init_at_random_ep_len", False)),
-            )
-        finally:
-            env.close()
+    resumed = read_metadata(p.resume).get("curriculum", {}) if p.resume and not p.datasets else None
+
+    def learn_here(vec_env, **kwargs) -> LearnResult:
+        if resumed is not None:
+            from dexgrasp.tasks.grasp.mdp import set_curriculum_state
+
+            set_curriculum_state(vec_env.unwrapped, resumed)
+        return learn(vec_env, device=p.device, **kwargs)
+
+    wrap = functools.partial(RslRlVecEnvWrapper, clip_actions=cfg.get("clip_actions"))
+    result = single.run(p.variant.env_id, p.env_cfg, p.device, learn_here, kwargs, wrap=wrap, viewer=p.viewer)
     first, last = result.losses[0]["total"], result.losses[-1]["total"]
     print(f"online: {p.online_iterations} iterations, loss {first:.5f} -> {last:.5f}")
     return result
 
 
-def _online_disaggregated(p: Plan, cfg: dict, student: str | None) -> LearnResult:
+def _online_disaggregated(p: Plan, cfg: dict, kwargs: dict) -> LearnResult:
     """DAgger with the simulation in separate processes; the student learns in the learner process."""
-    import glob
-
-    from dexgrasp.runner.launcher import run_disaggregated
-    from dexgrasp.training.sim_env import make_sim_vec_env
-
-    from .learner import learn_disaggregated
+    from dexgrasp.topologies import disaggregated
 
     print(f"[dexgrasp] DAgger on {p.variant.env_id}, disaggregated: {p.layout.describe()}; logging to {p.log_dir}")
-    code = run_disaggregated(
+    code = disaggregated.run(
         p.layout,
-        make_sim_vec_env,
-        {"task": p.variant.env_id, "overrides": p.overrides, "clip_actions": cfg.get("clip_actions")},
-        learn_disaggregated,
-        {
-            "adr": dict(p.env_cfg.curriculum.adr.params),
-            "train_cfg": cfg,
-            "metadata": _metadata(p, cfg),
-            "iterations": p.online_iterations,
-            "log_dir": p.log_dir,
-            "teacher_checkpoint": p.teacher.checkpoint,
-            "student_checkpoint": student,
-            "init_at_random_ep_len": bool(cfg.get("init_at_random_ep_len", False)),
-        },
+        p.variant.env_id,
+        p.overrides,
+        cfg.get("clip_actions"),
+        learn_dagger,
+        {"adr": dict(p.env_cfg.curriculum.adr.params), **kwargs},
         worker_timeout=p.worker_timeout,
         seed=cfg.get("seed", 0),
     )
     if code != 0:
         raise SystemExit(code)
-    checkpoints = sorted(glob.glob(os.path.join(p.log_dir, "model_*.pt")), key=os.path.getmtime)
     print(f"online: {p.online_iterations} iterations (disaggregated)")
-    return LearnResult(checkpoints[-1] if checkpoints else None, p.online_iterations)
+    return LearnResult(latest_checkpoint(p.log_dir), p.online_iterations)
 
 
-def _online_data_parallel(p: Plan, cfg: dict, student: str | None) -> LearnResult:
+def _online_data_parallel(p: Plan, cfg: dict, kwargs: dict) -> LearnResult:
     """One process of data-parallel DAgger (under torchrun): its share of the scenes, gradients averaged."""
-    import torch.distributed as dist
+    from dexgrasp.topologies import data_parallel
 
-    from dexgrasp.runner.curriculum import LockstepCurriculum
-    from dexgrasp.training.data_parallel import LockstepGraspVecEnv, join
-    from dexgrasp.training.env_factory import make_env, simulation
-
-    device, rank, world, counts = join(p.devices, p.env_cfg.scene.num_envs)
-    p.env_cfg.scene.num_envs = counts[rank]
-    p.env_cfg.sim.device = cfg["device"] = device
-    cfg["seed"] = cfg.get("seed", 0) + rank
-    p.env_cfg.seed = cfg["seed"]
-    adr = p.env_cfg.curriculum.adr.params
-    curriculum = LockstepCurriculum.from_params(adr)
-    if rank == 0:
-        print(f"[dexgrasp] DAgger on {p.variant.env_id}, data_parallel over {world} processes: envs {counts}")
-    try:
-        with simulation(p.env_cfg, device):
-            env = make_env(p.variant.env_id, p.env_cfg)
-            try:
-                result = learn(
-                    LockstepGraspVecEnv(env, cfg.get("clip_actions"), curriculum),
-                    train_cfg=cfg,
-                    metadata=_metadata(p, cfg),
-                    iterations=p.online_iterations,
-                    log_dir=p.log_dir if rank == 0 else None,
-                    device=device,
-                    teacher_checkpoint=p.teacher.checkpoint,
-                    student_checkpoint=student,
-                    init_at_random_ep_len=bool(cfg.get("init_at_random_ep_len", False)),
-                    data_parallel=True,
-                )
-            finally:
-                env.close()
-    finally:
-        dist.destroy_process_group()
-    return result
+    return data_parallel.run(
+        p.devices,
+        p.variant.env_id,
+        p.env_cfg,
+        cfg.get("clip_actions"),
+        learn_dagger,
+        {"adr": dict(p.env_cfg.curriculum.adr.params), **kwargs},
+        title=f"DAgger on {p.variant.env_id}",
+    )
 
 
 def _check_recorded_images(shapes: dict, variant: DistillVariant, env_cfg) -> None:
@@ -278,9 +262,3 @@ def _check_recorded_images(shapes: dict, variant: DistillVariant, env_cfg) -> No
                 f"recorded {group} images are {shape[2]}x{shape[1]}, this scene renders"
                 f" {env_cfg.image.width}x{env_cfg.image.height}"
             )
-
-
-def _default_log_dir(experiment: str) -> str:
-    from dexgrasp.cli.train import default_log_dir
-
-    return default_log_dir(LIBRARY, experiment)

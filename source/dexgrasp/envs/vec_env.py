@@ -3,6 +3,8 @@ simulation process of the disaggregated runner."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from isaaclab_rl.rsl_rl import RslRlVecEnvWrapper
 from tensordict import TensorDict
@@ -22,8 +24,22 @@ def compact_images(obs: TensorDict) -> TensorDict:
 
 
 class GraspVecEnv(RslRlVecEnvWrapper):
-    """RSL-RL's Isaac Lab wrapper with compact images (:func:`compact_images`), the curriculum hooks of multi-process
-    training, and a reset of chosen environments (for NaN/Inf recovery)."""
+    """RSL-RL's Isaac Lab wrapper with compact images (:func:`compact_images`), the curriculum interface a learner
+    reads (:mod:`dexgrasp.learners`), and a reset of chosen environments (for NaN/Inf recovery).
+
+    Curriculum: the task's own curriculum decides, unless a learner sets ``curriculum`` (a
+    :class:`~dexgrasp.runner.curriculum.LockstepCurriculum` summing outcomes over the data-parallel processes); the
+    environment then reports every step's outcomes to it and follows its step. In a simulation process of the
+    disaggregated runner the learner is elsewhere: it reads :meth:`drain_episode_outcomes` and sets
+    :meth:`set_curriculum_step` over the pipe.
+
+    ``on_close`` replaces :meth:`close` (the factory of a simulation process closes its simulator with it).
+    """
+
+    def __init__(self, env, clip_actions: float | None = None, on_close: Callable[[], None] | None = None) -> None:
+        super().__init__(env, clip_actions=clip_actions)
+        self.curriculum = None
+        self._on_close = on_close
 
     def reset(self) -> tuple[TensorDict, dict]:
         obs, extras = super().reset()
@@ -34,7 +50,31 @@ class GraspVecEnv(RslRlVecEnvWrapper):
 
     def step(self, actions: torch.Tensor) -> tuple[TensorDict, torch.Tensor, torch.Tensor, dict]:
         obs, rewards, dones, extras = super().step(actions)
+        if self.curriculum is not None:
+            self.curriculum.add(*self.drain_episode_outcomes())  # summed over the processes inside
+            self.set_curriculum_step(self.curriculum.step)
         return compact_images(obs), rewards, dones, extras
+
+    def curriculum_state(self) -> dict:
+        """What a checkpoint records: the learner's curriculum, or the task's."""
+        return self.curriculum.state() if self.curriculum is not None else self.unwrapped.curriculum.state()
+
+    def set_curriculum_state(self, state: dict) -> None:
+        """Continue a checkpoint's curriculum."""
+        if self.curriculum is not None:
+            self.curriculum.load(state)
+            self.set_curriculum_step(self.curriculum.step)
+        else:
+            self.unwrapped.curriculum.load(state)
+
+    def on_failure(self, callback: Callable[[BaseException], None]) -> None:
+        """Nothing to register: in this process a failure raises through the learner, which ends the run."""
+
+    def close(self) -> None:
+        if self._on_close is not None:
+            self._on_close()
+        else:
+            super().close()
 
     @property
     def log_keys(self) -> tuple[str, ...]:
@@ -60,31 +100,3 @@ class GraspVecEnv(RslRlVecEnvWrapper):
         base.scene.write_data_to_sim()
         base.sim.forward()
         base.obs_buf = base.observation_manager.compute(update_history=False)
-
-
-def make_sim_vec_env(
-    task: str,
-    overrides: list[str],
-    clip_actions: float | None,
-    rank: int,
-    device: str,
-    num_envs: int,
-    seed: int,
-    viewer=None,
-) -> GraspVecEnv:
-    """Build simulation process ``rank``'s environment on ``device`` (called once per process).
-
-    ``clip_actions`` is the learner's setting, resolved by the launching process with every override applied: the
-    agent configuration (``agent.*`` overrides included) belongs to the learner, whichever library it runs, so it is
-    not resolved again here. The simulator stays up for the life of the process: the runner ends the process when
-    the run ends. Only simulation process 0 serves ``viewer`` (``--viz``): one page, one port; the others stay
-    headless.
-    """
-    from .env_factory import load_cfgs, make_env, simulation
-
-    env_overrides = [o for o in overrides if not o.lstrip("+~").startswith("agent.")]
-    env_cfg, _ = load_cfgs(task, "rsl_rl", env_overrides, num_envs=num_envs, device=device, seed=seed)
-    simulation(env_cfg, device, viewer=viewer if rank == 0 else None).__enter__()
-    clipping = "not clipped" if clip_actions is None else f"clipped to +-{clip_actions:g}"
-    print(f"[dexgrasp] simulation process {rank}: {num_envs} envs on {device}, actions {clipping}", flush=True)
-    return GraspVecEnv(make_env(task, env_cfg), clip_actions=clip_actions)

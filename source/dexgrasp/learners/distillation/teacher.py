@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import yaml
 
+from dexgrasp.runs import CheckpointError, read_metadata
 from dexgrasp.tasks.grasp.distill_tasks import DEPTH, SCRIPTED, STATE
-from dexgrasp.training.checkpoint import CheckpointError, read_metadata
 
 from .recorded_teacher import MEAN_GROUP, STD_GROUP, RecordedTeacher
 

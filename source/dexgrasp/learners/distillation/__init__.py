@@ -7,7 +7,8 @@ on RSL-RL's ``Distillation`` algorithm and ``DistillationRunner`` extended for t
 - :mod:`.storage`: rollout storage that also keeps the teacher's stds.
 - :mod:`.runner`: atomic, task-tagged checkpoints; loading a teacher and a student.
 - :mod:`.learner`: the learner as a function of a ``VecEnv``.
-- :mod:`.replay_env`, :mod:`.recorded_teacher`, :mod:`.offline`: recorded episodes as a ``VecEnv``.
+- :mod:`.recorded_teacher`, :mod:`.offline`: recorded episodes (:mod:`dexgrasp.envs.replay`) and their labels.
 - :mod:`.teacher`, :mod:`.policy`, :mod:`.config`: reading teachers and students, building the run's settings.
-- :mod:`.single_process`: both phases in one process (``--topology single``).
+
+Both phases, on any topology, are run by :mod:`dexgrasp.jobs.distill`.
 """

@@ -1,8 +1,8 @@
 """Recorded episodes as an RSL-RL ``VecEnv``: offline distillation runs the online learner unchanged.
 
 ``step`` ignores the actions and serves the next recorded step of every lane; the teacher's recorded action
-means and stds travel as two extra observation groups, read by
-:class:`~dexgrasp.distillation.recorded_teacher.RecordedTeacher`.
+means and stds travel as two extra observation groups (:data:`MEAN_GROUP`, :data:`STD_GROUP`), which the
+distillation learner's recorded teacher reads in place of a network.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from tensordict import TensorDict
 
 from dexgrasp.datasets import EpisodeStream, schema
 
-from .recorded_teacher import MEAN_GROUP, STD_GROUP
+MEAN_GROUP = "teacher_action_mean"
+STD_GROUP = "teacher_action_std"
+"""The observation groups that carry the recorded teacher's action means and stds."""
 
 
 class ReplayVecEnv(VecEnv):

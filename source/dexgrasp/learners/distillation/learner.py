@@ -1,8 +1,8 @@
 """The learner side of distillation: a function of an RSL-RL ``VecEnv`` and picklable settings.
 
 The same function learns from a simulation in this process (``--topology single``), from recorded episodes
-(:class:`~dexgrasp.distillation.replay_env.ReplayVecEnv`), and is shaped to be the ``learner_fn`` of a
-disaggregated run, whose learner sees its simulation processes as one ``VecEnv``.
+(:class:`~dexgrasp.envs.replay.ReplayVecEnv`), in each data-parallel process, and in the learner process of a
+disaggregated run, whose learner sees its simulation processes as one ``VecEnv`` (:func:`learn_dagger`).
 """
 
 from __future__ import annotations
@@ -10,8 +10,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from dexgrasp.runs import checkpoint_metadata
+
+from ..curriculum import decide_curriculum
 from .config import LIBRARY
-from .runner import GraspDataParallelDistillationRunner, GraspDistillationRunner
+from .runner import GraspDistillationRunner
 
 
 @dataclass
@@ -45,21 +48,20 @@ def learn(
     teacher_checkpoint: str | None = None,
     student_checkpoint: str | None = None,
     init_at_random_ep_len: bool = False,
-    data_parallel: bool = False,
 ) -> LearnResult:
-    """Distil for ``iterations`` updates on ``env``; checkpoints go to ``log_dir`` tagged with ``metadata``.
+    """Distil for ``iterations`` updates on ``env``; checkpoints go to ``log_dir`` tagged with ``metadata`` (the
+    fields of :func:`~dexgrasp.runs.checkpoint_metadata` but the library and the curriculum).
 
     ``teacher_checkpoint`` is the teacher's training checkpoint (None when the teacher is recorded labels);
-    ``student_checkpoint`` a distillation checkpoint to go on from (resume, or online after offline).
-    ``data_parallel``: this process is one of several averaging their gradients (``--topology data_parallel``).
+    ``student_checkpoint`` a distillation checkpoint to go on from (resume, or online after offline). Gradients are
+    averaged over the default process group when there is one (data-parallel processes).
     """
-    runner_class = GraspDataParallelDistillationRunner if data_parallel else GraspDistillationRunner
-    runner = runner_class(
+    runner = GraspDistillationRunner(
         env,
         train_cfg,
         log_dir=log_dir,
         device=device,
-        metadata=lambda: {**metadata, "library": LIBRARY, "curriculum": curriculum_of(env)},
+        metadata=lambda: checkpoint_metadata(**metadata, library=LIBRARY, curriculum=curriculum_of(env)),
     )
     if teacher_checkpoint is not None:
         runner.load_teacher(teacher_checkpoint)
@@ -71,9 +73,8 @@ def learn(
     return LearnResult(checkpoint, iterations, runner.alg.loss_history)
 
 
-def learn_disaggregated(env, *, adr: dict, **kwargs) -> None:
-    """``learner_fn`` of a disaggregated run: :func:`learn` on the learner's view of every simulation process."""
-    from dexgrasp.runner.curriculum import LockstepCurriculum
-
-    env.curriculum = LockstepCurriculum.from_params(adr)
-    learn(env, device=env.device, **kwargs)
+def learn_dagger(env, *, adr: dict, **kwargs) -> LearnResult:
+    """The learner function of the multi-process topologies: :func:`learn` on ``env``'s device, with the curriculum
+    decided here over every process."""
+    decide_curriculum(env, adr)
+    return learn(env, device=env.device, **kwargs)

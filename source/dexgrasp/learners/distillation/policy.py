@@ -11,7 +11,7 @@ import torch
 from rsl_rl.utils import resolve_class
 from tensordict import TensorDict
 
-from dexgrasp.training.checkpoint import METADATA_KEY, CheckpointError
+from dexgrasp.runs import METADATA_KEY, CheckpointError
 
 from .teacher import PolicySpec
 

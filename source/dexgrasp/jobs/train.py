@@ -1,0 +1,197 @@
+"""Training: checks what can be checked before a simulator starts, then runs a PPO learner on a topology."""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+from dataclasses import dataclass, field
+
+from dexgrasp.runs import check_checkpoint, default_log_dir
+
+from . import SettingsError
+
+
+@dataclass
+class TrainSettings:
+    """A training run as ``scripts/train.py`` asks for it."""
+
+    task: str
+    rl_library: str
+    topology: str
+    device: str
+    """The single topology's device (configurations of the multi-process topologies are checked on "cpu")."""
+    overrides: list[str] = field(default_factory=list)
+    num_envs: int | None = None
+    seed: int | None = None
+    max_iterations: int | None = None
+    log_dir: str | None = None
+    resume: str | None = None
+    init_actor: str | None = None
+    layout: object = None
+    """The disaggregated topology's :class:`~dexgrasp.runner.layout.Layout`."""
+    devices: list[str] | None = None
+    """The data-parallel topology's devices, one per process."""
+    worker_timeout: float = 60.0
+    synchronous: bool = False
+    viewer: object = None
+    argv: list[str] = field(default_factory=list)
+    """The command line, for torchrun to start the data-parallel processes with."""
+
+
+def train(s: TrainSettings) -> int:
+    """Check, then train; returns the exit code."""
+    from dexgrasp.topologies.torchrun import in_torchrun, relaunch
+
+    if s.topology == "data_parallel" and not in_torchrun():
+        if s.resume:
+            check_checkpoint(s.resume, s.task, s.rl_library)
+        _load_cfgs(s, "cpu")  # fail fast, before torchrun starts a process per device
+        argv = s.argv if s.log_dir is not None else [*s.argv, "--log_dir", default_log_dir("rsl_rl", "dexgrasp")]
+        return relaunch("dexgrasp.cli.train", argv, len(s.devices))
+    if s.resume:
+        check_checkpoint(s.resume, s.task, s.rl_library)
+    if s.init_actor:
+        student = check_checkpoint(s.init_actor, s.task, "rsl_rl_distill").get("student_model", {})
+    env_cfg, agent_cfg = _load_cfgs(s, s.device)
+    if s.init_actor:
+        actor = agent_cfg.actor.to_dict()
+        if any(student.get(key) != actor.get(key) for key in ("class_name", "hidden_dims", "activation")):
+            raise SettingsError(
+                f"student {s.init_actor} is a {student.get('class_name')} {student.get('hidden_dims')}, the actor a"
+                f" {actor.get('class_name')} {actor.get('hidden_dims')} (the state student matches presets=mlp)"
+            )
+    if s.topology == "data_parallel":
+        _data_parallel(s, env_cfg, agent_cfg)
+        return 0
+    if s.topology == "disaggregated":
+        return _disaggregated(s, env_cfg, agent_cfg)
+    start = time.time()
+    _single(s, env_cfg, agent_cfg)
+    print(f"training finished in {time.time() - start:.1f} s")
+    return 0
+
+
+def _load_cfgs(s: TrainSettings, device: str):
+    from dexgrasp.envs.factory import load_cfgs
+
+    try:
+        return load_cfgs(s.task, s.rl_library, s.overrides, s.num_envs, device, s.seed)
+    except ValueError as exc:
+        raise SettingsError(str(exc).splitlines()[0]) from exc
+
+
+def _experiment(s: TrainSettings, agent_cfg) -> str:
+    return agent_cfg.experiment_name if s.rl_library == "rsl_rl" else agent_cfg["agent"]["experiment"]["directory"]
+
+
+def _log_dir(s: TrainSettings, agent_cfg) -> str:
+    log_dir = s.log_dir or default_log_dir(s.rl_library, _experiment(s, agent_cfg))
+    os.makedirs(log_dir, exist_ok=True)
+    return log_dir
+
+
+def _single(s: TrainSettings, env_cfg, agent_cfg) -> None:
+    from isaaclab.utils.io import dump_yaml
+
+    from dexgrasp.topologies import single
+
+    log_dir = _log_dir(s, agent_cfg)
+    print(f"[dexgrasp] task {s.task}, {env_cfg.scene.num_envs} envs on {s.device}, logging to {log_dir}")
+    if s.rl_library == "skrl":
+        from dexgrasp.learners.skrl_ppo import learn_skrl_isaaclab
+
+        if s.max_iterations is not None:
+            agent_cfg["trainer"]["timesteps"] = s.max_iterations * agent_cfg["agent"]["rollouts"]
+        kwargs = {"task": s.task, "agent_cfg": agent_cfg, "log_dir": log_dir, "resume": s.resume}
+        single.run(s.task, env_cfg, s.device, learn_skrl_isaaclab, kwargs, viewer=s.viewer)
+        return
+    from dexgrasp.envs.vec_env import GraspVecEnv
+    from dexgrasp.learners.rsl_rl_ppo import learn_rsl_rl
+
+    if s.max_iterations is not None:
+        agent_cfg.max_iterations = s.max_iterations
+    kwargs = _rsl_rl_kwargs(s, agent_cfg.to_dict(), log_dir, adr=None)
+    wrap = functools.partial(GraspVecEnv, clip_actions=agent_cfg.clip_actions)
+
+    def learn(vec_env, **kwargs):
+        # the configurations as the built environment completed them
+        dump_yaml(os.path.join(log_dir, "params", "env.yaml"), env_cfg)
+        dump_yaml(os.path.join(log_dir, "params", "agent.yaml"), agent_cfg)
+        return learn_rsl_rl(vec_env, **kwargs)
+
+    single.run(s.task, env_cfg, s.device, learn, kwargs, wrap=wrap, viewer=s.viewer)
+
+
+def _rsl_rl_kwargs(s: TrainSettings, agent: dict, log_dir: str, adr: dict | None) -> dict:
+    return {
+        "task": s.task,
+        "agent_cfg": agent,
+        "log_dir": log_dir,
+        "resume": s.resume,
+        "max_iterations": s.max_iterations or agent["max_iterations"],
+        "adr": adr,
+        "init_actor": s.init_actor,
+    }
+
+
+def _data_parallel(s: TrainSettings, env_cfg, agent_cfg) -> None:
+    """One data-parallel process (under torchrun)."""
+    from isaaclab.utils.io import dump_yaml
+
+    from dexgrasp.learners.rsl_rl_ppo import learn_rsl_rl
+    from dexgrasp.topologies import data_parallel
+
+    log_dir = s.log_dir or default_log_dir("rsl_rl", agent_cfg.experiment_name)
+    os.makedirs(log_dir, exist_ok=True)
+    agent = agent_cfg.to_dict()
+    if int(os.environ.get("RANK", "0")) == 0:
+        dump_yaml(os.path.join(log_dir, "params", "agent.yaml"), agent)
+    data_parallel.run(
+        s.devices,
+        s.task,
+        env_cfg,
+        agent["clip_actions"],
+        learn_rsl_rl,
+        _rsl_rl_kwargs(s, agent, log_dir, adr=dict(env_cfg.curriculum.adr.params)),
+        title=f"task {s.task}",
+        log_dir=log_dir,
+        viewer=s.viewer,
+    )
+
+
+def _disaggregated(s: TrainSettings, env_cfg, agent_cfg) -> int:
+    from isaaclab.utils.io import dump_yaml
+
+    from dexgrasp.topologies import disaggregated
+
+    log_dir = _log_dir(s, agent_cfg)
+    adr = dict(env_cfg.curriculum.adr.params)
+    if s.rl_library == "skrl":
+        from dexgrasp.learners.skrl_ppo import learn_skrl
+
+        agent = dict(agent_cfg)
+        iterations = s.max_iterations or max(1, agent["trainer"]["timesteps"] // agent["agent"]["rollouts"])
+        clip_actions = None  # skrl clips in its models, as in a single process
+        kwargs = {"task": s.task, "agent_cfg": agent, "log_dir": log_dir, "resume": s.resume}
+        learner, kwargs = learn_skrl, {**kwargs, "max_iterations": iterations, "adr": adr}
+    else:
+        from dexgrasp.learners.rsl_rl_ppo import learn_rsl_rl
+
+        agent = agent_cfg.to_dict()
+        clip_actions = agent["clip_actions"]  # RSL-RL clips in the environment wrapper: the simulation processes
+        learner, kwargs = learn_rsl_rl, _rsl_rl_kwargs(s, agent, log_dir, adr)
+    dump_yaml(os.path.join(log_dir, "params", "agent.yaml"), agent)
+    print(f"[dexgrasp] task {s.task}, disaggregated: {s.layout.describe()}; logging to {log_dir}", flush=True)
+    return disaggregated.run(
+        s.layout,
+        s.task,
+        s.overrides,
+        clip_actions,
+        learner,
+        kwargs,
+        worker_timeout=s.worker_timeout,
+        seed=agent["seed"],
+        synchronous=s.synchronous,
+        viewer=s.viewer,
+    )

@@ -1,0 +1,80 @@
+"""The RSL-RL PPO learner: one function for every topology."""
+
+from __future__ import annotations
+
+import os
+
+from dexgrasp.runs import checkpoint_metadata
+
+from .curriculum import decide_curriculum
+
+
+def learn_rsl_rl(
+    vec_env,
+    task: str,
+    agent_cfg: dict,
+    log_dir: str | None,
+    resume: str | None,
+    max_iterations: int,
+    adr: dict | None,
+    init_actor: str | None = None,
+):
+    """RSL-RL PPO on ``vec_env`` (pipelined rollout when it is a disaggregated learner's environment).
+
+    ``adr``: decide the curriculum here over every process (:func:`~.curriculum.decide_curriculum`); None in one
+    process. ``init_actor``: a student of ``scripts/distill.py`` to start the actor from (:func:`init_actor`).
+    Returns the runner after training (its storage, models and iteration count), for callers that report on it.
+    """
+    from dexgrasp.runner.process import log
+    from dexgrasp.runs import read_metadata
+
+    from .rsl_rl_runners import GraspOnPolicyRunner, learners_env_counts
+
+    agent_cfg = {**agent_cfg, "device": vec_env.device}
+    # every learner must run the same number of mini-batches (their gradients are averaged per mini-batch), and a
+    # recurrent one splits by environment: none may hold fewer environments than mini-batches
+    fewest = min(learners_env_counts(vec_env.num_envs))
+    if agent_cfg["algorithm"].get("num_mini_batches", 1) > fewest:
+        log(f"a learner has {fewest} environments: using that many mini-batches")
+        agent_cfg["algorithm"] = {**agent_cfg["algorithm"], "num_mini_batches": fewest}
+    decide_curriculum(vec_env, adr)
+
+    def metadata() -> dict:
+        groups = agent_cfg["obs_groups"]
+        return checkpoint_metadata(task, "rsl_rl", groups, vec_env.curriculum_state(), agent_cfg=agent_cfg)
+
+    runner = GraspOnPolicyRunner(vec_env, agent_cfg, log_dir, vec_env.device, metadata=metadata)
+
+    def save_on_failure(exc: BaseException) -> None:
+        if runner.gpu_global_rank != 0:  # with several learners, the first one keeps the checkpoints
+            return
+        path = os.path.join(log_dir, f"model_{runner.current_learning_iteration}.pt")
+        runner.save(path)
+        log(f"learner saved {path} before stopping")
+
+    vec_env.on_failure(save_on_failure)
+    if resume:
+        runner.load(resume, map_location=vec_env.device)
+        vec_env.set_curriculum_state(read_metadata(resume).get("curriculum", {}))
+        print(f"[dexgrasp] resumed from {resume} at iteration {runner.current_learning_iteration}", flush=True)
+    if init_actor:
+        load_actor_from_student(runner, init_actor, vec_env.device)
+        print(f"[dexgrasp] actor initialised from the student {init_actor}", flush=True)
+    runner.learn(num_learning_iterations=max_iterations, init_at_random_ep_len=True)
+    return runner
+
+
+def load_actor_from_student(runner, path: str, device: str) -> None:
+    """Load a distilled student's weights (and observation normaliser) into PPO's actor: RL on top of behaviour
+    cloning. The action noise stays the actor's configured initial std (exploration is PPO's to set, e.g.
+    ``agent.actor.distribution_cfg.init_std=0.2``) and the critic starts fresh. The student must have the actor's
+    model (``presets=mlp`` and the state student of ``scripts/distill.py``)."""
+    import torch
+
+    from .distillation.policy import load_state
+
+    state = torch.load(path, map_location=device, weights_only=False)
+    weights = dict(state.get("student_state_dict") or {})
+    own = runner.alg.actor.state_dict()
+    weights.update({key: value for key, value in own.items() if key.startswith("distribution.")})
+    load_state(runner.alg.actor, weights, f"student {path}")

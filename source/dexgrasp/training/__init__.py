@@ -1,1 +1,0 @@
-"""Training glue: checkpoints, learner runners and their settings (importable without Isaac Lab)."""
