@@ -40,7 +40,7 @@ class StereoStudentModelCfg(RslRlMLPModelCfg):
 class GraspDistillationAlgorithmCfg(RslRlDistillationAlgorithmCfg):
     """DAgger with a variance-weighted action loss, a std loss and an object-position auxiliary loss."""
 
-    class_name: str = "dexgrasp.distillation.algorithm:GraspDistillation"
+    class_name: str = "dexgrasp.learners.distillation.algorithm:GraspDistillation"
     num_learning_epochs: int = 1
     learning_rate: float = 5.0e-4
     gradient_length: int = 16
@@ -63,7 +63,7 @@ class GraspDistillationAlgorithmCfg(RslRlDistillationAlgorithmCfg):
 class StereoRGBDistillRunnerCfg(RslRlDistillationRunnerCfg):
     """Stereo RGB student (shared CNN trunk, cross-attention, LSTM) distilled from a state or depth teacher."""
 
-    class_name = "dexgrasp.distillation.runner:GraspDistillationRunner"
+    class_name = "dexgrasp.learners.distillation.runner:GraspDistillationRunner"
     num_steps_per_env = 16
     max_iterations = 2000
     save_interval = 50
