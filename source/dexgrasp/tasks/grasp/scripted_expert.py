@@ -2,9 +2,17 @@
 
 It approaches above the object with the hand in its open pinch preshape, descends until the pinch point (where
 the thumb and the index and middle fingertips meet, :data:`~dexgrasp.assets.hand_synergies.PINCH_POINT`) is at
-the object's centre, closes the grasp synergy, lifts to the goal and holds; if the object slips out it starts
-over. It proves that the robot model and physics can grasp, serves as a data source that needs no RL, and
-teaches students by DAgger. Everything it reads is simulator state, so it runs in the simulation process.
+the object's centre, closes the grasp synergy, lifts to the goal and holds; if the object slips out, the hand
+opens and it starts over. It proves that the robot model and physics can grasp, serves as a data source that
+needs no RL, and teaches students by DAgger. Everything it reads is simulator state, so it runs in the
+simulation process.
+
+It keeps no memory: each action is a function of the current state alone (object and palm positions, the palm's
+speed, the hand's last closure command), so the label of a state is the same whoever drove the episode there. A
+student trained by DAgger visits states the expert never would; an expert with phases and time-outs would label
+the same state "descend", "close" or "approach" depending on its own history, and the student would learn their
+mean. The descent is continuous in the horizontal error (the further off, the higher the hand stays), so the
+labels have no jump a small network must fit exactly.
 """
 
 from __future__ import annotations
@@ -27,16 +35,26 @@ PHASES = ("approach", "descend", "close", "lift")
 class ScriptedExpertCfg:
     hover: float = 0.12
     """Height of the approach point above the grasp point [m]."""
-    approach_tolerance: float = 0.03
-    """Palm distance to the approach point that starts the descent [m]."""
-    descend_tolerance: float = 0.015
-    """Palm distance to the grasp pose that starts closing [m]."""
-    phase_timeout_s: tuple[float, float, float] = (5.0, 2.0, 0.6)
-    """Longest approach, descent and closing [s]; closing always takes its full time."""
+    align_scale: float = 0.03
+    """Horizontal palm error at which the hand stays at the full hover height; below it, it descends in
+    proportion [m]."""
+    align_tolerance: float = 0.015
+    """Horizontal palm error below which the hand may close [m]."""
+    grasp_tolerance: float = 0.015
+    """Palm distance to the grasp pose at which the hand closes [m]."""
+    settled_tolerance: float = 0.04
+    """... or this close, once the palm has stopped (the fingers rest on the object or the table) [m]."""
+    settled_speed: float = 0.02
+    """Palm speed below which it counts as stopped [m/s]."""
+    close_time_s: float = 0.6
+    """Time to close the hand from the open preshape to a firm squeeze [s]."""
     min_clearance: float = 0.02
     """Lowest pinch point above the table top, so the fingertips clear it [m]."""
-    slip_distance: float = 0.08
-    """Pinch point to object distance at which a lifted object counts as dropped (start over) [m]."""
+    hold_distance: float = 0.05
+    """Object to pinch point distance within which the object counts as in the hand [m]."""
+    closure_tolerance: float = 0.05
+    """Closure action within which the hand counts as closed (and lifts): a student acts on its own last action,
+    and an exact threshold would never be met by a near-perfect imitation."""
 
 
 class ScriptedGraspExpert:
@@ -49,12 +67,11 @@ class ScriptedGraspExpert:
         if terms != ["palm", "hand"]:
             raise ValueError(f"the scripted expert acts through the 11-D palm + synergy action, not {terms}")
         self._palm_term = env.action_manager.get_term("palm")
-        robot = env.scene["robot"]
-        self._palm_id = robot.body_names.index("palm_link")
-        n, device = env.num_envs, env.device
-        self.phase = torch.zeros(n, dtype=torch.long, device=device)
-        self._phase_steps = torch.zeros(n, dtype=torch.long, device=device)
-        self._grasp_offset = torch.zeros(n, 3, device=device)
+        self._hand_term = env.action_manager.get_term("hand")
+        self._palm_id = env.scene["robot"].body_names.index("palm_link")
+        device = env.device
+        self.phase = torch.zeros(env.num_envs, dtype=torch.long, device=device)
+        """What each environment's last action did (an index into :data:`PHASES`), for inspection only."""
         nominal = torch.tensor(self._palm_term.cfg.nominal_quat, device=device, dtype=torch.float32)
         pinch = torch.tensor(hand_synergies.PINCH_POINT, device=device)
         self._pinch_offset = math_utils.quat_apply(nominal[None], pinch[None])[0]
@@ -63,61 +80,55 @@ class ScriptedGraspExpert:
             torch.tensor(hand_synergies.coefficients_to_action([c, 0, 0, 0, 0]), device=device, dtype=torch.float32)
             for c in (hand_synergies.CLOSURE_OPEN, hand_synergies.CLOSURE_SQUEEZE)
         )
-        self._timeouts = [round(t / env.step_dt) for t in self.cfg.phase_timeout_s]
-
-    def reset(self, env_ids: torch.Tensor | None = None) -> None:
-        ids = slice(None) if env_ids is None else env_ids
-        self.phase[ids] = APPROACH
-        self._phase_steps[ids] = 0
+        self._close_rate = float(self._closed[0] - self._open[0]) * env.step_dt / self.cfg.close_time_s
+        """Closure action per step that closes the hand in ``close_time_s``."""
 
     def _palm_action(self, palm_target: torch.Tensor) -> torch.Tensor:
         low, high = self._palm_term._low, self._palm_term._high
         position = 2.0 * (palm_target - low[:3]) / (high[:3] - low[:3]) - 1.0
         return torch.cat([position, torch.zeros_like(position)], dim=-1).clamp(-1.0, 1.0)
 
-    def _advance(self, mask: torch.Tensor, to: int) -> None:
-        self.phase[mask] = to
-        self._phase_steps[mask] = 0
-
     @torch.no_grad()
     def act(self) -> torch.Tensor:
         """Actions ``(num_envs, 11)`` in [-1, 1] for the current state."""
         env, cfg = self.env, self.cfg
-        self.reset(torch.nonzero(env.episode_length_buf == 0).flatten())
         origins = env.scene.env_origins
         obj = env.scene["object"].data.root_pos_w.torch - origins
-        palm = env.scene["robot"].data.body_pos_w.torch[:, self._palm_id] - origins
+        robot = env.scene["robot"].data
+        palm = robot.body_pos_w.torch[:, self._palm_id] - origins
+        palm_speed = torch.linalg.norm(robot.body_lin_vel_w.torch[:, self._palm_id], dim=-1)
+        # a new episode's last action is zero: read it as the open preshape
+        fresh = env.episode_length_buf == 0
+        closure = torch.where(fresh, self._open[0], self._hand_term.raw_actions[:, 0])
+
         pinch_center = obj.clone()
         pinch_center[:, 2] = pinch_center[:, 2].clamp(min=TABLE_TOP + cfg.min_clearance)
         grasp = pinch_center - self._pinch_offset
-        above = grasp + torch.tensor([0.0, 0.0, cfg.hover], device=env.device)
-        goal = torch.tensor(env.cfg.goal_pos, device=env.device)
+        lift = torch.tensor(env.cfg.goal_pos, device=env.device) + (palm - obj)
 
-        steps = self._phase_steps
-        phase = self.phase
-        self._advance(
-            (phase == APPROACH)
-            & ((torch.linalg.norm(palm - above, dim=-1) < cfg.approach_tolerance) | (steps >= self._timeouts[0])),
-            DESCEND,
+        in_hand = torch.linalg.norm(palm + self._pinch_offset - obj, dim=-1) < cfg.hold_distance
+        closing = closure > self._open[0] + 0.5 * self._close_rate
+        closed = closure >= self._closed[0] - cfg.closure_tolerance
+        misalignment = torch.linalg.norm((palm - grasp)[:, :2], dim=-1)
+        to_grasp = torch.linalg.norm(palm - grasp, dim=-1)
+        at_grasp = (misalignment < cfg.align_tolerance) & (
+            (to_grasp < cfg.grasp_tolerance) | ((to_grasp < cfg.settled_tolerance) & (palm_speed < cfg.settled_speed))
         )
-        self._advance(
-            (phase == DESCEND)
-            & ((torch.linalg.norm(palm - grasp, dim=-1) < cfg.descend_tolerance) | (steps >= self._timeouts[1])),
-            CLOSE,
-        )
-        closing_done = (phase == CLOSE) & (steps >= self._timeouts[2])
-        self._grasp_offset[closing_done] = (palm - obj)[closing_done]
-        self._advance(closing_done, LIFT)
-        dropped = (phase == LIFT) & (torch.linalg.norm(palm + self._pinch_offset - obj, dim=-1) > cfg.slip_distance)
-        self._advance(dropped, APPROACH)
 
-        target = torch.where((phase == APPROACH)[:, None], above, grasp)
-        target = torch.where((phase == LIFT)[:, None], goal + self._grasp_offset, target)
-        fraction = (steps.float() / max(1, self._timeouts[2])).clamp(0.0, 1.0)[:, None]
-        hand = self._open + fraction * (self._closed - self._open)
-        hand = torch.where((phase == LIFT)[:, None], self._closed.expand_as(hand), hand)
-        hand = torch.where((phase < CLOSE)[:, None], self._open.expand_as(hand), hand)
-        self._phase_steps += 1
+        phase = torch.where(misalignment < cfg.align_scale, DESCEND, APPROACH)
+        phase[(at_grasp & ~closing) | (closing & in_hand)] = CLOSE
+        phase[closed & in_hand] = LIFT
+        self.phase = phase
+
+        # approach and descent: above the grasp point, lower the better aligned
+        height = cfg.hover * (misalignment / cfg.align_scale).clamp(max=1.0)
+        target = grasp.clone()
+        target[:, 2] += torch.where(phase == CLOSE, 0.0, height)
+        target = torch.where((phase == LIFT)[:, None], lift, target)
+        hand = self._open.expand(env.num_envs, -1).clone()
+        ramp = (closure + self._close_rate).clamp(max=float(self._closed[0]))
+        hand[:, 0] = torch.where(phase == CLOSE, ramp, hand[:, 0])
+        hand[phase == LIFT] = self._closed
         return torch.cat([self._palm_action(target), hand], dim=-1)
 
 
