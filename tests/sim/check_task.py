@@ -17,7 +17,7 @@ report = {}
 
 with simulation(env_cfg, "cpu"):
     import torch
-    from dexgrasp.tasks.grasp import camera_cfg as cams
+    from dexgrasp.tasks.grasp.config.kuka_allegro import camera_cfg as cams
     from dexgrasp.tasks.grasp.mdp import episode_success
 
     env = make_env(TASK, env_cfg).unwrapped

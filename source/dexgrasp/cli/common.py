@@ -5,12 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-TASKS = (
-    "DexGrasp-KukaAllegro-State-v0",
-    "DexGrasp-KukaAllegro-Depth-v0",
-    "DexGrasp-KukaAllegro-StereoRGB-v0",
-)
-DEFAULT_TASK = "DexGrasp-KukaAllegro-Depth-v0"
+from dexgrasp.tasks.grasp.config.kuka_allegro import DEPTH, TASK_IDS
+
+TASKS = TASK_IDS
+DEFAULT_TASK = DEPTH
 
 
 class UsageError(ValueError):

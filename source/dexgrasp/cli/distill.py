@@ -12,6 +12,8 @@ import argparse
 import sys
 import time
 
+from dexgrasp.tasks.grasp.config.kuka_allegro import DEPTH, STATE, STEREO
+
 from .common import (
     UsageError,
     add_topology_args,
@@ -23,7 +25,7 @@ from .common import (
 )
 from .viewer_args import viewer_from_args
 
-STUDENT_TASKS = ("DexGrasp-KukaAllegro-StereoRGB-v0", "DexGrasp-KukaAllegro-Depth-v0", "DexGrasp-KukaAllegro-State-v0")
+STUDENT_TASKS = (STEREO, DEPTH, STATE)
 """Students; the state task learns from the scripted expert only (behaviour cloning before PPO)."""
 
 

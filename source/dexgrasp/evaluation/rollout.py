@@ -86,7 +86,7 @@ def evaluate(
     """Run ``episodes`` episodes of ``checkpoint`` (``library``: how it was trained, or "scripted"); write frames,
     statistics (CSV/JSON) and an optional video into ``out``."""
     from dexgrasp.envs.factory import has_cameras, open_env
-    from dexgrasp.tasks.grasp.camera_cfg import camera_cfg
+    from dexgrasp.tasks.grasp.config.kuka_allegro.camera_cfg import camera_cfg
     from dexgrasp.tasks.grasp.mdp import episode_success
 
     if not has_cameras(env_cfg):

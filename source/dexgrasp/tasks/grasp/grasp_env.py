@@ -24,13 +24,13 @@ from dexgrasp.curriculum_rule import CurriculumRule
 
 from .episode_metrics import ASSISTED_LOG_KEYS, LOG_KEYS, EpisodeMetrics
 from .grasp_curriculum import GraspCurriculum
-from .grasp_env_cfg import HAND_BODIES, GraspStateEnvCfg, with_start_pose
+from .grasp_env_cfg import GraspEnvCfg
 from .mdp.observations import ScheduledNoiseModel
 
 CAMERA_NAMES = ("depth_camera", "left_camera", "right_camera", "viewer_camera")
 
 
-def validate_env_cfg(cfg: GraspStateEnvCfg) -> None:
+def validate_env_cfg(cfg: GraspEnvCfg) -> None:
     """Reject settings that cannot build a scene, with a message naming the field."""
     if cfg.scene.num_envs < 1:
         raise ValueError(f"num_envs must be positive, got {cfg.scene.num_envs}")
@@ -49,7 +49,7 @@ def validate_env_cfg(cfg: GraspStateEnvCfg) -> None:
         raise ValueError(f"unknown robot_source '{cfg.robot_source}' (offline or official)")
 
 
-def apply_scene_settings(cfg: GraspStateEnvCfg) -> list[list[float]]:
+def apply_scene_settings(cfg: GraspEnvCfg) -> list[list[float]]:
     """Write the scene-shaping fields into the scene configuration (idempotent); returns the shape descriptor of
     each object of the set."""
     validate_env_cfg(cfg)
@@ -62,10 +62,9 @@ def apply_scene_settings(cfg: GraspStateEnvCfg) -> list[list[float]]:
         camera.width, camera.height = cfg.image.width, cfg.image.height
         if hasattr(camera.renderer_cfg, "use_cuda_graph"):
             camera.renderer_cfg.use_cuda_graph = on_cuda
-    for group in ("depth",):
-        obs_group = getattr(cfg.observations, group, None)
-        if obs_group is not None:
-            obs_group.depth.params["depth_range"] = tuple(cfg.depth_range)
+    depth_group = getattr(cfg.observations, "depth", None)
+    if depth_group is not None:
+        depth_group.depth.params["depth_range"] = tuple(cfg.depth_range)
 
     objects = cfg.objects
     if objects.source == "procedural":
@@ -84,9 +83,7 @@ def apply_scene_settings(cfg: GraspStateEnvCfg) -> list[list[float]]:
     cfg.events.reset_object.params["height"] = cfg.spawn_height
 
     if cfg.robot_source == "official":
-        from dexgrasp.assets.kuka_allegro import KUKA_ALLEGRO_OFFICIAL_CFG
-
-        scene.robot = with_start_pose(KUKA_ALLEGRO_OFFICIAL_CFG())
+        scene.robot = cfg.official_robot()
     physics = cfg.sim.physics
     if hasattr(physics, "collision_cfg") and physics.collision_cfg is not None:
         physics.collision_cfg.rigid_contact_max = cfg.contacts_per_env * scene.num_envs
@@ -96,7 +93,7 @@ def apply_scene_settings(cfg: GraspStateEnvCfg) -> list[list[float]]:
 class GraspEnv(ManagerBasedRLEnv):
     """Manager-based grasp environment; see the module docstring for why it exists and what it offers."""
 
-    cfg: GraspStateEnvCfg
+    cfg: GraspEnvCfg
     curriculum: GraspCurriculum
     """The ADR curriculum: ``level`` for the scheduled terms, ``state()``/``load()`` for checkpoints,
     ``drain_outcomes()``/``follow()`` for a learner that decides over several processes."""
@@ -105,7 +102,7 @@ class GraspEnv(ManagerBasedRLEnv):
     object_descriptors: torch.Tensor
     """Shape descriptor of each environment's object, ``(num_envs, DESCRIPTOR_DIM)``."""
 
-    def __init__(self, cfg: GraspStateEnvCfg, render_mode: str | None = None, **kwargs):
+    def __init__(self, cfg: GraspEnvCfg, render_mode: str | None = None, **kwargs):
         self._object_set_descriptors = apply_scene_settings(cfg)
         super().__init__(cfg, render_mode, **kwargs)
         if self.sim.resolve_visualizer_types():
@@ -129,7 +126,8 @@ class GraspEnv(ManagerBasedRLEnv):
         # what the terms read exists before the managers: they call their terms once to size the observations,
         # and the curriculum term reads the episodes' success
         robot = self.scene["robot"]
-        hand_ids = [robot.body_names.index(name) for name in HAND_BODIES]
+        # the closest approach the metrics report is the quantity the reach reward shapes, over the same bodies
+        hand_ids = [robot.body_names.index(name) for name in self.cfg.rewards.reach.params["hand_cfg"].body_names]
         adr = self.cfg.curriculum.adr
         radius = adr.params["success_radius"] if adr is not None else 0.1
         self.episode_metrics = EpisodeMetrics(self, hand_ids, radius, self.cfg.lift_height)

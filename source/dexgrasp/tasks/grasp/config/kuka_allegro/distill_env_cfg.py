@@ -20,40 +20,20 @@ from __future__ import annotations
 
 from isaaclab.managers import ObservationGroupCfg as ObsGroup
 from isaaclab.managers import ObservationTermCfg as ObsTerm
-from isaaclab.managers import TerminationTermCfg as DoneTerm
 from isaaclab.utils import configclass
 
-from . import mdp
-from .camera_cfg import camera_cfg
-from .distill_terms import ObjectHeldAtGoal
-from .grasp_env_cfg import (
+from ...mdp_cfg import DistillTerminationsCfg
+from ...observations_cfg import (
     DepthImageCfg,
     DepthObservationsCfg,
-    GraspDepthEnvCfg,
-    GraspStateEnvCfg,
-    GraspStereoRGBEnvCfg,
+    ObjectPositionCfg,
     StateObservationsCfg,
     StereoObservationsCfg,
     TeacherPolicyCfg,
-    TerminationsCfg,
 )
-from .scripted_expert import expert_action, expert_action_std
-
-
-@configclass
-class ObjectPositionCfg(ObsGroup):
-    """Noise-free object position: the label of the student's auxiliary head, never a policy input."""
-
-    object_pos = ObsTerm(func=mdp.object_pos_env)
-
-    def __post_init__(self):
-        self.enable_corruption = False
-        self.concatenate_terms = True
-
-
-@configclass
-class DistillTerminationsCfg(TerminationsCfg):
-    success_hold = DoneTerm(func=ObjectHeldAtGoal, params={"radius": 0.1, "hold_s": 2.0})
+from ...scripted_expert import expert_action, expert_action_std
+from .camera_cfg import camera_cfg
+from .kuka_allegro_env_cfg import GraspDepthEnvCfg, GraspStateEnvCfg, GraspStereoRGBEnvCfg
 
 
 @configclass
@@ -145,7 +125,7 @@ class StereoRGBFromDepthEnvCfg(GraspStereoRGBEnvCfg):
 
     def __post_init__(self):
         super().__post_init__()
-        self.scene.depth_camera = camera_cfg("DepthCamera", ["distance_to_image_plane"], 160, 120)
+        self.scene.depth_camera = camera_cfg("DepthCamera", ["distance_to_image_plane"])
 
 
 @configclass

@@ -6,15 +6,20 @@ the ROS-convention orientation (w, x, y, z) = (0.516, -0.521, 0.537, 0.418). Tha
 it looks along +y across the workspace, slightly down, and the image's right edge points at the table. The
 stereo pair straddles the same pose along the camera's right axis, ``baseline`` apart. Images are tiled across
 environments by the renderer (one render call for the whole scene). The pose is randomised per episode by
-:func:`dexgrasp.tasks.grasp.mdp.randomize_camera_pose` on the curriculum's schedule.
+:func:`camera_pose_event` on the curriculum's schedule.
 """
 
 from __future__ import annotations
 
+from dataclasses import MISSING
+
 import isaaclab.sim as sim_utils
 import numpy as np
+from isaaclab.managers import EventTermCfg as EventTerm
 from isaaclab.sensors import CameraCfg
 from isaaclab_newton.renderers import NewtonWarpRendererCfg
+
+from ... import mdp
 
 CAMERA_POS = (-0.7236, -0.6886, 0.6367)
 """Reference camera position in the robot base frame [m]."""
@@ -44,8 +49,14 @@ CAMERA_ROT = rotation_matrix(CAMERA_QUAT_ROS_WXYZ)
 """Columns: the reference camera's x (image right), y (image down) and z (forward) axes in the base frame."""
 
 
-def camera_cfg(name: str, data_types: list[str], width: int, height: int, shift: float = 0.0) -> CameraCfg:
-    """A world-fixed camera at the reference pose, shifted ``shift`` metres along its right axis."""
+def camera_cfg(
+    name: str, data_types: list[str], width: int = MISSING, height: int = MISSING, shift: float = 0.0
+) -> CameraCfg:
+    """A world-fixed camera at the reference pose, shifted ``shift`` metres along its right axis.
+
+    The image size of the task's cameras is the environment's setting (``env.image``), which
+    :class:`~dexgrasp.tasks.grasp.grasp_env.GraspEnv` writes into every camera when it builds the scene.
+    """
     pos = np.asarray(CAMERA_POS) + shift * CAMERA_ROT[:, 0]
     w, x, y, z = CAMERA_QUAT_ROS_WXYZ
     return CameraCfg(
@@ -62,13 +73,27 @@ def camera_cfg(name: str, data_types: list[str], width: int, height: int, shift:
     )
 
 
-def stereo_pair_cfg(width: int, height: int, baseline: float = STEREO_BASELINE) -> tuple[CameraCfg, CameraCfg]:
+def stereo_pair_cfg(baseline: float = STEREO_BASELINE) -> tuple[CameraCfg, CameraCfg]:
     """Left and right RGB cameras, ``baseline`` apart, straddling the reference camera position."""
     return (
-        camera_cfg("LeftCamera", ["rgb"], width, height, shift=-baseline / 2),
-        camera_cfg("RightCamera", ["rgb"], width, height, shift=baseline / 2),
+        camera_cfg("LeftCamera", ["rgb"], shift=-baseline / 2),
+        camera_cfg("RightCamera", ["rgb"], shift=baseline / 2),
     )
 
 
-RESOLUTIONS = {"res32": (32, 32), "res64": (64, 64), "res160x120": (160, 120), "res320x240": (320, 240)}
-"""Named image sizes (width, height) selectable as presets; 160x120 is the usual training size."""
+def camera_pose_event(rig: dict[str, float]) -> EventTerm:
+    """Per-episode camera rig pose noise, up to the reference's +-3 cm and +-3 deg at ADR level 1.
+
+    ``rig``: each camera of the rig and its shift along the reference camera's right axis [m].
+    """
+    return EventTerm(
+        func=mdp.randomize_camera_pose,
+        mode="reset",
+        params={
+            "position_range": 0.03,
+            "rotation_range_deg": 3.0,
+            "rig": rig,
+            "pos": CAMERA_POS,
+            "quat_ros_wxyz": CAMERA_QUAT_ROS_WXYZ,
+        },
+    )

@@ -1,0 +1,152 @@
+"""Rewards, terminations, resets and randomisations, and the curriculum of the grasp task.
+
+Every randomisation grows with the curriculum (ADR) level, from none at level 0 to the reference's full range
+at level 1. Robot-specific names (the hand's bodies and joints, the arm's joints, the pose of an assisted start)
+are left :data:`~dataclasses.MISSING`; a robot binding fills them (:mod:`dexgrasp.tasks.grasp.config`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import MISSING
+
+from isaaclab.managers import CurriculumTermCfg as CurrTerm
+from isaaclab.managers import EventTermCfg as EventTerm
+from isaaclab.managers import RewardTermCfg as RewTerm
+from isaaclab.managers import SceneEntityCfg
+from isaaclab.managers import TerminationTermCfg as DoneTerm
+from isaaclab.utils import configclass
+
+from . import mdp
+from .observations_cfg import HAND
+from .scene_cfg import SPAWN_HEIGHT, TABLE_TOP, WORKSPACE_CENTER, WORKSPACE_SIZE
+
+
+@configclass
+class RewardsCfg:
+    reach = RewTerm(func=mdp.reach_object, weight=1.0, params={"sharpness": 10.0, "hand_cfg": HAND})
+    goal = RewTerm(func=mdp.object_to_goal, weight=5.0, params={"sharpness": (15.0, 20.0)})
+    lift = RewTerm(func=mdp.lift_object, weight=1.0, params={"sharpness": 8.5, "scale": (5.0, 0.0)})
+    finger_curl = RewTerm(
+        func=mdp.finger_curl,
+        weight=-1.0,
+        params={
+            "curled": MISSING,  # the hand's curled posture (one value per finger joint)
+            "scale": (0.01, 0.005),
+            "asset_cfg": SceneEntityCfg("robot", joint_names=MISSING, preserve_order=True),
+        },
+    )
+
+
+@configclass
+class TerminationsCfg:
+    time_out = DoneTerm(func=mdp.time_out, time_out=True)
+    object_out = DoneTerm(
+        func=mdp.object_out_of_workspace,
+        params={"center": WORKSPACE_CENTER, "size": WORKSPACE_SIZE, "min_height": 0.2},
+    )
+
+
+@configclass
+class DistillTerminationsCfg(TerminationsCfg):
+    """Distillation also ends episodes after ``hold_s`` seconds with the object held at the goal."""
+
+    success_hold = DoneTerm(func=mdp.ObjectHeldAtGoal, params={"radius": 0.1, "hold_s": 2.0})
+
+
+def _widening(term, params: dict, ranges: dict, mode: str = "reset") -> EventTerm:
+    """An Isaac Lab randomisation whose ``ranges`` (nominal at level 0, full at level 1) follow the ADR level."""
+    return EventTerm(
+        func=mdp.scheduled_randomization, mode=mode, params={"term": term, "params": params, "ranges": ranges}
+    )
+
+
+_FRICTION = {
+    "static_friction_range": ((1.0, 1.0), (0.5, 1.2)),
+    "dynamic_friction_range": ((1.0, 1.0), (0.5, 1.2)),
+}
+
+
+@configclass
+class EventsCfg:
+    """Resets and randomisations, each growing with the ADR level to the reference's full range."""
+
+    robot_friction = _widening(
+        mdp.randomize_rigid_body_material,
+        {"asset_cfg": SceneEntityCfg("robot", body_names=".*"), "restitution_range": (0.0, 0.0), "num_buckets": 64},
+        _FRICTION,
+    )
+    object_friction = _widening(
+        mdp.randomize_rigid_body_material,
+        {"asset_cfg": SceneEntityCfg("object"), "restitution_range": (0.0, 0.0), "num_buckets": 64},
+        _FRICTION,
+    )
+    object_mass = _widening(
+        mdp.randomize_rigid_body_mass,
+        {"asset_cfg": SceneEntityCfg("object"), "operation": "scale", "recompute_inertia": True, "min_mass": 1e-3},
+        {"mass_distribution_params": ((1.0, 1.0), (0.5, 3.0))},
+    )
+    joint_gains = _widening(
+        mdp.randomize_actuator_gains,
+        {"asset_cfg": SceneEntityCfg("robot", joint_names=".*"), "operation": "scale"},
+        {
+            "stiffness_distribution_params": ((1.0, 1.0), (0.5, 2.0)),
+            "damping_distribution_params": ((1.0, 1.0), (0.5, 2.0)),
+        },
+    )
+    # joint friction torque [N m]: the reference scales per-joint coefficients (arm 1, fingers 0.01) by 0-5
+    arm_joint_friction = _widening(
+        mdp.randomize_joint_parameters,
+        {"asset_cfg": SceneEntityCfg("robot", joint_names=MISSING), "operation": "abs"},
+        {"friction_distribution_params": ((0.0, 0.0), (0.0, 5.0))},
+    )
+    hand_joint_friction = _widening(
+        mdp.randomize_joint_parameters,
+        {"asset_cfg": SceneEntityCfg("robot", joint_names=MISSING), "operation": "abs"},
+        {"friction_distribution_params": ((0.0, 0.0), (0.0, 0.05))},
+    )
+    reset_robot = EventTerm(
+        func=mdp.reset_robot_scheduled,
+        mode="reset",
+        params={"asset_cfg": SceneEntityCfg("robot"), "position_noise": 0.35, "velocity_noise": 1.0},
+    )
+    reset_object = EventTerm(
+        func=mdp.reset_object_scheduled,
+        mode="reset",
+        params={"center": WORKSPACE_CENTER, "size": WORKSPACE_SIZE, "height": SPAWN_HEIGHT},
+    )
+    # last: it overrides the resets above in the share of episodes it assists
+    assisted_start = EventTerm(
+        func=mdp.assisted_start,
+        mode="reset",
+        params={
+            "arm_joint_pos": MISSING,  # arm joints with the hand's pinch point just above the object
+            "object_pos": (WORKSPACE_CENTER[0], WORKSPACE_CENTER[1] - 0.002, TABLE_TOP + 0.041),
+            "closure_per_metre": 10.0,
+            "table_top": TABLE_TOP,
+            "max_height": 0.12,
+        },
+    )
+    push_object = EventTerm(
+        func=mdp.push_object_near_hand,
+        mode="interval",
+        interval_range_s=(1.0, 1.0),
+        params={
+            "max_accel": 10.0,
+            "hand_distance": 0.3,
+            "hand_cfg": SceneEntityCfg("robot", body_names=MISSING),
+        },
+    )
+
+
+@configclass
+class CurriculumCfg:
+    adr = CurrTerm(
+        func=mdp.GraspADR,
+        params={
+            "num_steps": 50,
+            "success_threshold": 0.4,
+            "min_episodes": 64,
+            "success_radius": 0.1,
+            "init_step": 0,
+        },
+    )
