@@ -46,26 +46,15 @@ class DistillSettings:
 
 @dataclass
 class Plan:
-    task: str
+    """The settings with what was read and decided from them before any simulator starts."""
+
+    settings: DistillSettings
     variant: DistillVariant
     teacher: PolicySpec | None
     env_cfg: object
     agent_cfg: object
     log_dir: str
-    device: str
     online_iterations: int
-    datasets: list[str] = field(default_factory=list)
-    offline_epochs: float = 1.0
-    lanes: int | None = None
-    resume: str | None = None
-    viewer: object = None
-    """A :class:`dexgrasp.viewer.Viewer` (``--viz``), else None."""
-    overrides: list[str] = field(default_factory=list)
-    layout: object = None
-    """The disaggregated runner's layout (``--topology disaggregated``), else None."""
-    devices: list[str] | None = None
-    """One device per data-parallel process (``--topology data_parallel``, under torchrun), else None."""
-    worker_timeout: float = 60.0
 
 
 def plan(s: DistillSettings) -> Plan:
@@ -98,25 +87,7 @@ def plan(s: DistillSettings) -> Plan:
     if s.resume:
         check_checkpoint(s.resume, s.task, LIBRARY)
     log_dir = os.path.abspath(s.log_dir or default_log_dir(LIBRARY, agent_cfg.experiment_name))
-    return Plan(
-        task=s.task,
-        variant=variant,
-        teacher=teacher,
-        env_cfg=env_cfg,
-        agent_cfg=agent_cfg,
-        log_dir=log_dir,
-        device=s.device,
-        online_iterations=online,
-        datasets=list(s.datasets),
-        offline_epochs=s.offline_epochs,
-        lanes=s.num_envs,
-        resume=s.resume,
-        viewer=s.viewer,
-        overrides=list(s.overrides),
-        layout=s.layout,
-        devices=s.devices,
-        worker_timeout=s.worker_timeout,
-    )
+    return Plan(s, variant, teacher, env_cfg, agent_cfg, log_dir, online)
 
 
 def run(p: Plan) -> str | None:
@@ -125,8 +96,8 @@ def run(p: Plan) -> str | None:
 
     os.makedirs(p.log_dir, exist_ok=True)
     dump_yaml(os.path.join(p.log_dir, "params", "env.yaml"), p.env_cfg)
-    student = p.resume
-    if p.datasets:
+    student = p.settings.resume
+    if p.settings.datasets:
         result = _offline(p, student)
         student = result.checkpoint
     if p.online_iterations:
@@ -136,13 +107,13 @@ def run(p: Plan) -> str | None:
 
 def _metadata(p: Plan, train_cfg: dict) -> dict:
     return {
-        "task": p.task,
+        "task": p.settings.task,
         "env_id": p.variant.env_id,
         "obs_groups": dict(train_cfg["obs_groups"]),
         "student_model": train_cfg["student"],
         "aux_obs_group": train_cfg["algorithm"].get("aux_obs_group"),
         "teacher": {"task": p.teacher.task, "checkpoint": p.teacher.checkpoint} if p.teacher else None,
-        "datasets": [os.path.abspath(d) for d in p.datasets],
+        "datasets": [os.path.abspath(d) for d in p.settings.datasets],
     }
 
 
@@ -153,10 +124,17 @@ def _offline(p: Plan, student: str | None) -> LearnResult:
     cfg = offline_train_cfg(p.agent_cfg, p.variant)
     seed = cfg.get("seed", 0)
     torch.manual_seed(seed)  # no simulator seeds this phase
-    env, files = open_replay(p.datasets, p.variant, cfg["algorithm"].get("aux_obs_group"), p.lanes, p.device, seed)
+    env, files = open_replay(
+        p.settings.datasets,
+        p.variant,
+        cfg["algorithm"].get("aux_obs_group"),
+        p.settings.num_envs,
+        p.settings.device,
+        seed,
+    )
     try:
         dump_yaml(os.path.join(p.log_dir, "params", "agent_offline.yaml"), cfg)
-        iterations = iterations_for(p.offline_epochs, env, cfg["num_steps_per_env"])
+        iterations = iterations_for(p.settings.offline_epochs, env, cfg["num_steps_per_env"])
         episodes = sum(len(f.episodes) for f in files)
         print(
             f"[dexgrasp] offline: {episodes} episodes in {len(files)} file(s), {env.num_envs} lanes, {iterations} iterations"
@@ -167,7 +145,7 @@ def _offline(p: Plan, student: str | None) -> LearnResult:
             metadata=_metadata(p, cfg),
             iterations=iterations,
             log_dir=p.log_dir,
-            device=p.device,
+            device=p.settings.device,
             student_checkpoint=student,
         )
     finally:
@@ -195,23 +173,29 @@ def _online(p: Plan, student: str | None) -> LearnResult:
         "student_checkpoint": student,
         "init_at_random_ep_len": bool(cfg.get("init_at_random_ep_len", False)),
     }
-    if p.layout is not None:
+    if p.settings.layout is not None:
         return _online_disaggregated(p, cfg, kwargs)
-    if p.devices is not None:
+    if p.settings.devices is not None:
         return _online_data_parallel(p, cfg, kwargs)
     num_envs = p.env_cfg.scene.num_envs
-    print(f"[dexgrasp] DAgger on {p.variant.env_id}, {num_envs} envs on {p.device}, logging to {p.log_dir}")
-    resumed = read_metadata(p.resume).get("curriculum", {}) if p.resume and not p.datasets else None
+    print(f"[dexgrasp] DAgger on {p.variant.env_id}, {num_envs} envs on {p.settings.device}, logging to {p.log_dir}")
+    resumed = (
+        read_metadata(p.settings.resume).get("curriculum", {})
+        if p.settings.resume and not p.settings.datasets
+        else None
+    )
 
     def learn_here(vec_env, **kwargs) -> LearnResult:
         if resumed is not None:
             from dexgrasp.tasks.grasp.mdp import set_curriculum_state
 
             set_curriculum_state(vec_env.unwrapped, resumed)
-        return learn(vec_env, device=p.device, **kwargs)
+        return learn(vec_env, device=p.settings.device, **kwargs)
 
     wrap = functools.partial(RslRlVecEnvWrapper, clip_actions=cfg.get("clip_actions"))
-    result = single.run(p.variant.env_id, p.env_cfg, p.device, learn_here, kwargs, wrap=wrap, viewer=p.viewer)
+    result = single.run(
+        p.variant.env_id, p.env_cfg, p.settings.device, learn_here, kwargs, wrap=wrap, viewer=p.settings.viewer
+    )
     first, last = result.losses[0]["total"], result.losses[-1]["total"]
     print(f"online: {p.online_iterations} iterations, loss {first:.5f} -> {last:.5f}")
     return result
@@ -221,15 +205,17 @@ def _online_disaggregated(p: Plan, cfg: dict, kwargs: dict) -> LearnResult:
     """DAgger with the simulation in separate processes; the student learns in the learner process."""
     from dexgrasp.topologies import disaggregated
 
-    print(f"[dexgrasp] DAgger on {p.variant.env_id}, disaggregated: {p.layout.describe()}; logging to {p.log_dir}")
+    print(
+        f"[dexgrasp] DAgger on {p.variant.env_id}, disaggregated: {p.settings.layout.describe()}; logging to {p.log_dir}"
+    )
     code = disaggregated.run(
-        p.layout,
+        p.settings.layout,
         p.variant.env_id,
-        p.overrides,
+        p.settings.overrides,
         cfg.get("clip_actions"),
         learn_dagger,
         {"adr": dict(p.env_cfg.curriculum.adr.params), **kwargs},
-        worker_timeout=p.worker_timeout,
+        worker_timeout=p.settings.worker_timeout,
         seed=cfg.get("seed", 0),
     )
     if code != 0:
@@ -243,7 +229,7 @@ def _online_data_parallel(p: Plan, cfg: dict, kwargs: dict) -> LearnResult:
     from dexgrasp.topologies import data_parallel
 
     return data_parallel.run(
-        p.devices,
+        p.settings.devices,
         p.variant.env_id,
         p.env_cfg,
         cfg.get("clip_actions"),

@@ -43,14 +43,12 @@ def train(s: TrainSettings) -> int:
     """Check, then train; returns the exit code."""
     from dexgrasp.topologies.torchrun import in_torchrun, relaunch
 
+    if s.resume:
+        check_checkpoint(s.resume, s.task, s.rl_library)
     if s.topology == "data_parallel" and not in_torchrun():
-        if s.resume:
-            check_checkpoint(s.resume, s.task, s.rl_library)
         _load_cfgs(s, "cpu")  # fail fast, before torchrun starts a process per device
         argv = s.argv if s.log_dir is not None else [*s.argv, "--log_dir", default_log_dir("rsl_rl", "dexgrasp")]
         return relaunch("dexgrasp.cli.train", argv, len(s.devices))
-    if s.resume:
-        check_checkpoint(s.resume, s.task, s.rl_library)
     if s.init_actor:
         student = check_checkpoint(s.init_actor, s.task, "rsl_rl_distill").get("student_model", {})
     env_cfg, agent_cfg = _load_cfgs(s, s.device)
