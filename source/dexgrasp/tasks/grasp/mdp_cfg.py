@@ -1,7 +1,7 @@
 """Rewards, terminations, resets and randomisations, and the curriculum of the grasp task.
 
 Every randomisation grows with the curriculum (ADR) level, from none at level 0 to the reference's full range
-at level 1. Robot-specific names (the hand's bodies and joints, the arm's joints, the pose of an assisted start)
+at level 1. Robot-specific names (the hand's bodies and joints, the arm's joints, the poses of an assisted start)
 are left :data:`~dataclasses.MISSING`; a robot binding fills them (:mod:`dexgrasp.tasks.grasp.config`).
 """
 
@@ -119,7 +119,11 @@ class EventsCfg:
         func=mdp.assisted_start,
         mode="reset",
         params={
+            "arm_joint_names": MISSING,
             "arm_joint_pos": MISSING,  # arm joints with the hand's pinch point just above the object
+            "finger_joint_names": MISSING,
+            "preshape": MISSING,  # finger joints of the open hand and of the closed pinch
+            "pinch": MISSING,
             "object_pos": (WORKSPACE_CENTER[0], WORKSPACE_CENTER[1] - 0.002, TABLE_TOP + 0.041),
             "closure_per_metre": 10.0,
             "table_top": TABLE_TOP,

@@ -170,7 +170,11 @@ def randomize_camera_pose(
 def assisted_start(
     env: ManagerBasedRLEnv,
     env_ids: torch.Tensor,
+    arm_joint_names: list[str],
     arm_joint_pos: tuple[float, ...],
+    finger_joint_names: list[str],
+    preshape: tuple[float, ...],
+    pinch: tuple[float, ...],
     object_pos: tuple[float, float, float],
     closure_per_metre: float,
     table_top: float,
@@ -179,7 +183,8 @@ def assisted_start(
     """Start a share of episodes (``env.cfg.assisted_start_share``) with the object between the open fingers.
 
     Like Isaac Lab's Lift tasks' assisted resets: the arm is placed where the pinch point of the hand lies at
-    ``object_pos`` and the grasp synergy is closed to the object's width (from its shape descriptor), so the
+    ``object_pos`` (``arm_joint_pos``) and the fingers are closed from their open ``preshape`` towards ``pinch`` to
+    the object's width (from its shape descriptor), so the
     policy meets holding and lifting before it has found them. Objects taller than ``max_height`` start normally;
     shorter ones rest on ``table_top`` if their centre would lie below it. These episodes are marked in the episode metrics
     and logged apart.
@@ -187,8 +192,6 @@ def assisted_start(
     share = env.cfg.assisted_start_share
     if share <= 0.0 or len(env_ids) == 0:
         return
-    from dexgrasp.assets import hand_synergies
-
     from .observations import object_descriptor
 
     size = object_descriptor(env)[env_ids, -3:]  # (x, y, z) extent; y lies across the pinch when upright
@@ -201,11 +204,11 @@ def assisted_start(
     size = object_descriptor(env)[ids, -3:]
     width = size[:, 1]
     closure = (1.0 - width * closure_per_metre).clamp(0.0, 1.0)[:, None]
-    preshape = torch.tensor(hand_synergies.PRESHAPE, device=env.device, dtype=torch.float32)
-    pinch = torch.tensor(hand_synergies.PINCH, device=env.device, dtype=torch.float32)
-    fingers = preshape + closure * (pinch - preshape)
-    finger_ids, _ = robot.find_joints(hand_synergies.FINGER_JOINT_ORDER, preserve_order=True)
-    arm_ids, _ = robot.find_joints([f"iiwa7_joint_{i}" for i in range(1, 8)], preserve_order=True)
+    open_fingers = torch.tensor(preshape, device=env.device, dtype=torch.float32)
+    closed_fingers = torch.tensor(pinch, device=env.device, dtype=torch.float32)
+    fingers = open_fingers + closure * (closed_fingers - open_fingers)
+    finger_ids, _ = robot.find_joints(finger_joint_names, preserve_order=True)
+    arm_ids, _ = robot.find_joints(arm_joint_names, preserve_order=True)
     q = robot.data.default_joint_pos.torch[ids].clone()
     q[:, arm_ids] = torch.tensor(arm_joint_pos, device=env.device)
     q[:, finger_ids] = fingers

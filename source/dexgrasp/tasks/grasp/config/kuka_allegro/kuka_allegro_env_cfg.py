@@ -135,7 +135,13 @@ class KukaAllegroGraspEnvCfg(GraspEnvCfg):
         self.events.hand_joint_friction.params["params"]["asset_cfg"] = SceneEntityCfg(
             "robot", joint_names=HAND_JOINT_NAMES
         )
-        self.events.assisted_start.params["arm_joint_pos"] = ASSISTED_ARM_POSE
+        self.events.assisted_start.params.update(
+            arm_joint_names=ARM_JOINT_NAMES,
+            arm_joint_pos=ASSISTED_ARM_POSE,
+            finger_joint_names=hand_synergies.FINGER_JOINT_ORDER,
+            preshape=tuple(hand_synergies.PRESHAPE.tolist()),
+            pinch=tuple(hand_synergies.PINCH.tolist()),
+        )
         self.events.push_object.params["hand_cfg"] = SceneEntityCfg("robot", body_names=[PALM_BODY_NAME])
 
     def official_robot(self) -> ArticulationCfg:
