@@ -23,7 +23,6 @@ from isaaclab_tasks.utils import PresetCfg
 from .mdp_cfg import CurriculumCfg, EventsCfg, RewardsCfg, TerminationsCfg
 from .scene_cfg import (
     SPAWN_HEIGHT,
-    TABLE_TOP,  # noqa: F401  (scripted_expert imports it from here)
     GraspSceneCfg,
     ImageSizeCfg,
     ObjectSetPresetCfg,

@@ -25,7 +25,7 @@ from isaaclab.managers import ManagerTermBase
 
 from dexgrasp.assets import hand_synergies
 
-from .grasp_env_cfg import TABLE_TOP
+from .scene_cfg import TABLE_TOP
 
 APPROACH, DESCEND, CLOSE, LIFT = range(4)
 PHASES = ("approach", "descend", "close", "lift")
