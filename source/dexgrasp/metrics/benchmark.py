@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from dexgrasp.runner.transport import HEADER_SIZE, Scalars
 
@@ -35,6 +36,32 @@ BYTES = {
     "torch.int32": 4,
     "torch.int64": 8,
 }
+
+
+@dataclass
+class BenchmarkSettings:
+    """What to measure (``scripts/benchmark.py``'s options, checked)."""
+
+    task: str
+    overrides: list[str]
+    """Isaac Lab overrides of every environment and training run, the image preset first."""
+    devices: list[str]
+    """Devices the topologies share; the learner probes run on the last one."""
+    env_counts: list[int]
+    out: str
+    topologies: list[str]
+    train_envs: int
+    iterations: int = 2
+    sim_steps: int = 20
+    gpus: int = 4
+    gpu_mem: float = 80.0
+    check_sim_capacity: bool = False
+    capacity_limit: int | None = None
+    capacity_time_s: float | None = None
+    learner_only: bool = False
+    spec: str | None = None
+    dataset: str | None = None
+    dataset_steps: int = 1024
 
 
 def _child_env() -> dict:
@@ -264,8 +291,8 @@ def dataset_spec(path: str, overrides: list[str]) -> dict:
     return spec_from_dataset(path, agent_cfg.to_dict())
 
 
-def run_benchmark(opts) -> dict:
-    """The whole benchmark for parsed ``scripts/benchmark.py`` options; returns the results (not yet written)."""
+def run_benchmark(opts: BenchmarkSettings) -> dict:
+    """The whole benchmark; returns the results (not yet written)."""
     results: dict = {
         "task": opts.task,
         "overrides": opts.overrides,

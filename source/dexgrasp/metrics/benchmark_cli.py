@@ -64,8 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def parse(argv: list[str]):
+    """The checked settings of a command line (argparse exits with status 2 on a bad one)."""
     from dexgrasp.runner.layout import check_device
     from dexgrasp.topologies import TOPOLOGIES
+
+    from .benchmark import BenchmarkSettings
 
     parser = build_parser()
     opts, overrides = parser.parse_known_args(argv)
@@ -98,7 +101,7 @@ def parse(argv: list[str]):
     opts.train_envs = opts.train_envs or max(opts.env_counts)
     if not opts.learner_only and len(set(opts.env_counts)) < 2:
         parser.error("--env_counts needs two distinct counts to fit fixed and per-env memory")
-    return opts
+    return BenchmarkSettings(**{name: getattr(opts, name) for name in BenchmarkSettings.__dataclass_fields__})
 
 
 def main(argv: list[str]) -> int:
