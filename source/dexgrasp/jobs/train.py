@@ -138,12 +138,19 @@ def _data_parallel(s: TrainSettings, env_cfg, agent_cfg) -> None:
     from isaaclab.utils.io import dump_yaml
 
     from dexgrasp.learners.rsl_rl_ppo import learn_rsl_rl
+    from dexgrasp.runner.layout import split_evenly
     from dexgrasp.topologies import data_parallel
 
     log_dir = s.log_dir or default_log_dir("rsl_rl", agent_cfg.experiment_name)
     os.makedirs(log_dir, exist_ok=True)
     agent = agent_cfg.to_dict()
-    if int(os.environ.get("RANK", "0")) == 0:
+    rank0 = int(os.environ.get("RANK", "0")) == 0
+    fewest = min(split_evenly(env_cfg.scene.num_envs, int(os.environ["WORLD_SIZE"])))
+    if agent["algorithm"]["num_mini_batches"] > fewest:  # recurrent mini-batches split each process's envs
+        agent["algorithm"]["num_mini_batches"] = fewest
+        if rank0:
+            print(f"[dexgrasp] a process has {fewest} environments: using that many mini-batches", flush=True)
+    if rank0:
         dump_yaml(os.path.join(log_dir, "params", "agent.yaml"), agent)
     data_parallel.run(
         s.devices,

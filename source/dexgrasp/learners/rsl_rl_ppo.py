@@ -26,6 +26,7 @@ def learn_rsl_rl(
     Returns the runner after training (its storage, models and iteration count), for callers that report on it.
     """
     from dexgrasp.runner.process import log
+    from dexgrasp.runner.remote_env import DisaggregatedVecEnv
     from dexgrasp.runs import read_metadata
 
     from .rsl_rl_runners import GraspOnPolicyRunner, learners_env_counts
@@ -56,7 +57,11 @@ def learn_rsl_rl(
     if resume:
         runner.load(resume, map_location=vec_env.device)
         vec_env.set_curriculum_state(read_metadata(resume).get("curriculum", {}))
-        print(f"[dexgrasp] resumed from {resume} at iteration {runner.current_learning_iteration}", flush=True)
+        resumed = f"resumed from {resume} at iteration {runner.current_learning_iteration}"
+        if isinstance(vec_env, DisaggregatedVecEnv):
+            log(resumed)  # a disaggregated learner reports on stderr, as the runner does
+        else:
+            print(f"[dexgrasp] {resumed}", flush=True)
     if init_actor:
         load_actor_from_student(runner, init_actor, vec_env.device)
         print(f"[dexgrasp] actor initialised from the student {init_actor}", flush=True)
