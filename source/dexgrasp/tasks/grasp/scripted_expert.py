@@ -52,10 +52,9 @@ class ScriptedExpertCfg:
     """Lowest pinch point above the table top, so the fingertips clear it [m]."""
     hold_distance: float = 0.05
     """Object to pinch point distance within which the object counts as in the hand [m]."""
-    lift_closure: float = 0.75
-    """Share of the closing ramp after which the hand lifts (and squeezes fully): well inside the ramp, because a
-    student acts on its own last closure command, and an imitation whose ramp levels off just short of the end
-    would otherwise hold the hand at the grasp pose for ever."""
+    closure_tolerance: float = 0.05
+    """Closure action within which the hand counts as closed (and lifts): a student acts on its own last action,
+    and an exact threshold would never be met by a near-perfect imitation."""
 
 
 class ScriptedGraspExpert:
@@ -109,7 +108,7 @@ class ScriptedGraspExpert:
 
         in_hand = torch.linalg.norm(palm + self._pinch_offset - obj, dim=-1) < cfg.hold_distance
         closing = closure > self._open[0] + 0.5 * self._close_rate
-        closed = closure >= self._open[0] + cfg.lift_closure * (self._closed[0] - self._open[0])
+        closed = closure >= self._closed[0] - cfg.closure_tolerance
         misalignment = torch.linalg.norm((palm - grasp)[:, :2], dim=-1)
         to_grasp = torch.linalg.norm(palm - grasp, dim=-1)
         at_grasp = (misalignment < cfg.align_tolerance) & (
