@@ -51,14 +51,15 @@ episodes starting with the cube between the fingers (logged apart), a fixed lear
 RL_ON_EXPERT = [
     "presets=mlp",
     FIXED_LEVEL,
-    "agent.actor.distribution_cfg.init_std=0.2",
+    "agent.actor.distribution_cfg.init_std=0.1",
     "agent.algorithm.schedule=fixed",
     "agent.algorithm.learning_rate=1e-4",
     "agent.algorithm.gamma=0.99",
     "agent.algorithm.entropy_coef=0.0",
     "agent.save_interval=20",
 ]
-"""PPO that refines a behaviour-cloned actor: small action noise, small steps, no entropy bonus, level 0."""
+"""PPO that refines a behaviour-cloned actor: action noise as small as the expert labels' std, small steps, no entropy
+bonus, level 0."""
 
 
 BEHAVIOUR_CLONING = [
