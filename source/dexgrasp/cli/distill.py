@@ -103,6 +103,7 @@ def main(argv: list[str]) -> int:
     settings = DistillSettings(
         task=args.task,
         device=args.device,
+        topology=args.topology,
         teacher=args.teacher,
         datasets=list(args.dataset),
         offline_epochs=args.offline_epochs,

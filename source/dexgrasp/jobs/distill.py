@@ -27,6 +27,7 @@ class DistillSettings:
 
     task: str
     device: str
+    topology: str = "single"
     teacher: str | None = None
     datasets: list[str] = field(default_factory=list)
     offline_epochs: float = 1.0
@@ -37,6 +38,7 @@ class DistillSettings:
     resume: str | None = None
     overrides: list[str] = field(default_factory=list)
     viewer: object = None
+    """Served in the single topology (the multi-process ones serve none in distillation)."""
     layout: object = None
     """The disaggregated topology's :class:`~dexgrasp.runner.layout.Layout`, else None."""
     devices: list[str] | None = None
@@ -160,8 +162,9 @@ def _online(p: Plan, student: str | None) -> LearnResult:
     from isaaclab.utils.io import dump_yaml
     from isaaclab_rl.rsl_rl import RslRlVecEnvWrapper
 
-    from dexgrasp.topologies import single
+    from dexgrasp.topologies import TOPOLOGIES, RunSpec
 
+    topology = TOPOLOGIES[p.settings.topology]
     cfg = online_train_cfg(p.agent_cfg, p.variant, p.teacher)
     dump_yaml(os.path.join(p.log_dir, "params", "agent.yaml"), cfg)
     kwargs = {
@@ -173,70 +176,49 @@ def _online(p: Plan, student: str | None) -> LearnResult:
         "student_checkpoint": student,
         "init_at_random_ep_len": bool(cfg.get("init_at_random_ep_len", False)),
     }
-    if p.settings.layout is not None:
-        return _online_disaggregated(p, cfg, kwargs)
-    if p.settings.devices is not None:
-        return _online_data_parallel(p, cfg, kwargs)
-    num_envs = p.env_cfg.scene.num_envs
-    print(f"[dexgrasp] DAgger on {p.variant.env_id}, {num_envs} envs on {p.settings.device}, logging to {p.log_dir}")
-    resumed = (
-        read_metadata(p.settings.resume).get("curriculum", {})
-        if p.settings.resume and not p.settings.datasets
-        else None
-    )
+    if topology.shares_curriculum:  # the learner decides the curriculum over every process
+        learner, kwargs = learn_dagger, {"adr": dict(p.env_cfg.curriculum.adr.params), **kwargs}
+    else:  # one process: the task decides it in its environment
+        resumed = (
+            read_metadata(p.settings.resume).get("curriculum", {})
+            if p.settings.resume and not p.settings.datasets
+            else None
+        )
 
-    def learn_here(vec_env, **kwargs) -> LearnResult:
-        if resumed is not None:
-            from dexgrasp.tasks.grasp.mdp import set_curriculum_state
+        def learner(vec_env, **kwargs) -> LearnResult:
+            if resumed is not None:
+                from dexgrasp.tasks.grasp.mdp import set_curriculum_state
 
-            set_curriculum_state(vec_env.unwrapped, resumed)
-        return learn(vec_env, device=p.settings.device, **kwargs)
+                set_curriculum_state(vec_env.unwrapped, resumed)
+            return learn(vec_env, device=p.settings.device, **kwargs)
 
-    wrap = functools.partial(RslRlVecEnvWrapper, clip_actions=cfg.get("clip_actions"))
-    result = single.run(
-        p.variant.env_id, p.env_cfg, p.settings.device, learn_here, kwargs, wrap=wrap, viewer=p.settings.viewer
-    )
-    first, last = result.losses[0]["total"], result.losses[-1]["total"]
-    print(f"online: {p.online_iterations} iterations, loss {first:.5f} -> {last:.5f}")
-    return result
-
-
-def _online_disaggregated(p: Plan, cfg: dict, kwargs: dict) -> LearnResult:
-    """DAgger with the simulation in separate processes; the student learns in the learner process."""
-    from dexgrasp.topologies import disaggregated
-
-    print(
-        f"[dexgrasp] DAgger on {p.variant.env_id}, disaggregated: {p.settings.layout.describe()}; logging to {p.log_dir}"
-    )
-    code = disaggregated.run(
-        p.settings.layout,
-        p.variant.env_id,
-        p.settings.overrides,
-        cfg.get("clip_actions"),
-        learn_dagger,
-        {"adr": dict(p.env_cfg.curriculum.adr.params), **kwargs},
-        worker_timeout=p.settings.worker_timeout,
+    spec = RunSpec(
+        task=p.variant.env_id,
+        env_cfg=p.env_cfg,
+        overrides=p.settings.overrides,
+        device=p.settings.device,
+        layout=p.settings.layout,
+        devices=p.settings.devices,
         seed=cfg.get("seed", 0),
-    )
-    if code != 0:
-        raise SystemExit(code)
-    print(f"online: {p.online_iterations} iterations (disaggregated)")
-    return LearnResult(latest_checkpoint(p.log_dir), p.online_iterations)
-
-
-def _online_data_parallel(p: Plan, cfg: dict, kwargs: dict) -> LearnResult:
-    """One process of data-parallel DAgger (under torchrun): its share of the scenes, gradients averaged."""
-    from dexgrasp.topologies import data_parallel
-
-    return data_parallel.run(
-        p.settings.devices,
-        p.variant.env_id,
-        p.env_cfg,
-        cfg.get("clip_actions"),
-        learn_dagger,
-        {"adr": dict(p.env_cfg.curriculum.adr.params), **kwargs},
+        clip_actions=cfg.get("clip_actions"),
+        wrap=functools.partial(RslRlVecEnvWrapper, clip_actions=cfg.get("clip_actions")),
+        viewer=None if topology.shares_curriculum else p.settings.viewer,
         title=f"DAgger on {p.variant.env_id}",
+        worker_timeout=p.settings.worker_timeout,
     )
+    headline = topology.headline(spec, p.log_dir)
+    if headline is not None:
+        print(f"[dexgrasp] {spec.title}, {headline}", flush=True)
+    result = topology.run(spec, learner, kwargs)
+    if topology.returns_exit_code:  # the student learned in another process
+        if result != 0:
+            raise SystemExit(result)
+        print(f"online: {p.online_iterations} iterations ({p.settings.topology})")
+        return LearnResult(latest_checkpoint(p.log_dir), p.online_iterations)
+    if not topology.shares_curriculum:  # the whole run was this process
+        first, last = result.losses[0]["total"], result.losses[-1]["total"]
+        print(f"online: {p.online_iterations} iterations, loss {first:.5f} -> {last:.5f}")
+    return result
 
 
 def _check_recorded_images(shapes: dict, variant: DistillVariant, env_cfg) -> None:

@@ -109,10 +109,10 @@ def record(setup: Setup, s: RecordSettings, env_cfg):
     """Roll out and write the dataset; returns the recorder's summary."""
     from isaaclab_rl.rsl_rl import RslRlVecEnvWrapper
 
-    from dexgrasp.topologies import single
+    from dexgrasp.topologies import RunSpec, single
 
-    kwargs = {"setup": setup, "s": s, "env_cfg": env_cfg}
-    return single.run(setup.env_id, env_cfg, s.device, _record, kwargs, wrap=RslRlVecEnvWrapper, viewer=s.viewer)
+    spec = RunSpec(task=setup.env_id, env_cfg=env_cfg, device=s.device, wrap=RslRlVecEnvWrapper, viewer=s.viewer)
+    return single.run(spec, _record, {"setup": setup, "s": s, "env_cfg": env_cfg})
 
 
 def _record(wrapped, setup: Setup, s: RecordSettings, env_cfg):

@@ -41,11 +41,13 @@ class TrainSettings:
 
 def train(s: TrainSettings) -> int:
     """Check, then train; returns the exit code."""
+    from dexgrasp.topologies import TOPOLOGIES, RunSpec
     from dexgrasp.topologies.torchrun import in_torchrun, relaunch
 
+    topology = TOPOLOGIES[s.topology]
     if s.resume:
         check_checkpoint(s.resume, s.task, s.rl_library)
-    if s.topology == "data_parallel" and not in_torchrun():
+    if topology.torchrun and not in_torchrun():
         _load_cfgs(s, "cpu")  # fail fast, before torchrun starts a process per device
         argv = s.argv if s.log_dir is not None else [*s.argv, "--log_dir", default_log_dir("rsl_rl", "dexgrasp")]
         return relaunch("dexgrasp.cli.train", argv, len(s.devices))
@@ -59,14 +61,31 @@ def train(s: TrainSettings) -> int:
                 f"student {s.init_actor} is a {student.get('class_name')} {student.get('hidden_dims')}, the actor a"
                 f" {actor.get('class_name')} {actor.get('hidden_dims')} (the state student matches presets=mlp)"
             )
-    if s.topology == "data_parallel":
-        _data_parallel(s, env_cfg, agent_cfg)
-        return 0
-    if s.topology == "disaggregated":
-        return _disaggregated(s, env_cfg, agent_cfg)
     start = time.time()
-    _single(s, env_cfg, agent_cfg)
-    print(f"training finished in {time.time() - start:.1f} s")
+    log_dir = _log_dir(s, agent_cfg)
+    spec = RunSpec(
+        task=s.task,
+        env_cfg=env_cfg,
+        overrides=s.overrides,
+        device=s.device,
+        layout=s.layout,
+        devices=s.devices,
+        seed=env_cfg.seed,
+        viewer=s.viewer,
+        title=f"task {s.task}",
+        log_dir=log_dir,
+        worker_timeout=s.worker_timeout,
+        synchronous=s.synchronous,
+    )
+    learner, kwargs = _learner(s, topology, spec, agent_cfg, log_dir)
+    headline = topology.headline(spec, log_dir)
+    if headline is not None:
+        print(f"[dexgrasp] {spec.title}, {headline}", flush=True)
+    result = topology.run(spec, learner, kwargs)
+    if topology.returns_exit_code:
+        return result
+    if not topology.shares_curriculum:  # the whole run was this process
+        print(f"training finished in {time.time() - start:.1f} s")
     return 0
 
 
@@ -89,36 +108,56 @@ def _log_dir(s: TrainSettings, agent_cfg) -> str:
     return log_dir
 
 
-def _single(s: TrainSettings, env_cfg, agent_cfg) -> None:
+def _learner(s: TrainSettings, topology, spec, agent_cfg, log_dir: str):
+    """The learner function for ``topology`` and its arguments; sets how ``spec`` hands it the environment."""
     from isaaclab.utils.io import dump_yaml
 
-    from dexgrasp.topologies import single
-
-    log_dir = _log_dir(s, agent_cfg)
-    print(f"[dexgrasp] task {s.task}, {env_cfg.scene.num_envs} envs on {s.device}, logging to {log_dir}")
-    if s.rl_library == "skrl":
-        from dexgrasp.learners.skrl_ppo import learn_skrl_isaaclab
-
-        if s.max_iterations is not None:
-            agent_cfg["trainer"]["timesteps"] = s.max_iterations * agent_cfg["agent"]["rollouts"]
-        kwargs = {"task": s.task, "agent_cfg": agent_cfg, "log_dir": log_dir, "resume": s.resume}
-        single.run(s.task, env_cfg, s.device, learn_skrl_isaaclab, kwargs, viewer=s.viewer)
-        return
     from dexgrasp.envs.vec_env import GraspVecEnv
     from dexgrasp.learners.rsl_rl_ppo import learn_rsl_rl
+    from dexgrasp.learners.skrl_ppo import learn_skrl, learn_skrl_isaaclab
 
-    if s.max_iterations is not None:
-        agent_cfg.max_iterations = s.max_iterations
-    kwargs = _rsl_rl_kwargs(s, agent_cfg.to_dict(), log_dir, adr=None)
-    wrap = functools.partial(GraspVecEnv, clip_actions=agent_cfg.clip_actions)
+    agent_yaml = os.path.join(log_dir, "params", "agent.yaml")
+    if not topology.shares_curriculum:  # one process: the task decides the curriculum in its environment
+        if s.rl_library == "skrl":
+            if s.max_iterations is not None:
+                agent_cfg["trainer"]["timesteps"] = s.max_iterations * agent_cfg["agent"]["rollouts"]
+            return learn_skrl_isaaclab, {"task": s.task, "agent_cfg": agent_cfg, "log_dir": log_dir, "resume": s.resume}
+        if s.max_iterations is not None:
+            agent_cfg.max_iterations = s.max_iterations
+        spec.wrap = functools.partial(GraspVecEnv, clip_actions=agent_cfg.clip_actions)
 
-    def learn(vec_env, **kwargs):
-        # the configurations as the built environment completed them
-        dump_yaml(os.path.join(log_dir, "params", "env.yaml"), env_cfg)
-        dump_yaml(os.path.join(log_dir, "params", "agent.yaml"), agent_cfg)
-        return learn_rsl_rl(vec_env, **kwargs)
+        def learn(vec_env, **kwargs):
+            # the configurations as the built environment completed them
+            dump_yaml(os.path.join(log_dir, "params", "env.yaml"), spec.env_cfg)
+            dump_yaml(agent_yaml, agent_cfg)
+            return learn_rsl_rl(vec_env, **kwargs)
 
-    single.run(s.task, env_cfg, s.device, learn, kwargs, wrap=wrap, viewer=s.viewer)
+        return learn, _rsl_rl_kwargs(s, agent_cfg.to_dict(), log_dir, adr=None)
+    # several processes: the learner decides the curriculum over all of them
+    adr = dict(spec.env_cfg.curriculum.adr.params)
+    if s.rl_library == "skrl":
+        agent = dict(agent_cfg)
+        iterations = s.max_iterations or max(1, agent["trainer"]["timesteps"] // agent["agent"]["rollouts"])
+        spec.clip_actions = None  # skrl clips in its models, as in a single process
+        kwargs = {"task": s.task, "agent_cfg": agent, "log_dir": log_dir, "resume": s.resume}
+        learner, kwargs = learn_skrl, {**kwargs, "max_iterations": iterations, "adr": adr}
+    else:
+        agent = agent_cfg.to_dict()
+        spec.clip_actions = agent["clip_actions"]  # RSL-RL clips in the environment wrapper
+        learner, kwargs = learn_rsl_rl, _rsl_rl_kwargs(s, agent, log_dir, adr)
+    writes = True
+    if topology.torchrun:  # each process holds its share of the environments; the first one writes the files
+        from dexgrasp.runner.layout import split_evenly
+
+        writes = int(os.environ["RANK"]) == 0
+        fewest = min(split_evenly(spec.env_cfg.scene.num_envs, int(os.environ["WORLD_SIZE"])))
+        if agent["algorithm"]["num_mini_batches"] > fewest:  # recurrent mini-batches split each process's envs
+            agent["algorithm"]["num_mini_batches"] = fewest
+            if writes:
+                print(f"[dexgrasp] a process has {fewest} environments: using that many mini-batches", flush=True)
+    if writes:
+        dump_yaml(agent_yaml, agent)
+    return learner, kwargs
 
 
 def _rsl_rl_kwargs(s: TrainSettings, agent: dict, log_dir: str, adr: dict | None) -> dict:
@@ -131,72 +170,3 @@ def _rsl_rl_kwargs(s: TrainSettings, agent: dict, log_dir: str, adr: dict | None
         "adr": adr,
         "init_actor": s.init_actor,
     }
-
-
-def _data_parallel(s: TrainSettings, env_cfg, agent_cfg) -> None:
-    """One data-parallel process (under torchrun)."""
-    from isaaclab.utils.io import dump_yaml
-
-    from dexgrasp.learners.rsl_rl_ppo import learn_rsl_rl
-    from dexgrasp.runner.layout import split_evenly
-    from dexgrasp.topologies import data_parallel
-
-    log_dir = s.log_dir or default_log_dir("rsl_rl", agent_cfg.experiment_name)
-    os.makedirs(log_dir, exist_ok=True)
-    agent = agent_cfg.to_dict()
-    rank0 = int(os.environ.get("RANK", "0")) == 0
-    fewest = min(split_evenly(env_cfg.scene.num_envs, int(os.environ["WORLD_SIZE"])))
-    if agent["algorithm"]["num_mini_batches"] > fewest:  # recurrent mini-batches split each process's envs
-        agent["algorithm"]["num_mini_batches"] = fewest
-        if rank0:
-            print(f"[dexgrasp] a process has {fewest} environments: using that many mini-batches", flush=True)
-    if rank0:
-        dump_yaml(os.path.join(log_dir, "params", "agent.yaml"), agent)
-    data_parallel.run(
-        s.devices,
-        s.task,
-        env_cfg,
-        agent["clip_actions"],
-        learn_rsl_rl,
-        _rsl_rl_kwargs(s, agent, log_dir, adr=dict(env_cfg.curriculum.adr.params)),
-        title=f"task {s.task}",
-        log_dir=log_dir,
-        viewer=s.viewer,
-    )
-
-
-def _disaggregated(s: TrainSettings, env_cfg, agent_cfg) -> int:
-    from isaaclab.utils.io import dump_yaml
-
-    from dexgrasp.topologies import disaggregated
-
-    log_dir = _log_dir(s, agent_cfg)
-    adr = dict(env_cfg.curriculum.adr.params)
-    if s.rl_library == "skrl":
-        from dexgrasp.learners.skrl_ppo import learn_skrl
-
-        agent = dict(agent_cfg)
-        iterations = s.max_iterations or max(1, agent["trainer"]["timesteps"] // agent["agent"]["rollouts"])
-        clip_actions = None  # skrl clips in its models, as in a single process
-        kwargs = {"task": s.task, "agent_cfg": agent, "log_dir": log_dir, "resume": s.resume}
-        learner, kwargs = learn_skrl, {**kwargs, "max_iterations": iterations, "adr": adr}
-    else:
-        from dexgrasp.learners.rsl_rl_ppo import learn_rsl_rl
-
-        agent = agent_cfg.to_dict()
-        clip_actions = agent["clip_actions"]  # RSL-RL clips in the environment wrapper: the simulation processes
-        learner, kwargs = learn_rsl_rl, _rsl_rl_kwargs(s, agent, log_dir, adr)
-    dump_yaml(os.path.join(log_dir, "params", "agent.yaml"), agent)
-    print(f"[dexgrasp] task {s.task}, disaggregated: {s.layout.describe()}; logging to {log_dir}", flush=True)
-    return disaggregated.run(
-        s.layout,
-        s.task,
-        s.overrides,
-        clip_actions,
-        learner,
-        kwargs,
-        worker_timeout=s.worker_timeout,
-        seed=agent["seed"],
-        synchronous=s.synchronous,
-        viewer=s.viewer,
-    )

@@ -24,31 +24,28 @@ import torch.distributed as dist
 from .torchrun import join
 
 
-def run(
-    devices: list[str],
-    task: str,
-    env_cfg,
-    clip_actions: float | None,
-    learner_fn: Callable,
-    learner_kwargs: dict,
-    title: str,
-    log_dir: str | None = None,
-    viewer=None,
-):
+def run(spec, learner_fn: Callable, learner_kwargs: dict):
     """This torchrun process's share: its environments on its device, ``learner_fn(vec_env, **learner_kwargs)`` on
-    them; returns what the learner returns. ``title`` names the run in the first line rank 0 prints."""
+    them; returns what the learner returns. The first process prints the run's first line, ``spec.title`` and the
+    environment counts (and ``spec.log_dir`` if given)."""
     from dexgrasp.envs.factory import open_env
     from dexgrasp.envs.vec_env import GraspVecEnv
 
-    device, rank, world, counts = join(devices, env_cfg.scene.num_envs)
+    env_cfg = spec.env_cfg
+    device, rank, world, counts = join(spec.devices, env_cfg.scene.num_envs)
     env_cfg.scene.num_envs = counts[rank]
     env_cfg.sim.device = device
     env_cfg.seed += rank
     if rank == 0:
-        logging = f"; logging to {log_dir}" if log_dir else ""
-        print(f"[dexgrasp] {title}, data_parallel over {world} processes: envs {counts}{logging}", flush=True)
+        logging = f"; logging to {spec.log_dir}" if spec.log_dir else ""
+        print(f"[dexgrasp] {spec.title}, data_parallel over {world} processes: envs {counts}{logging}", flush=True)
     try:
-        with open_env(task, env_cfg, device, viewer=viewer if rank == 0 else None) as env:  # one page, by rank 0
-            return learner_fn(GraspVecEnv(env, clip_actions=clip_actions), **learner_kwargs)
+        with open_env(spec.task, env_cfg, device, viewer=spec.viewer if rank == 0 else None) as env:  # one page
+            return learner_fn(GraspVecEnv(env, clip_actions=spec.clip_actions), **learner_kwargs)
     finally:
         dist.destroy_process_group()
+
+
+def headline(spec, log_dir: str) -> None:
+    """None: the first process prints the line once the processes have joined (:func:`run`)."""
+    return None

@@ -12,37 +12,33 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from dexgrasp.runner.launcher import run_disaggregated
-from dexgrasp.runner.layout import Layout
 
 
-def run(
-    layout: Layout,
-    task: str,
-    overrides: list[str],
-    clip_actions: float | None,
-    learner_fn: Callable,
-    learner_kwargs: dict,
-    *,
-    worker_timeout: float,
-    seed: int,
-    synchronous: bool = False,
-    viewer=None,
-) -> int:
+def run(spec, learner_fn: Callable, learner_kwargs: dict) -> int:
     """``learner_fn(vec_env, **learner_kwargs)`` in the learner process(es), fed by the simulation processes of
-    ``layout``; returns the run's exit code.
+    ``spec.layout``; returns the run's exit code.
 
-    ``clip_actions`` is the learner's setting, which the simulation processes apply (RSL-RL clips in the
-    environment wrapper); ``viewer`` is served by simulation process 0.
+    ``spec.clip_actions`` is the learner's setting, which the simulation processes apply (RSL-RL clips in the
+    environment wrapper); ``spec.viewer`` is served by simulation process 0.
     """
     from dexgrasp.envs.factory import make_sim_vec_env
 
     return run_disaggregated(
-        layout,
+        spec.layout,
         make_sim_vec_env,
-        {"task": task, "overrides": list(overrides), "clip_actions": clip_actions, "viewer": viewer},
+        {
+            "task": spec.task,
+            "overrides": list(spec.overrides),
+            "clip_actions": spec.clip_actions,
+            "viewer": spec.viewer,
+        },
         learner_fn,
         learner_kwargs,
-        worker_timeout=worker_timeout,
-        seed=seed,
-        synchronous=synchronous,
+        worker_timeout=spec.worker_timeout,
+        seed=spec.seed,
+        synchronous=spec.synchronous,
     )
+
+
+def headline(spec, log_dir: str) -> str:
+    return f"disaggregated: {spec.layout.describe()}; logging to {log_dir}"
