@@ -60,7 +60,7 @@ def learn_rsl_rl(
         resumed = f"resumed from {resume} at iteration {runner.current_learning_iteration}"
         if isinstance(vec_env, DisaggregatedVecEnv):
             log(resumed)  # a disaggregated learner reports on stderr, as the runner does
-        else:
+        elif not runner.is_distributed:  # data-parallel processes resume silently, as they always have
             print(f"[dexgrasp] {resumed}", flush=True)
     if init_actor:
         load_actor_from_student(runner, init_actor, vec_env.device)
