@@ -2,7 +2,7 @@
 
 import sys
 
-from dexgrasp.metrics.benchmark_cli import cli
+from dexgrasp.cli.benchmark import cli
 
 if __name__ == "__main__":
     sys.exit(cli())

@@ -1,1 +1,1 @@
-"""Command-line entry points behind ``scripts/`` (train, play)."""
+"""Command-line entry points behind ``scripts/``: argument parsing only, the work is in the layers below."""

@@ -37,8 +37,7 @@ import time
 
 import torch
 
-from .benchmark import run_benchmark
-from .benchmark_cli import positive_ints
+from .benchmark import BenchmarkSettings, run_benchmark
 from .report import format_table, write
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
@@ -53,8 +52,11 @@ PIPELINE_TOLERANCE = {"rtol": 1e-4, "atol": 1e-4}
 
 def _counts(text: str) -> list[int]:
     """Env counts of a line fit: positive, and two distinct ones at least."""
-    values = positive_ints(text)
-    if len(set(values)) < 2:
+    try:
+        values = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        values = []
+    if len(set(values)) < 2 or min(values) < 1:
         raise argparse.ArgumentTypeError(f"expected two or more distinct positive counts like 256,512, got {text!r}")
     return values
 
@@ -123,19 +125,26 @@ def sized_spec(spec: dict, image: tuple[int, int] | None, steps: int | None, rnn
 
 def learner_memory(name: str, spec: dict, opts, out: str) -> dict:
     """Check 1 for one spec: the learner-only benchmark, written into ``out/name``; returns its results."""
-    from .benchmark_cli import parse
-
     folder = os.path.join(out, name)
     os.makedirs(folder)
     spec_path = os.path.join(folder, "spec.json")
     with open(spec_path, "w") as f:
         json.dump(spec, f, indent=2)
-    argv = ["--learner_only", "--spec", spec_path, "--devices", opts.device, "--out", folder,
-            "--env_counts", ",".join(map(str, opts.env_counts)), "--iterations", str(opts.iterations),
-            "--capacity_time_s", str(opts.capacity_time_s)]  # fmt: skip
-    if opts.capacity_limit:
-        argv += ["--capacity_limit", str(opts.capacity_limit)]
-    results = run_benchmark(parse(argv))
+    settings = BenchmarkSettings(
+        task="",  # a learner spec needs no task and no simulator
+        overrides=[],
+        devices=[opts.device],
+        env_counts=list(opts.env_counts),
+        out=folder,
+        topologies=[],
+        train_envs=max(opts.env_counts),
+        iterations=opts.iterations,
+        capacity_limit=opts.capacity_limit or None,
+        capacity_time_s=opts.capacity_time_s,
+        learner_only=True,
+        spec=spec_path,
+    )
+    results = run_benchmark(settings)
     write(results, folder)
     return results
 

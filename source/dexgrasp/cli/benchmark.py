@@ -1,4 +1,5 @@
-"""``scripts/benchmark.py``: memory, capacity, throughput and traffic of the training topologies.
+"""``scripts/benchmark.py``: memory, capacity, throughput and traffic of the training topologies (the work is in
+:mod:`dexgrasp.metrics.benchmark`).
 
 Usage: ``python scripts/benchmark.py --task DexGrasp-KukaAllegro-Depth-v0 --preset res32 --env_counts 2,4
 --topologies single,disaggregated --gpus 4 --gpu_mem 80 --out DIR [overrides]``. Arguments this tool does not
@@ -65,10 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def parse(argv: list[str]):
     """The checked settings of a command line (argparse exits with status 2 on a bad one)."""
-    from dexgrasp.runner.layout import check_device
+    from dexgrasp.metrics.benchmark import BenchmarkSettings
     from dexgrasp.topologies import TOPOLOGIES
-
-    from .benchmark import BenchmarkSettings
+    from dexgrasp.topologies.devices import check_device, device_list
 
     parser = build_parser()
     opts, overrides = parser.parse_known_args(argv)
@@ -88,7 +88,7 @@ def parse(argv: list[str]):
     unknown_topologies = [t for t in opts.topologies if t not in TOPOLOGIES]
     if unknown_topologies:
         parser.error(f"unknown topology {unknown_topologies[0]!r}; choose from {', '.join(TOPOLOGIES)}")
-    opts.devices = [d.strip() for d in (opts.devices or _default_devices()).split(",") if d.strip()]
+    opts.devices = device_list(opts.devices or _default_devices())
     if not opts.devices:
         parser.error("--devices is empty")
     for device in opts.devices:
@@ -106,9 +106,8 @@ def parse(argv: list[str]):
 
 def main(argv: list[str]) -> int:
     from dexgrasp.datasets import DatasetError
-
-    from .benchmark import run_benchmark
-    from .report import format_table, write
+    from dexgrasp.metrics.benchmark import run_benchmark
+    from dexgrasp.metrics.report import format_table, write
 
     opts = parse(argv)
     try:
