@@ -218,8 +218,9 @@ def test_two_torchrun_nodes_train_checkpoint_and_stop_when_a_node_dies(tmp_path,
             node.communicate()
     assert survivor.returncode != 0
     assert seconds < 20 + 120, seconds
-    if killed == 1:
-        assert "simulation process 1 (rank 2, device cpu)" in out and "learner saved" in out, out[-3000:]
+    if killed == 1:  # node 1 holds simulation processes 1 and 2: the learner names the one it was waiting for
+        on_node_1 = ("simulation process 1 (rank 2, device cpu)", "simulation process 2 (rank 3, device cpu)")
+        assert any(name in out for name in on_node_1) and "learner saved" in out, out[-3000:]
     else:
         assert "lost its learner" in out or "learner (rank 0)" in out, out[-3000:]
     check_checkpoint(latest(tmp_path), DEPTH, "rsl_rl")
