@@ -8,11 +8,17 @@ needs no RL, and teaches students by DAgger. Everything it reads is simulator st
 simulation process.
 
 It keeps no memory: each action is a function of the current state alone (object and palm positions, the palm's
-speed, the hand's last closure command), so the label of a state is the same whoever drove the episode there. A
-student trained by DAgger visits states the expert never would; an expert with phases and time-outs would label
-the same state "descend", "close" or "approach" depending on its own history, and the student would learn their
-mean. The descent is continuous in the horizontal error (the further off, the higher the hand stays), so the
+speed, the finger joint positions and speeds), so the label of a state is the same whoever drove the episode
+there. A student trained by DAgger visits states the expert never would; an expert with phases and time-outs
+would label the same state "descend", "close" or "approach" depending on its own history, and the student would
+learn their mean. The descent is continuous in the horizontal error (the further off, the higher the hand stays), so the
 labels have no jump a small network must fit exactly.
+
+Nor does a label depend on the policy's own last action. The hand commands the squeeze at once (its joint PD
+closes it in a fraction of a second) and lifts once the fingers, measured by their closure coefficient, have
+closed on the object and stopped. An earlier version ramped the closure command from its last value and lifted
+when the command reached the end of the ramp: a student that learned to repeat its last closure command, short by
+one step of the ramp, stalled half closed and never lifted.
 """
 
 from __future__ import annotations
@@ -46,15 +52,16 @@ class ScriptedExpertCfg:
     """... or this close, once the palm has stopped (the fingers rest on the object or the table) [m]."""
     settled_speed: float = 0.02
     """Palm speed below which it counts as stopped [m/s]."""
-    close_time_s: float = 0.6
-    """Time to close the hand from the open preshape to a firm squeeze [s]."""
     min_clearance: float = 0.02
     """Lowest pinch point above the table top, so the fingertips clear it [m]."""
     hold_distance: float = 0.05
     """Object to pinch point distance within which the object counts as in the hand [m]."""
-    closure_tolerance: float = 0.05
-    """Closure action within which the hand counts as closed (and lifts): a student acts on its own last action,
-    and an exact threshold would never be met by a near-perfect imitation."""
+    closing_started: float = 0.05
+    """Measured closure coefficient (synergy 1 of the finger joint positions) above which the hand is closing."""
+    min_grip: float = 0.3
+    """Measured closure coefficient the fingers must reach before the hand may lift."""
+    settled_finger_speed: float = 0.3
+    """Fastest finger joint speed at which the fingers count as stopped on the object [rad/s]."""
 
 
 class ScriptedGraspExpert:
@@ -80,8 +87,11 @@ class ScriptedGraspExpert:
             torch.tensor(hand_synergies.coefficients_to_action([c, 0, 0, 0, 0]), device=device, dtype=torch.float32)
             for c in (hand_synergies.CLOSURE_OPEN, hand_synergies.CLOSURE_SQUEEZE)
         )
-        self._close_rate = float(self._closed[0] - self._open[0]) * env.step_dt / self.cfg.close_time_s
-        """Closure action per step that closes the hand in ``close_time_s``."""
+        self._finger_ids = self._hand_term._joint_ids
+        basis = torch.tensor(hand_synergies.BASIS, device=device, dtype=torch.float32)
+        self._closure_row = torch.linalg.pinv(basis)[0]
+        """Least-squares closure coefficient of a finger posture (row 0 of the basis pseudo-inverse)."""
+        self._mean_posture = torch.tensor(hand_synergies.MEAN, device=device, dtype=torch.float32)
 
     def _palm_action(self, palm_target: torch.Tensor) -> torch.Tensor:
         low, high = self._palm_term._low, self._palm_term._high
@@ -97,9 +107,9 @@ class ScriptedGraspExpert:
         robot = env.scene["robot"].data
         palm = robot.body_pos_w.torch[:, self._palm_id] - origins
         palm_speed = torch.linalg.norm(robot.body_lin_vel_w.torch[:, self._palm_id], dim=-1)
-        # a new episode's last action is zero: read it as the open preshape
-        fresh = env.episode_length_buf == 0
-        closure = torch.where(fresh, self._open[0], self._hand_term.raw_actions[:, 0])
+        fingers = robot.joint_pos.torch[:, self._finger_ids]
+        closure = (fingers - self._mean_posture) @ self._closure_row
+        finger_speed = robot.joint_vel.torch[:, self._finger_ids].abs().amax(dim=-1)
 
         pinch_center = obj.clone()
         pinch_center[:, 2] = pinch_center[:, 2].clamp(min=TABLE_TOP + cfg.min_clearance)
@@ -107,8 +117,8 @@ class ScriptedGraspExpert:
         lift = torch.tensor(env.cfg.goal_pos, device=env.device) + (palm - obj)
 
         in_hand = torch.linalg.norm(palm + self._pinch_offset - obj, dim=-1) < cfg.hold_distance
-        closing = closure > self._open[0] + 0.5 * self._close_rate
-        closed = closure >= self._closed[0] - cfg.closure_tolerance
+        closing = closure > cfg.closing_started
+        closed = (closure > cfg.min_grip) & (finger_speed < cfg.settled_finger_speed)
         misalignment = torch.linalg.norm((palm - grasp)[:, :2], dim=-1)
         to_grasp = torch.linalg.norm(palm - grasp, dim=-1)
         at_grasp = (misalignment < cfg.align_tolerance) & (
@@ -126,9 +136,7 @@ class ScriptedGraspExpert:
         target[:, 2] += torch.where(phase == CLOSE, 0.0, height)
         target = torch.where((phase == LIFT)[:, None], lift, target)
         hand = self._open.expand(env.num_envs, -1).clone()
-        ramp = (closure + self._close_rate).clamp(max=float(self._closed[0]))
-        hand[:, 0] = torch.where(phase == CLOSE, ramp, hand[:, 0])
-        hand[phase == LIFT] = self._closed
+        hand[(phase == CLOSE) | (phase == LIFT)] = self._closed
         return torch.cat([self._palm_action(target), hand], dim=-1)
 
 
