@@ -88,10 +88,9 @@ class ScriptedGraspExpert:
             for c in (hand_synergies.CLOSURE_OPEN, hand_synergies.CLOSURE_SQUEEZE)
         )
         self._finger_ids = self._hand_term._joint_ids
-        basis = torch.tensor(hand_synergies.BASIS, device=device, dtype=torch.float32)
-        self._closure_row = torch.linalg.pinv(basis)[0]
-        """Least-squares closure coefficient of a finger posture (row 0 of the basis pseudo-inverse)."""
-        self._mean_posture = torch.tensor(hand_synergies.MEAN, device=device, dtype=torch.float32)
+        self._closure_row = torch.linalg.pinv(self._hand_term._basis)[0]
+        """Least-squares closure coefficient of a finger posture (row 0 of the action's basis pseudo-inverse)."""
+        self._mean_posture = self._hand_term._mean
 
     def _palm_action(self, palm_target: torch.Tensor) -> torch.Tensor:
         low, high = self._palm_term._low, self._palm_term._high
