@@ -48,8 +48,15 @@ CPU_PRESET = [
 """What a 2-core CPU trains from scratch: one 6 cm cube, ADR level 0 to start, MLP actor and critic, a quarter of the
 episodes starting with the cube between the fingers (logged apart), a fixed learning rate."""
 
+NO_LAST_ACTION = "env.observations.policy.last_action=null"
+"""Students cloned from the scripted expert do not see their own last action. The expert's labels hold still for
+many steps at a time, so with the last action in its input a student learns to repeat it (near-zero loss) and
+misses every switch of phase: the "copycat" failure of behaviour cloning. PPO from such a student keeps the same
+observations."""
+
 RL_ON_EXPERT = [
     "presets=mlp",
+    NO_LAST_ACTION,
     FIXED_LEVEL,
     "agent.actor.distribution_cfg.init_std=0.1",
     "agent.algorithm.schedule=fixed",
@@ -63,6 +70,7 @@ bonus, level 0."""
 
 
 BEHAVIOUR_CLONING = [
+    NO_LAST_ACTION,
     "env.episode_length_s=5",
     "agent.algorithm.beta_iterations=50",
     "agent.algorithm.num_learning_epochs=10",
@@ -92,7 +100,7 @@ def script(name: str, *args: str, timeout_s: float | None = None) -> str:
 def evaluate(out: str, name: str, *policy: str, episodes: int, objects: str) -> dict:
     folder = os.path.join(out, name)
     script("play.py", "--task", STATE, *policy, "--device", "cpu", "--num_envs", str(episodes), "--episodes",
-           str(episodes), "--seed", "0", "--out", folder, f"presets=res32{objects}")  # fmt: skip
+           str(episodes), "--seed", "0", "--out", folder, f"presets=res32{objects}", NO_LAST_ACTION)  # fmt: skip
     with open(os.path.join(folder, "summary.json")) as f:
         return json.load(f)
 
@@ -157,11 +165,12 @@ def stereo_student(args, extra) -> dict:
     run_dir = os.path.join(args.out, "run")
     out = script("distill.py", "--task", STEREO, "--teacher", "scripted", "--num_envs", "32", "--max_iterations",
                  str(args.iterations), "--seed", "1", "--device", "cpu", "--log_dir", run_dir, "presets=res32,cube",
-                 "agent.student.rnn_hidden_dim=128", "agent.algorithm.beta_iterations=60",
+                 NO_LAST_ACTION, "agent.student.rnn_hidden_dim=128", "agent.algorithm.beta_iterations=60",
                  "agent.algorithm.num_learning_epochs=4", *extra)  # fmt: skip
     student = re.search(r"student_checkpoint: (\S+)", out).group(1)
     script("evaluate.py", "--task", STEREO, "--teacher", "scripted", "--student", student, "--episodes", "32",
-           "--num_envs", "32", "--seed", "0", "--device", "cpu", "--out", args.out, "presets=res32,cube")  # fmt: skip
+           "--num_envs", "32", "--seed", "0", "--device", "cpu", "--out", args.out, "presets=res32,cube",
+           NO_LAST_ACTION)  # fmt: skip
     with open(os.path.join(args.out, "teacher", "summary.json")) as f:
         teacher = json.load(f)
     with open(os.path.join(args.out, "student", "summary.json")) as f:

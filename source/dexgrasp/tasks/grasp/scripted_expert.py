@@ -16,7 +16,8 @@ labels have no jump a small network must fit exactly.
 
 Nor does a label depend on the policy's own last action. The hand commands the squeeze at once (its joint PD
 closes it in a fraction of a second) and lifts once the fingers, measured by their closure coefficient, have
-closed on the object and stopped. An earlier version ramped the closure command from its last value and lifted
+closed on the object and stopped; the lift target leads the palm by a bounded step towards the goal, so the
+label changes by a step, not a jump from the grasp height to the goal height. An earlier version ramped the closure command from its last value and lifted
 when the command reached the end of the ramp: a student that learned to repeat its last closure command, short by
 one step of the ramp, stalled half closed and never lifted.
 """
@@ -62,6 +63,8 @@ class ScriptedExpertCfg:
     """Measured closure coefficient the fingers must reach before the hand may lift."""
     settled_finger_speed: float = 0.3
     """Fastest finger joint speed at which the fingers count as stopped on the object [rad/s]."""
+    lift_step: float = 0.05
+    """How far ahead of the palm the lift target leads it towards the goal pose [m]."""
 
 
 class ScriptedGraspExpert:
@@ -113,7 +116,11 @@ class ScriptedGraspExpert:
         pinch_center = obj.clone()
         pinch_center[:, 2] = pinch_center[:, 2].clamp(min=TABLE_TOP + cfg.min_clearance)
         grasp = pinch_center - self._pinch_offset
-        lift = torch.tensor(env.cfg.goal_pos, device=env.device) + (palm - obj)
+        # the palm pose that holds the object at the goal, approached a bounded step at a time
+        to_goal = torch.tensor(env.cfg.goal_pos, device=env.device) - obj
+        lift = palm + to_goal * (
+            cfg.lift_step / torch.linalg.norm(to_goal, dim=-1, keepdim=True).clamp(min=cfg.lift_step)
+        )
 
         in_hand = torch.linalg.norm(palm + self._pinch_offset - obj, dim=-1) < cfg.hold_distance
         closing = closure > cfg.closing_started
