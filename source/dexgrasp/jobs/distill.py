@@ -206,10 +206,7 @@ def _online(p: Plan, student: str | None) -> LearnResult:
         title=f"DAgger on {p.variant.env_id}",
         worker_timeout=p.settings.worker_timeout,
     )
-    headline = topology.headline(spec, p.log_dir)
-    if headline is not None:
-        print(f"[dexgrasp] {spec.title}, {headline}", flush=True)
-    result = topology.run(spec, learner, kwargs)
+    result = topology.start(spec, learner, kwargs, p.log_dir)
     if topology.returns_exit_code:  # the student learned in another process
         if result != 0:
             raise SystemExit(result)

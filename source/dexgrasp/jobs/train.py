@@ -78,10 +78,7 @@ def train(s: TrainSettings) -> int:
         synchronous=s.synchronous,
     )
     learner, kwargs = _learner(s, topology, spec, agent_cfg, log_dir)
-    headline = topology.headline(spec, log_dir)
-    if headline is not None:
-        print(f"[dexgrasp] {spec.title}, {headline}", flush=True)
-    result = topology.run(spec, learner, kwargs)
+    result = topology.start(spec, learner, kwargs, log_dir)
     if topology.returns_exit_code:
         return result
     if not topology.shares_curriculum:  # the whole run was this process

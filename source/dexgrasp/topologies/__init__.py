@@ -73,6 +73,13 @@ class Topology:
     def headline(self, spec: RunSpec, log_dir: str) -> str | None:
         return importlib.import_module(self.module).headline(spec, log_dir)
 
+    def start(self, spec: RunSpec, learner_fn: Callable, learner_kwargs: dict, log_dir: str):
+        """Print the run's first line (where the topology leaves it to the job), then :meth:`run`."""
+        headline = self.headline(spec, log_dir)
+        if headline is not None:
+            print(f"[dexgrasp] {spec.title}, {headline}", flush=True)
+        return self.run(spec, learner_fn, learner_kwargs)
+
 
 TOPOLOGIES = {
     "single": Topology(f"{__name__}.single", shares_curriculum=False),
