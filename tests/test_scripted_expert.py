@@ -1,5 +1,6 @@
 """The scripted grasp expert wherever a policy is accepted: play, record, distill (online and from its
-dataset), evaluate, and behaviour cloning into the state actor that PPO then starts from (real processes)."""
+dataset), evaluate, behaviour cloning into the state actor that PPO then starts from, and the student's actions
+against the expert's labels (real processes)."""
 
 import json
 import re
@@ -78,6 +79,16 @@ def test_behaviour_cloning_then_ppo(tmp_path):
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     student = re.search(r"student_checkpoint: (\S+)", proc.stdout).group(1)
+    gap = ["scripts/label_gap.py", "--task", STATE, "--checkpoint", student, "--num_envs", "2", "--steps", "20",
+           "--device", "cpu", "--out", str(tmp_path / "gap"), *TINY]  # fmt: skip
+    proc = run(gap, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    summary = json.loads((tmp_path / "gap" / "summary.json").read_text())
+    assert sum(p["share_of_steps"] for p in summary["phases"].values()) == pytest.approx(1.0)
+    assert len((tmp_path / "gap" / "trace.csv").read_text().splitlines()) == 21
+    # the student saw its last action: without it the scene's observations do not fit the student
+    refused = run([*gap, "env.observations.policy.last_action=null"], timeout=600)
+    assert refused.returncode != 0 and "does not fit" in refused.stderr.strip().splitlines()[-1]
     train = ["scripts/train.py", "--task", STATE, "--device", "cpu", "--num_envs", "2", "--max_iterations", "1",
              "--init_actor", student, "--log_dir", str(tmp_path / "ppo"), "env.episode_length_s=1"]  # fmt: skip
     proc = run([*train, "presets=mlp,cube"], timeout=600)

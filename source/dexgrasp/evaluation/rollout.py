@@ -13,7 +13,7 @@ from . import frames as F
 IMAGE_GROUPS = ("depth", "left_rgb", "right_rgb")
 
 
-class _Policy:
+class CheckpointPolicy:
     """Deterministic action of a checkpoint, for RSL-RL and skrl alike (``agent_cfg`` is a plain dict)."""
 
     def __init__(self, env, env_cfg, agent_cfg, library: str, checkpoint: str | None, device: str):
@@ -94,7 +94,7 @@ def evaluate(
         env_cfg.scene.viewer_camera = camera_cfg("ViewerCamera", ["rgb"], env_cfg.image.width, env_cfg.image.height)
     os.makedirs(out, exist_ok=True)
     with open_env(task, env_cfg, device, viewer=viewer, enable_cameras=True) as env:
-        runner = _Policy(env, env_cfg, agent_cfg, library, checkpoint, device)
+        runner = CheckpointPolicy(env, env_cfg, agent_cfg, library, checkpoint, device)
         return run_episodes(env.unwrapped, runner, episode_success, task, checkpoint, episodes, out, video)
 
 
@@ -110,7 +110,7 @@ def _images(env, groups) -> dict[str, torch.Tensor]:
 def run_episodes(
     env, runner, episode_success, task: str, checkpoint: str | None, episodes: int, out: str, video: bool = False
 ) -> dict:
-    """Step ``runner`` (``reset()`` and ``step(obs)`` as :class:`_Policy` has them) until ``episodes`` episodes ended,
+    """Step ``runner`` (``reset()`` and ``step(obs)`` as :class:`CheckpointPolicy` has them) until ``episodes`` episodes ended,
     as evenly over the environments as they allow; write and return their statistics."""
     n = env.num_envs
     ep_return = torch.zeros(n, device=env.device)

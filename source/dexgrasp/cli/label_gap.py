@@ -1,0 +1,61 @@
+"""``scripts/label_gap.py``: a policy's actions next to the scripted expert's labels, in the states it reaches.
+
+Writes ``summary.json`` (per phase of the expert: share of the steps, mean absolute gap of each part of the action),
+``trace.csv`` and ``trace.png`` (palm height and hand closure of environment 0, policy against label) into
+``--out``. See :mod:`dexgrasp.evaluation.label_gap`. Arguments this tool does not know are Isaac Lab overrides;
+give the ones the policy was trained with (its observations must match).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from .common import UsageError, add_task_args, check_positive, check_task, parse_with_overrides, resolve_device, run_cli
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from isaaclab.app import add_launcher_args
+
+    parser = argparse.ArgumentParser(description="A policy's actions against the scripted expert's labels.")
+    add_task_args(parser)
+    parser.add_argument("--checkpoint", required=True, help="checkpoint written by scripts/train.py or distill.py")
+    parser.add_argument("--steps", type=int, default=300, help="steps to roll out")
+    parser.add_argument("--out", default="label_gap_out", help="folder for the summary, trace and plot")
+    add_launcher_args(parser)
+    parser.set_defaults(device=None, num_envs=16)
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    args, overrides = parse_with_overrides(build_parser(), argv)
+    check_task(args.task)
+    check_positive("--num_envs", args.num_envs)
+    check_positive("--steps", args.steps)
+    args.device = resolve_device(args.device)
+
+    from dexgrasp.envs.factory import has_cameras, load_cfgs, open_env
+    from dexgrasp.evaluation.label_gap import label_gap
+    from dexgrasp.evaluation.rollout import CheckpointPolicy
+    from dexgrasp.runs import check_checkpoint
+
+    meta = check_checkpoint(args.checkpoint, args.task)
+    library = meta.get("library", "rsl_rl")
+    if library not in ("rsl_rl", "rsl_rl_distill"):
+        raise UsageError(f"{args.checkpoint} is a {library} checkpoint; this tool reads RSL-RL policies and students")
+    try:
+        env_cfg, agent_cfg = load_cfgs(args.task, "rsl_rl", overrides, args.num_envs, args.device, args.seed, play=True)
+    except ValueError as exc:
+        raise UsageError(str(exc).splitlines()[0]) from exc
+    # the policy is rebuilt as it was trained (a student carries its model in its checkpoint)
+    agent_cfg = {**agent_cfg.to_dict(), **meta.get("agent_cfg", {}), "device": args.device}
+    with open_env(args.task, env_cfg, args.device, enable_cameras=has_cameras(env_cfg)) as env:
+        policy = CheckpointPolicy(env, env_cfg, agent_cfg, library, args.checkpoint, args.device)
+        summary = label_gap(policy.env, policy.policy, args.steps, args.out)
+    for phase, row in summary["phases"].items():
+        gaps = ", ".join(f"{k[4:]} {v:.3f}" for k, v in row.items() if k.startswith("gap_") and v is not None)
+        print(f"{phase:9s} {row['share_of_steps']:6.1%} of steps  gap: {gaps or '-'}")
+    return 0
+
+
+def cli() -> int:
+    return run_cli(main)
