@@ -55,6 +55,8 @@ misses every switch of phase: the "copycat" failure of behaviour cloning. PPO fr
 observations."""
 
 RL_ON_EXPERT = [
+    "--critic_warmup",
+    "20",
     "presets=mlp",
     NO_LAST_ACTION,
     FIXED_LEVEL,
@@ -65,8 +67,8 @@ RL_ON_EXPERT = [
     "agent.algorithm.entropy_coef=0.0",
     "agent.save_interval=20",
 ]
-"""PPO that refines a behaviour-cloned actor: action noise as small as the expert labels' std, small steps, no entropy
-bonus, level 0."""
+"""PPO that refines a behaviour-cloned actor: the critic learns alone for 20 iterations first, action noise as small as
+the expert labels' std, small steps, no entropy bonus, level 0."""
 
 
 BEHAVIOUR_CLONING = [

@@ -7,6 +7,7 @@ import re
 
 import h5py
 import pytest
+import torch
 from conftest import run
 
 STATE, STEREO = "DexGrasp-KukaAllegro-State-v0", "DexGrasp-KukaAllegro-StereoRGB-v0"
@@ -89,10 +90,17 @@ def test_behaviour_cloning_then_ppo(tmp_path):
     # the student saw its last action: without it the scene's observations do not fit the student
     refused = run([*gap, "env.observations.policy.last_action=null"], timeout=600)
     assert refused.returncode != 0 and "does not fit" in refused.stderr.strip().splitlines()[-1]
-    train = ["scripts/train.py", "--task", STATE, "--device", "cpu", "--num_envs", "2", "--max_iterations", "1",
+    train = ["scripts/train.py", "--task", STATE, "--device", "cpu", "--num_envs", "2", "--max_iterations", "2",
              "--init_actor", student, "--log_dir", str(tmp_path / "ppo"), "env.episode_length_s=1"]  # fmt: skip
-    proc = run([*train, "presets=mlp,cube"], timeout=600)
+    proc = run([*train, "--critic_warmup", "1", "presets=mlp,cube", "agent.save_interval=1"], timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert f"actor initialised from the student {student}" in proc.stdout
+    assert "critic warmed up for 1 iterations" in proc.stdout
+    cloned = torch.load(student, weights_only=False)["student_state_dict"]
+    held, released = (torch.load(tmp_path / "ppo" / f"model_{i}.pt", weights_only=False) for i in (0, 1))
+    weights = [key for key in cloned if key.startswith("mlp.")]  # not the action noise, not the running normaliser
+    assert weights and all(torch.equal(held["actor_state_dict"][k], cloned[k]) for k in weights)  # held as cloned
+    assert not torch.equal(held["critic_state_dict"]["mlp.0.weight"], released["critic_state_dict"]["mlp.0.weight"])
+    assert any(not torch.equal(held["actor_state_dict"][k], released["actor_state_dict"][k]) for k in weights)
     refused = run([*train, "presets=cube"], timeout=120)  # the recurrent default actor cannot take the MLP student
     assert refused.returncode != 0 and "presets=mlp" in refused.stderr.strip().splitlines()[-1]

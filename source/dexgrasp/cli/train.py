@@ -38,6 +38,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="start the PPO actor from a student of scripts/distill.py (same task and model), e.g. behaviour cloning"
         " of the scripted expert (--topology single, rsl_rl)",
     )
+    parser.add_argument(
+        "--critic_warmup",
+        type=int,
+        default=0,
+        help="with --init_actor: train only the critic for this many of the iterations, the actor held as cloned",
+    )
     add_topology_args(parser)
     parser.add_argument("--synchronous", action="store_true", help="disaggregated: no overlap of acting and simulation")
     add_viewer_args(parser)
@@ -58,6 +64,10 @@ def parse(argv: list[str]):
                 raise UsageError(f"--{flag} needs --topology disaggregated or data_parallel")
     if args.init_actor is not None and (args.topology != "single" or args.rl_library != "rsl_rl" or args.resume):
         raise UsageError("--init_actor starts a new run of --topology single with rsl_rl (and no --resume)")
+    if args.critic_warmup < 0 or args.critic_warmup and args.init_actor is None:
+        raise UsageError("--critic_warmup takes a number of iterations >= 0, and --init_actor")
+    if args.critic_warmup and args.max_iterations is not None and args.critic_warmup >= args.max_iterations:
+        raise UsageError(f"--critic_warmup {args.critic_warmup} leaves none of the {args.max_iterations} iterations")
     if args.worker_timeout <= 0:
         raise UsageError(f"--worker_timeout must be positive, got {args.worker_timeout}")
     # the device of a multi-process topology comes from its device lists; configs are checked on the CPU
@@ -100,6 +110,7 @@ def main(argv: list[str]) -> int:
         log_dir=args.log_dir,
         resume=args.resume,
         init_actor=args.init_actor,
+        critic_warmup=args.critic_warmup,
         layout=layout,
         devices=devices,
         worker_timeout=args.worker_timeout,

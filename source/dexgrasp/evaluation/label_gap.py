@@ -4,7 +4,8 @@ A student cloned from the scripted expert can score a small distillation loss an
 averages over the states its training saw, and a student that misses one switch of the expert's phase (close,
 lift) stays in states where its action and the label disagree for the rest of the episode. Rolling the student out
 and labelling each of its states with :class:`~dexgrasp.tasks.grasp.scripted_expert.ScriptedGraspExpert` shows
-where: per phase of the expert, how often it is reached and how far each part of the action is from the label.
+where: per phase of the expert, how often it is reached and how far each part of the action is from the label
+(mean absolute difference in the action's own [-1, 1] units; for the palm position, 1 is half the palm target box).
 """
 
 from __future__ import annotations

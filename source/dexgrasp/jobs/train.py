@@ -28,6 +28,8 @@ class TrainSettings:
     log_dir: str | None = None
     resume: str | None = None
     init_actor: str | None = None
+    critic_warmup: int = 0
+    """Iterations at the start in which only the critic learns (with ``init_actor``)."""
     layout: object = None
     """The disaggregated topology's :class:`~dexgrasp.runner.layout.Layout`."""
     devices: list[str] | None = None
@@ -166,4 +168,5 @@ def _rsl_rl_kwargs(s: TrainSettings, agent: dict, log_dir: str, adr: dict | None
         "max_iterations": s.max_iterations or agent["max_iterations"],
         "adr": adr,
         "init_actor": s.init_actor,
+        "critic_warmup": s.critic_warmup,
     }

@@ -18,11 +18,16 @@ def learn_rsl_rl(
     max_iterations: int,
     adr: dict | None,
     init_actor: str | None = None,
+    critic_warmup: int = 0,
 ):
     """RSL-RL PPO on ``vec_env`` (pipelined rollout when it is a disaggregated learner's environment).
 
     ``adr``: decide the curriculum here over every process (:func:`~.curriculum.decide_curriculum`); None in one
-    process. ``init_actor``: a student of ``scripts/distill.py`` to start the actor from (:func:`init_actor`).
+    process. ``init_actor``: a student of ``scripts/distill.py`` to start the actor from
+    (:func:`load_actor_from_student`). ``critic_warmup``: the first iterations, counted in ``max_iterations``, in which only the
+    critic learns. A cloned actor meets a critic that starts untrained: PPO's first updates follow that critic's
+    noise and can undo the cloned grasp before the critic values it, so the actor waits until the critic has seen
+    its returns.
     Returns the runner after training (its storage, models and iteration count), for callers that report on it.
     """
     from dexgrasp.runner.process import log
@@ -65,8 +70,31 @@ def learn_rsl_rl(
     if init_actor:
         load_actor_from_student(runner, init_actor, vec_env.device)
         print(f"[dexgrasp] actor initialised from the student {init_actor}", flush=True)
+    if critic_warmup:
+        hold_actor(runner.alg, critic_warmup)
     runner.learn(num_learning_iterations=max_iterations, init_at_random_ep_len=True)
     return runner
+
+
+def hold_actor(alg, updates: int) -> None:
+    """Keep ``alg``'s actor as it is for its next ``updates`` PPO updates (the critic learns), then release it."""
+    held = [p for p in alg.actor.parameters() if p.requires_grad]
+    for p in held:
+        p.requires_grad_(False)  # no gradient: the optimiser leaves these parameters as they are
+    update, done = alg.update, 0
+
+    def update_then_release() -> dict:
+        nonlocal done
+        losses = update()
+        done += 1
+        if done == updates:
+            for p in held:
+                p.requires_grad_(True)
+            alg.update = update
+            print(f"[dexgrasp] critic warmed up for {updates} iterations: the actor learns from here", flush=True)
+        return losses
+
+    alg.update = update_then_release
 
 
 def load_actor_from_student(runner, path: str, device: str) -> None:
