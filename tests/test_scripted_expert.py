@@ -32,6 +32,23 @@ def test_play_needs_a_checkpoint_or_the_expert():
     assert proc.returncode != 0 and "--policy scripted" in proc.stderr.strip().splitlines()[-1]
 
 
+def test_label_gap_refuses_bad_input(tmp_path):
+    proc = run(["scripts/label_gap.py", "--task", STATE, "--checkpoint", "x.pt", "--steps", "0"], timeout=120)
+    assert proc.returncode == 2 and "--steps must be a positive integer" in proc.stderr.strip().splitlines()[-1]
+    gap = [
+        "scripts/label_gap.py",
+        "--task",
+        STATE,
+        "--checkpoint",
+        str(tmp_path / "none.pt"),
+        "--out",
+        str(tmp_path / "o"),
+    ]
+    proc = run(gap, timeout=120)
+    assert proc.returncode == 2 and "none.pt" in proc.stderr.strip().splitlines()[-1]
+    assert not (tmp_path / "o").exists()
+
+
 @pytest.fixture(scope="module")
 def stereo_dataset(tmp_path_factory):
     path = tmp_path_factory.mktemp("scripted") / "expert.hdf5"
