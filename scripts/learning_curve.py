@@ -9,7 +9,7 @@
 * ``rl_on_expert``: behaviour cloning (DAgger) of the scripted expert into the state task's MLP actor, PPO from
   it, and the expert, the initial policy and the final policy evaluated on the same episodes.
 * ``stereo_student``: DAgger of the scripted expert into a 32x32 stereo RGB student, then teacher against
-  student.
+  student, the student's training curves, and its actions against the expert's labels (``scripts/label_gap.py``).
 
 Every step is one of this package's scripts, run as a subprocess (its command is printed). ``--minutes`` bounds
 the PPO stage by wall time (checkpoints are kept; the last one is evaluated). ``--from_log DIR`` (scratch) only
@@ -167,12 +167,15 @@ def stereo_student(args, extra) -> dict:
     run_dir = os.path.join(args.out, "run")
     out = script("distill.py", "--task", STEREO, "--teacher", "scripted", "--num_envs", "32", "--max_iterations",
                  str(args.iterations), "--seed", "1", "--device", "cpu", "--log_dir", run_dir, "presets=res32,cube",
-                 NO_LAST_ACTION, "agent.student.rnn_hidden_dim=128", "agent.algorithm.beta_iterations=60",
+                 NO_LAST_ACTION, FIXED_LEVEL, "agent.student.rnn_hidden_dim=128", "agent.algorithm.beta_iterations=60",
                  "agent.algorithm.num_learning_epochs=4", *extra)  # fmt: skip
     student = re.search(r"student_checkpoint: (\S+)", out).group(1)
     script("evaluate.py", "--task", STEREO, "--teacher", "scripted", "--student", student, "--episodes", "32",
            "--num_envs", "32", "--seed", "0", "--device", "cpu", "--out", args.out, "presets=res32,cube",
            NO_LAST_ACTION)  # fmt: skip
+    script("label_gap.py", "--task", STEREO, "--checkpoint", student, "--num_envs", "4", "--steps", "300", "--seed", "0",
+           "--device", "cpu", "--out", os.path.join(args.out, "label_gap"), "presets=res32,cube", NO_LAST_ACTION)  # fmt: skip
+    write_curves(curve_table(read_scalars(run_dir)), os.path.join(args.out, "training"), "Stereo RGB student, DAgger")
     with open(os.path.join(args.out, "teacher", "summary.json")) as f:
         teacher = json.load(f)
     with open(os.path.join(args.out, "student", "summary.json")) as f:
