@@ -18,7 +18,7 @@ TINY = ["presets=res32,cube", "env.episode_length_s=1"]
 def test_play_scripted(tmp_path):
     proc = run(
         ["scripts/play.py", "--task", STATE, "--policy", "scripted", "--device", "cpu", "--num_envs", "2",
-         "--episodes", "2", "--out", str(tmp_path), "presets=cube", "env.episode_length_s=4"],
+         "--episodes", "2", "--out", str(tmp_path), "presets=cube", "env.episode_length_s=6"],
         timeout=600,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -6,7 +6,7 @@ import json
 from dexgrasp.envs.factory import load_cfgs, make_env, simulation  # noqa: E402
 
 TASK = "DexGrasp-KukaAllegro-State-v0"
-env_cfg, _ = load_cfgs(TASK, "rsl_rl", ["presets=cube", "env.episode_length_s=4"], num_envs=2, device="cpu", seed=0)
+env_cfg, _ = load_cfgs(TASK, "rsl_rl", ["presets=cube", "env.episode_length_s=6"], num_envs=2, device="cpu", seed=0)
 report = {"goal_z": env_cfg.goal_pos[2], "spawn_height": env_cfg.spawn_height}
 
 with simulation(env_cfg, "cpu"):

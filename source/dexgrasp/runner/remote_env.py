@@ -51,6 +51,7 @@ from .transport import (
     TAG_SCALARS,
     Pipe,
     Scalars,
+    peer_failure,
     wait_all,
     wire_device,
 )
@@ -212,8 +213,11 @@ class DisaggregatedVecEnv(VecEnv):
             lengths = self._episode_length_buf[self.slices[w]].to(self.wire_device).contiguous()
             outgoing.append((lengths, TAG_EPISODE_LENGTH))
             self._episode_length_dirty[w] = False
-        sends = [(self.pipe.isend(t, peer, tag), t) for t, tag in outgoing]
-        self._pending[w] = sends + self._post_receives(w)
+        try:  # gloo may refuse to post at once when the peer's connection is already closed
+            sends = [(self.pipe.isend(t, peer, tag), t) for t, tag in outgoing]
+            self._pending[w] = sends + self._post_receives(w)
+        except RuntimeError as exc:
+            raise peer_failure(str(self.peers[w]), exc) from exc
 
     def receive(self, w: int, timeout_s: float | None = None) -> tuple[TensorDict, torch.Tensor]:
         """Wait for simulation process ``w``'s step; return views of its observations and dones on the learner."""

@@ -164,8 +164,13 @@ def wait_all(works: list[Pending], timeout_s: float, peer: str) -> None:
         except Exception as exc:  # noqa: BLE001 - gloo/NCCL raise plain RuntimeErrors
             if time.monotonic() >= deadline:
                 raise PeerFailure(f"{peer} did not answer within {timeout_s:.1f} s") from exc
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise PeerFailure(f"{peer} failed: {reason}") from exc
+            raise peer_failure(peer, exc) from exc
+
+
+def peer_failure(peer: str, exc: BaseException) -> PeerFailure:
+    """``exc`` (a plain RuntimeError from gloo or NCCL) as a :class:`PeerFailure` naming ``peer``, in one line."""
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return PeerFailure(f"{peer} failed: {reason}")
 
 
 @dataclass(frozen=True)
