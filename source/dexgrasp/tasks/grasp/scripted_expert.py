@@ -17,9 +17,9 @@ labels have no jump a small network must fit exactly.
 Nor does a label depend on the policy's own last action. The hand commands the squeeze at once (its joint PD
 closes it in a fraction of a second) and lifts once the fingers, measured by their closure coefficient, have
 closed on the object and stopped; the lift target leads the palm by a bounded step towards the goal, so the
-label changes by a step, not a jump from the grasp height to the goal height. An earlier version ramped the closure command from its last value and lifted
-when the command reached the end of the ramp: a student that learned to repeat its last closure command, short by
-one step of the ramp, stalled half closed and never lifted.
+label changes by a step, not a jump from the grasp height to the goal height. An earlier version ramped the
+closure command from its last value and lifted when the command reached the end of the ramp: a student that
+learned to repeat its last closure command, short by one step of the ramp, stalled half closed and never lifted.
 """
 
 from __future__ import annotations
