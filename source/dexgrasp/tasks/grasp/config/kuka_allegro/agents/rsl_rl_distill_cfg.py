@@ -72,6 +72,10 @@ class StereoRGBDistillRunnerCfg(RslRlDistillationRunnerCfg):
     student = StereoStudentModelCfg()
     teacher = MISSING
     algorithm = GraspDistillationAlgorithmCfg()
+    init_at_random_ep_len: bool = False
+    """Start each environment's first episode at a random length, as PPO does. At ADR level 0 every episode
+    starts from the same state and lasts as long, so without it all environments are in the same phase of the
+    grasp at every update, and each update teaches one phase only."""
     # images are finite by construction; the per-group NaN scan would read every image each step
     check_for_nan = False
 
