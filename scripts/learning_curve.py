@@ -74,12 +74,14 @@ the expert labels' std, small steps, no entropy bonus, level 0."""
 BEHAVIOUR_CLONING = [
     NO_LAST_ACTION,
     "env.episode_length_s=5",
+    "agent.init_at_random_ep_len=true",
     "agent.algorithm.beta_iterations=50",
-    "agent.algorithm.num_learning_epochs=10",
+    "agent.algorithm.num_learning_epochs=50",
 ]
 """DAgger from the scripted expert: 5 s episodes (on the cube it lifts at about 3 s and holds at the goal from about 5 s:
-the hold is barely taught), the expert drives fewer and fewer episodes over 50 iterations, ten passes over each
-iteration's steps (one pass is a single optimiser step)."""
+the hold is barely taught), first episodes cut at random lengths so that every update mixes all phases of the
+grasp, the expert drives fewer and fewer episodes over 50 iterations, 50 passes over each iteration's steps (one
+pass is a single optimiser step)."""
 
 
 def script(name: str, *args: str, timeout_s: float | None = None) -> str:
