@@ -119,5 +119,7 @@ def test_behaviour_cloning_then_ppo(tmp_path):
     assert weights and all(torch.equal(held["actor_state_dict"][k], cloned[k]) for k in weights)  # held as cloned
     assert not torch.equal(held["critic_state_dict"]["mlp.0.weight"], released["critic_state_dict"]["mlp.0.weight"])
     assert any(not torch.equal(held["actor_state_dict"][k], released["actor_state_dict"][k]) for k in weights)
+    normaliser = [key for key in cloned if key.startswith("obs_normalizer.")]  # the cloned weights' input scale
+    assert normaliser and all(torch.equal(released["actor_state_dict"][k], cloned[k]) for k in normaliser)
     refused = run([*train, "presets=cube"], timeout=120)  # the recurrent default actor cannot take the MLP student
     assert refused.returncode != 0 and "presets=mlp" in refused.stderr.strip().splitlines()[-1]

@@ -101,8 +101,14 @@ def load_actor_from_student(runner, path: str, device: str) -> None:
     """Load a distilled student's weights (and observation normaliser) into PPO's actor: RL on top of behaviour
     cloning. The action noise stays the actor's configured initial std (exploration is PPO's to set, e.g.
     ``agent.actor.distribution_cfg.init_std=0.2``) and the critic starts fresh. The student must have the actor's
-    model (``presets=mlp`` and the state student of ``scripts/distill.py``)."""
+    model (``presets=mlp`` and the state student of ``scripts/distill.py``).
+
+    The actor's observation normaliser keeps the student's statistics: the cloned weights were fitted to them, and
+    a normaliser that goes on learning from PPO's rollouts shifts every input under them. Measured on the
+    procedural set: the cloned actor succeeded in 0.16 of 64 episodes, the same weights after 20 iterations of
+    normaliser updates (PPO's critic warm-up) in 0.09."""
     import torch
+    from rsl_rl.modules import EmpiricalNormalization
 
     from .distillation.policy import load_state
 
@@ -111,3 +117,6 @@ def load_actor_from_student(runner, path: str, device: str) -> None:
     own = runner.alg.actor.state_dict()
     weights.update({key: value for key, value in own.items() if key.startswith("distribution.")})
     load_state(runner.alg.actor, weights, f"student {path}")
+    normalizer = getattr(runner.alg.actor, "obs_normalizer", None)
+    if isinstance(normalizer, EmpiricalNormalization):
+        normalizer.until = int(normalizer.count)  # learns no more: it has seen its count already
