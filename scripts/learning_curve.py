@@ -177,7 +177,7 @@ def stereo_student(args, extra) -> dict:
     out = script("distill.py", "--task", STEREO, "--teacher", "scripted", "--num_envs", "32", "--max_iterations",
                  str(args.iterations), "--seed", "1", "--device", "cpu", "--log_dir", run_dir, "presets=res32,cube",
                  NO_LAST_ACTION, FIXED_LEVEL, "agent.student.rnn_hidden_dim=128", "agent.algorithm.beta_iterations=60",
-                 "agent.algorithm.num_learning_epochs=4", *extra)  # fmt: skip
+                 "agent.init_at_random_ep_len=true", "agent.algorithm.num_learning_epochs=8", *extra)  # fmt: skip
     student = re.search(r"student_checkpoint: (\S+)", out).group(1)
     script("evaluate.py", "--task", STEREO, "--teacher", "scripted", "--student", student, "--episodes", "32",
            "--num_envs", "32", "--seed", "0", "--device", "cpu", "--out", args.out, "presets=res32,cube",
