@@ -26,6 +26,7 @@ CURVE_TAGS = {
     "goal": "Episode_Reward/goal",
     "lift": "Episode_Reward/lift",
     "steps_per_s": "Perf/total_fps",
+    "learning_rate": "Loss/learning_rate",
 }
 
 
