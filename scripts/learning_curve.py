@@ -63,14 +63,16 @@ RL_ON_EXPERT = [
     NO_LAST_ACTION,
     FIXED_LEVEL,
     "agent.actor.distribution_cfg.init_std=0.03",
-    "agent.algorithm.schedule=fixed",
+    "agent.algorithm.schedule=adaptive",
+    "agent.algorithm.desired_kl=0.01",
     "agent.algorithm.learning_rate=5e-5",
     "agent.algorithm.gamma=0.99",
     "agent.algorithm.entropy_coef=0.0",
     "agent.save_interval=20",
 ]
 """PPO that refines a behaviour-cloned actor: the critic learns alone for 20 iterations first, action noise of 0.03 (about
-2 cm of palm target; with 0.1 the sampled grasps of the cloned actor failed), small steps, no entropy bonus, level 0."""
+2 cm of palm target; with 0.1 a quarter as many of the cloned actor's sampled grasps succeeded), steps bounded by
+a KL of 0.01 per update (from a learning rate of 5e-5), no entropy bonus, level 0."""
 
 
 BEHAVIOUR_CLONING = [
