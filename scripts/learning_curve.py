@@ -56,6 +56,10 @@ many steps at a time, so with the last action in its input a student learns to r
 misses every switch of phase: the "copycat" failure of behaviour cloning. PPO from such a student keeps the same
 observations."""
 
+MIXED_PHASES = "agent.init_at_random_ep_len=true"
+"""DAgger's first episodes cut at random lengths: at level 0 every episode starts from the same state and lasts as
+long, so without it all environments are in the same phase of the grasp at every update."""
+
 RL_ON_EXPERT = [
     "--critic_warmup",
     "20",
@@ -78,13 +82,12 @@ a KL of 0.01 per update (from a learning rate of 5e-5), no entropy bonus, level 
 BEHAVIOUR_CLONING = [
     NO_LAST_ACTION,
     "env.episode_length_s=5",
-    "agent.init_at_random_ep_len=true",
+    MIXED_PHASES,
     "agent.algorithm.beta_iterations=50",
     "agent.algorithm.num_learning_epochs=50",
 ]
 """DAgger from the scripted expert: 5 s episodes (on the cube it lifts at about 3 s and holds at the goal from about 5 s:
-the hold is barely taught), first episodes cut at random lengths so that every update mixes all phases of the
-grasp, the expert drives fewer and fewer episodes over 50 iterations, 50 passes over each iteration's steps (one
+the hold is barely taught), every update mixing all phases of the grasp, the expert drives fewer and fewer episodes over 50 iterations, 50 passes over each iteration's steps (one
 pass is a single optimiser step)."""
 
 
@@ -158,8 +161,6 @@ def rl_on_expert(args, extra) -> dict:
         out = script("distill.py", "--task", STATE, "--teacher", "scripted", "--num_envs", "64", "--max_iterations",
                      "100", "--seed", "1", "--device", "cpu", "--log_dir", bc_dir, *BEHAVIOUR_CLONING)  # fmt: skip
         student = re.search(r"student_checkpoint: (\S+)", out).group(1)
-    elif not os.path.isfile(student):
-        raise SystemExit(f"error: no student checkpoint {student}")
     results = {
         "scripted expert": evaluate(args.out, "expert", "--policy", "scripted", episodes=64, objects=""),
         "behaviour cloning": evaluate(args.out, "bc_student", "--checkpoint", student, episodes=64, objects=""),
@@ -179,7 +180,7 @@ def stereo_student(args, extra) -> dict:
     out = script("distill.py", "--task", STEREO, "--teacher", "scripted", "--num_envs", "32", "--max_iterations",
                  str(args.iterations), "--seed", "1", "--device", "cpu", "--log_dir", run_dir, "presets=res32,cube",
                  NO_LAST_ACTION, FIXED_LEVEL, "agent.student.rnn_hidden_dim=128", "agent.algorithm.beta_iterations=60",
-                 "agent.init_at_random_ep_len=true", "agent.algorithm.num_learning_epochs=8", *extra)  # fmt: skip
+                 MIXED_PHASES, "agent.algorithm.num_learning_epochs=8", *extra)  # fmt: skip
     student = re.search(r"student_checkpoint: (\S+)", out).group(1)
     script("evaluate.py", "--task", STEREO, "--teacher", "scripted", "--student", student, "--episodes", "32",
            "--num_envs", "32", "--seed", "0", "--device", "cpu", "--out", args.out, "presets=res32,cube",
@@ -212,6 +213,8 @@ def main() -> int:
     )
     parser.add_argument("--title", default=None)
     args, extra = parser.parse_known_args()
+    if args.student is not None and (args.recipe != "rl_on_expert" or not os.path.isfile(args.student)):
+        parser.error(f"--student needs the rl_on_expert recipe and a checkpoint that exists: {args.student}")
     if args.minutes is None:
         args.minutes = {"scratch": 60.0, "rl_on_expert": 25.0, "stereo_student": 0.0}[args.recipe]
     if args.iterations is None:
