@@ -9,8 +9,10 @@ import h5py
 import pytest
 import torch
 from conftest import run
+from dexgrasp.runs import read_metadata
 
 STATE, STEREO = "DexGrasp-KukaAllegro-State-v0", "DexGrasp-KukaAllegro-StereoRGB-v0"
+DEPTH = "DexGrasp-KukaAllegro-Depth-v0"
 TINY = ["presets=res32,cube", "env.episode_length_s=1"]
 """32x32 images, the cube, 1 s episodes."""
 
@@ -121,5 +123,17 @@ def test_behaviour_cloning_then_ppo(tmp_path):
     assert any(not torch.equal(held["actor_state_dict"][k], released["actor_state_dict"][k]) for k in weights)
     normaliser = [key for key in cloned if key.startswith("obs_normalizer.")]  # the cloned weights' input scale
     assert normaliser and all(torch.equal(released["actor_state_dict"][k], cloned[k]) for k in normaliser)
+    # guided: the scene adds the expert's labels, the cloning term waits for the held actor, the policy is the task's
+    guided = ["scripts/train.py", "--task", STATE, "--device", "cpu", "--num_envs", "2", "--max_iterations", "2",
+              "--init_actor", student, "--log_dir", str(tmp_path / "guided"), "env.episode_length_s=1", "--guide",
+              "--critic_warmup", "1", "presets=mlp,cube", "agent.save_interval=1"]  # fmt: skip
+    proc = run(guided, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "Mean guide loss" in proc.stdout
+    last = tmp_path / "guided" / "model_1.pt"
+    assert read_metadata(str(last))["task"] == STATE
+    assert torch.load(last, weights_only=False)["guide_coef"] == pytest.approx(0.99)  # one guided update
+    refused = run([*guided[:2], DEPTH, *guided[3:]], timeout=120)
+    assert refused.returncode != 0 and "--guide trains" in refused.stderr.strip().splitlines()[-1]
     refused = run([*train, "presets=cube"], timeout=120)  # the recurrent default actor cannot take the MLP student
     assert refused.returncode != 0 and "presets=mlp" in refused.stderr.strip().splitlines()[-1]

@@ -11,6 +11,8 @@ import argparse
 import os
 import sys
 
+from dexgrasp.tasks.grasp.config.kuka_allegro import GUIDED_VARIANTS
+
 from .common import (
     UsageError,
     add_task_args,
@@ -44,6 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=0,
         help="with --init_actor: train only the critic for this many of the iterations, the actor held as cloned",
     )
+    parser.add_argument(
+        "--guide",
+        action="store_true",
+        help="PPO plus a decaying behaviour-cloning term on the scripted expert's labels, computed in the simulation"
+        " (state task, rsl_rl; weights: agent.algorithm.guide_coef, guide_decay, guide_epochs)",
+    )
     add_topology_args(parser)
     parser.add_argument("--synchronous", action="store_true", help="disaggregated: no overlap of acting and simulation")
     add_viewer_args(parser)
@@ -68,6 +76,10 @@ def parse(argv: list[str]):
         raise UsageError("--critic_warmup takes a number of iterations >= 0, and --init_actor")
     if args.critic_warmup and args.max_iterations is not None and args.critic_warmup >= args.max_iterations:
         raise UsageError(f"--critic_warmup {args.critic_warmup} leaves none of the {args.max_iterations} iterations")
+    if args.guide and (args.task not in GUIDED_VARIANTS or args.rl_library != "rsl_rl"):
+        raise UsageError(
+            f"--guide trains {', '.join(GUIDED_VARIANTS)} with rsl_rl, not {args.task} with {args.rl_library}"
+        )
     if args.worker_timeout <= 0:
         raise UsageError(f"--worker_timeout must be positive, got {args.worker_timeout}")
     # the device of a multi-process topology comes from its device lists; configs are checked on the CPU
@@ -111,6 +123,7 @@ def main(argv: list[str]) -> int:
         resume=args.resume,
         init_actor=args.init_actor,
         critic_warmup=args.critic_warmup,
+        guide=args.guide,
         layout=layout,
         devices=devices,
         worker_timeout=args.worker_timeout,

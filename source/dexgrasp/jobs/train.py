@@ -30,6 +30,8 @@ class TrainSettings:
     init_actor: str | None = None
     critic_warmup: int = 0
     """Iterations at the start in which only the critic learns (with ``init_actor``)."""
+    guide: bool = False
+    """PPO with the scripted expert's behaviour-cloning term (:mod:`dexgrasp.learners.guided_ppo`)."""
     layout: object = None
     """The disaggregated topology's :class:`~dexgrasp.runner.layout.Layout`."""
     devices: list[str] | None = None
@@ -39,6 +41,14 @@ class TrainSettings:
     viewer: object = None
     argv: list[str] = field(default_factory=list)
     """The command line, for torchrun to start the data-parallel processes with."""
+
+    @property
+    def scene_task(self) -> str:
+        """The registered id whose configurations build the run: the task, or with ``guide`` its variant that adds
+        the expert's labels. Checkpoints name ``task``: the policy is the task's."""
+        from dexgrasp.tasks.grasp.config.kuka_allegro import GUIDED_VARIANTS
+
+        return GUIDED_VARIANTS[self.task] if self.guide else self.task
 
 
 def train(s: TrainSettings) -> int:
@@ -66,7 +76,7 @@ def train(s: TrainSettings) -> int:
     start = time.time()
     log_dir = _log_dir(s, agent_cfg)
     spec = RunSpec(
-        task=s.task,
+        task=s.scene_task,
         env_cfg=env_cfg,
         overrides=s.overrides,
         device=s.device,
@@ -92,7 +102,7 @@ def _load_cfgs(s: TrainSettings, device: str):
     from dexgrasp.envs.factory import load_cfgs
 
     try:
-        return load_cfgs(s.task, s.rl_library, s.overrides, s.num_envs, device, s.seed)
+        return load_cfgs(s.scene_task, s.rl_library, s.overrides, s.num_envs, device, s.seed)
     except ValueError as exc:
         raise SettingsError(str(exc).splitlines()[0]) from exc
 

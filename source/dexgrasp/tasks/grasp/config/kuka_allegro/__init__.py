@@ -1,8 +1,8 @@
 """The Kuka-Allegro grasp tasks: every Gymnasium id this package registers, in one table.
 
-Three user-facing tasks (state teacher, end-to-end depth policy, stereo RGB student) and the distillation
-variants, each a scene that serves a student task together with its teacher's inputs
-(:mod:`dexgrasp.tasks.grasp.distill_tasks` says which pair each serves). Entry points are strings, so importing
+Three user-facing tasks (state teacher, end-to-end depth policy, stereo RGB student), the state task with the
+scripted expert's labels for guided PPO, and the distillation variants, each a scene that serves a student task
+together with its teacher's inputs (:mod:`dexgrasp.tasks.grasp.distill_tasks` says which pair each serves). Entry points are strings, so importing
 this module needs Gymnasium only: the configurations load when a task is built.
 """
 
@@ -22,6 +22,10 @@ DEPTH_FROM_STATE = "DexGrasp-KukaAllegro-Depth-FromState-v0"
 STATE_FROM_SCRIPTED = "DexGrasp-KukaAllegro-State-FromScripted-v0"
 STEREO_FROM_SCRIPTED = "DexGrasp-KukaAllegro-StereoRGB-FromScripted-v0"
 DEPTH_FROM_SCRIPTED = "DexGrasp-KukaAllegro-Depth-FromScripted-v0"
+STATE_GUIDED = "DexGrasp-KukaAllegro-State-ExpertGuided-v0"
+GUIDED_VARIANTS = {STATE: STATE_GUIDED}
+"""``scripts/train.py --guide``: the scene and PPO of a task with the scripted expert's labels added (the policy trained
+there is a policy of the task itself)."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ TASKS = {
         f"{_DISTILL_ENV}:StereoRGBFromScriptedEnvCfg", f"{_DISTILL}:StereoRGBDistillRunnerCfg"
     ),
     DEPTH_FROM_SCRIPTED: TaskEntry(f"{_DISTILL_ENV}:DepthFromScriptedEnvCfg", f"{_DISTILL}:DepthDistillRunnerCfg"),
+    STATE_GUIDED: TaskEntry(f"{_DISTILL_ENV}:StateFromScriptedEnvCfg", f"{_PPO}:GraspStateGuidedPPORunnerCfg"),
 }
 """Every Gymnasium id of the Kuka-Allegro grasp tasks."""
 

@@ -114,6 +114,28 @@ class GraspStatePPORunnerCfg(RslRlOnPolicyRunnerCfg):
 
 
 @configclass
+class RslRlExpertGuidedPpoAlgorithmCfg(RslRlPpoAlgorithmCfg):
+    """:class:`dexgrasp.learners.guided_ppo.ExpertGuidedPPO`: PPO plus a decaying behaviour-cloning term on the
+    scripted expert's labels (``scripts/train.py --guide``)."""
+
+    class_name: str = "dexgrasp.learners.guided_ppo:ExpertGuidedPPO"
+    guide_coef: float = 1.0
+    """Weight of the cloning term at the first update."""
+    guide_decay: float = 0.99
+    """Factor on the weight after each update (0.99: a hundredth after about 460 updates)."""
+    guide_epochs: int = 1
+    """Passes of cloning over each rollout."""
+
+
+@configclass
+class GraspStateGuidedPPORunnerCfg(GraspStatePPORunnerCfg):
+    """The state teacher's PPO with the scripted expert's guidance; the actor and critic read what they read
+    without it, the labels ride along in the rollout."""
+
+    algorithm = RslRlExpertGuidedPpoAlgorithmCfg(**{k: v for k, v in PPO.to_dict().items() if k != "class_name"})
+
+
+@configclass
 class GraspDepthPPORunnerCfg(GraspStatePPORunnerCfg):
     experiment_name = "dexgrasp_depth"
     obs_groups = {"actor": ["policy", "depth"], "critic": ["critic"]}
