@@ -123,6 +123,14 @@ def test_behaviour_cloning_then_ppo(tmp_path):
     assert any(not torch.equal(held["actor_state_dict"][k], released["actor_state_dict"][k]) for k in weights)
     normaliser = [key for key in cloned if key.startswith("obs_normalizer.")]  # the cloned weights' input scale
     assert normaliser and all(torch.equal(released["actor_state_dict"][k], cloned[k]) for k in normaliser)
+    resume = ["scripts/train.py", "--task", STATE, "--device", "cpu", "--num_envs", "2", "--max_iterations", "1",
+              "--resume", str(tmp_path / "ppo" / "model_1.pt"), "--log_dir", str(tmp_path / "resumed"),
+              "env.episode_length_s=1", "presets=mlp,cube"]  # fmt: skip
+    proc = run(resume, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    (later,) = (tmp_path / "resumed").glob("model_*.pt")
+    resumed = torch.load(later, weights_only=False)["actor_state_dict"]
+    assert all(torch.equal(resumed[k], cloned[k]) for k in normaliser)  # still frozen after --resume
     # guided: the scene adds the expert's labels, the cloning term waits for the held actor, the policy is the task's
     guided = ["scripts/train.py", "--task", STATE, "--device", "cpu", "--num_envs", "2", "--max_iterations", "2",
               "--init_actor", student, "--log_dir", str(tmp_path / "guided"), "env.episode_length_s=1", "--guide",

@@ -16,6 +16,9 @@ import torch
 from dexgrasp.runner.pipelined_runner import PipelinedOnPolicyRunner
 from dexgrasp.runs import METADATA_KEY, atomic_torch_save
 
+NORMALIZER_UNTIL = "actor_obs_normalizer_until"
+"""Checkpoint ``infos`` key: the sample count at which the actor's observation normaliser stopped learning."""
+
 
 class CheckpointMixin:
     """``save`` is atomic and records the package metadata; ``load`` continues after the saved iteration.
@@ -32,15 +35,30 @@ class CheckpointMixin:
         saved = self.alg.save()
         saved["iter"] = self.current_learning_iteration
         saved["infos"] = {**(infos or {}), METADATA_KEY: self._metadata()}
+        frozen_at = getattr(self._actor_normalizer(), "until", None)
+        if frozen_at is not None:
+            saved["infos"][NORMALIZER_UNTIL] = int(frozen_at)
         atomic_torch_save(saved, path)
         self.logger.save_model(path, self.current_learning_iteration)
 
     def load(self, path: str, load_cfg: dict | None = None, strict: bool = True, map_location: str | None = None):
-        """Load, then continue *after* the checkpoint's iteration (RSL-RL would repeat it)."""
+        """Load, then continue *after* the checkpoint's iteration (RSL-RL would repeat it); an actor normaliser
+        that was frozen (a cloned actor's, see ``load_actor_from_student``) stays frozen."""
         infos = super().load(path, load_cfg=load_cfg, strict=strict, map_location=map_location)
         if load_cfg is None or load_cfg.get("iteration", True):
             self.current_learning_iteration += 1
+        normalizer = self._actor_normalizer()
+        if normalizer is not None and (infos or {}).get(NORMALIZER_UNTIL) is not None:
+            normalizer.until = infos[NORMALIZER_UNTIL]
         return infos
+
+    def _actor_normalizer(self):
+        """The actor's running observation normaliser (None when it has none: no normalisation, or no actor)."""
+        from rsl_rl.modules import EmpiricalNormalization
+
+        actor = getattr(self.alg, "actor", None)
+        normalizer = getattr(actor, "obs_normalizer", None)
+        return normalizer if isinstance(normalizer, EmpiricalNormalization) else None
 
 
 def learners_env_counts(num_envs: int) -> list[int]:
