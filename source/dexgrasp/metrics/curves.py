@@ -27,6 +27,8 @@ CURVE_TAGS = {
     "lift": "Episode_Reward/lift",
     "steps_per_s": "Perf/total_fps",
     "learning_rate": "Loss/learning_rate",
+    "guide_loss": "Loss/guide",
+    "guide_coef": "Loss/guide_coef",
 }
 
 
