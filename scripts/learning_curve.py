@@ -110,13 +110,14 @@ def script(name: str, *args: str, timeout_s: float | None = None) -> str:
     print("[learning_curve] " + " ".join(cmd[1:]), flush=True)
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    lines, start = [], time.monotonic()
+    lines, start, stopping = [], time.monotonic(), False
     for line in proc.stdout:
         lines.append(line)
         sys.stdout.write(line)
-        if timeout_s is not None and time.monotonic() - start > timeout_s and proc.poll() is None:
+        if timeout_s is not None and not stopping and time.monotonic() - start > timeout_s and proc.poll() is None:
             print(f"[learning_curve] {timeout_s / 60:.0f} minutes reached: stopping {name}", flush=True)
             proc.terminate()
+            stopping = True  # it saves its last checkpoint and exits; its output goes on until then
     if proc.wait() != 0 and timeout_s is None:
         raise SystemExit(f"error: {name} failed")
     return "".join(lines)
