@@ -1,10 +1,12 @@
-"""Expert-guided PPO without a simulator: the cloning term pulls the policy to the labels, decays, waits for a held
-actor, survives a checkpoint, and its absence is an error that names the flag."""
+"""Expert-guided PPO: without a simulator, the cloning term pulls the policy to the labels, decays, waits for a held
+actor, survives a checkpoint, and its absence is an error that names the flag; with one, it trains in the
+disaggregated topology."""
 
 from types import SimpleNamespace
 
 import pytest
 import torch
+from conftest import run
 from dexgrasp.learners.guided_ppo import LABEL_GROUP, ExpertGuidedPPO
 from rsl_rl.algorithms import PPO
 from tensordict import TensorDict
@@ -109,3 +111,16 @@ def test_no_labels_is_an_error_that_names_the_flag():
 def test_bad_weights_are_refused():
     with pytest.raises(ValueError, match="guide_decay"):
         algorithm(guide_decay=0.0)
+
+
+def test_guided_training_in_the_disaggregated_topology(tmp_path):
+    """The labels travel with the observations from the simulation processes to the learner (real processes)."""
+    proc = run(
+        ["scripts/train.py", "--task", "DexGrasp-KukaAllegro-State-v0", "--guide", "--topology", "disaggregated",
+         "--sim_devices", "cpu,cpu", "--learner_device", "cpu", "--num_envs", "4", "--max_iterations", "2",
+         "--log_dir", str(tmp_path), "presets=mlp,cube", "env.episode_length_s=1", "agent.save_interval=1"],
+        timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    saved = torch.load(tmp_path / "model_1.pt", weights_only=False)
+    assert saved["guide_coef"] == pytest.approx(0.99**2)  # two guided updates on the learner
