@@ -183,7 +183,9 @@ def rl_on_expert(args, extra) -> dict:
            str(args.iterations), "--seed", "1", "--log_dir", ppo_dir, "--init_actor", student, *RL_ON_EXPERT,
            *([] if args.unguided else GUIDED), *extra, timeout_s=args.minutes * 60)  # fmt: skip
     final = latest_checkpoint(ppo_dir)
-    results["BC + PPO"] = evaluate(args.out, "ppo", "--checkpoint", final, episodes=64, objects="")
+    results["BC + PPO" if args.unguided else "BC + guided PPO"] = evaluate(
+        args.out, "ppo", "--checkpoint", final, episodes=64, objects=""
+    )
     title = "PPO from the behaviour-cloned actor" + ("" if args.unguided else ", guided by the expert")
     write_curves(curve_table(read_scalars(ppo_dir)), args.out, title)
     bar_chart(results, os.path.join(args.out, "success.png"), "Procedural set, ADR level 0, 64 episodes")
