@@ -100,9 +100,9 @@ BEHAVIOUR_CLONING = [
     "agent.algorithm.beta_iterations=50",
     "agent.algorithm.num_learning_epochs=50",
 ]
-"""DAgger from the scripted expert: 5 s episodes (on the cube it lifts at about 3 s and holds at the goal from about 5 s:
-the hold is barely taught), every update mixing all phases of the grasp, the expert drives fewer and fewer episodes over 50 iterations, 50 passes over each iteration's steps (one
-pass is a single optimiser step)."""
+"""DAgger from the scripted expert: 5 s episodes (on the cube it lifts at about 3 s and holds at the goal from about
+5 s: the hold is barely taught), every update mixing all phases of the grasp, the expert drives fewer and fewer
+episodes over 50 iterations, 50 passes over each iteration's steps (one pass is a single optimiser step)."""
 
 
 def script(name: str, *args: str, timeout_s: float | None = None) -> str:

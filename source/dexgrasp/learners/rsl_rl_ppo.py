@@ -108,7 +108,6 @@ def load_actor_from_student(runner, path: str, device: str) -> None:
     procedural set: the cloned actor succeeded in 0.16 of 64 episodes, the same weights after 20 iterations of
     normaliser updates (PPO's critic warm-up) in 0.09."""
     import torch
-    from rsl_rl.modules import EmpiricalNormalization
 
     from .distillation.policy import load_state
 
@@ -117,6 +116,6 @@ def load_actor_from_student(runner, path: str, device: str) -> None:
     own = runner.alg.actor.state_dict()
     weights.update({key: value for key, value in own.items() if key.startswith("distribution.")})
     load_state(runner.alg.actor, weights, f"student {path}")
-    normalizer = getattr(runner.alg.actor, "obs_normalizer", None)
-    if isinstance(normalizer, EmpiricalNormalization):
+    normalizer = runner.actor_normalizer()
+    if normalizer is not None:
         normalizer.until = int(normalizer.count)  # learns no more: it has seen its count already

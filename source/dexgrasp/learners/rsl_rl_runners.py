@@ -35,7 +35,7 @@ class CheckpointMixin:
         saved = self.alg.save()
         saved["iter"] = self.current_learning_iteration
         saved["infos"] = {**(infos or {}), METADATA_KEY: self._metadata()}
-        frozen_at = getattr(self._actor_normalizer(), "until", None)
+        frozen_at = getattr(self.actor_normalizer(), "until", None)
         if frozen_at is not None:
             saved["infos"][NORMALIZER_UNTIL] = int(frozen_at)
         atomic_torch_save(saved, path)
@@ -47,12 +47,12 @@ class CheckpointMixin:
         infos = super().load(path, load_cfg=load_cfg, strict=strict, map_location=map_location)
         if load_cfg is None or load_cfg.get("iteration", True):
             self.current_learning_iteration += 1
-        normalizer = self._actor_normalizer()
+        normalizer = self.actor_normalizer()
         if normalizer is not None and (infos or {}).get(NORMALIZER_UNTIL) is not None:
             normalizer.until = infos[NORMALIZER_UNTIL]
         return infos
 
-    def _actor_normalizer(self):
+    def actor_normalizer(self):
         """The actor's running observation normaliser (None when it has none: no normalisation, or no actor)."""
         from rsl_rl.modules import EmpiricalNormalization
 
