@@ -25,7 +25,7 @@ def observations(std=(0.1, 1.0)) -> TensorDict:
     )
 
 
-def algorithm(**overrides) -> GraspDistillation:
+def algorithm(student: dict | None = None, **overrides) -> GraspDistillation:
     cfg = {
         "algorithm": {
             "class_name": "dexgrasp.learners.distillation.algorithm:GraspDistillation",
@@ -39,6 +39,7 @@ def algorithm(**overrides) -> GraspDistillation:
             "class_name": "MLPModel",
             "hidden_dims": [16],
             "distribution_cfg": {"class_name": "GaussianDistribution", "init_std": 0.5},
+            **(student or {}),
         },
         "teacher": {"class_name": f"{RecordedTeacher.__module__}:RecordedTeacher"},
         "obs_groups": {"student": ["policy"], "teacher": [MEAN_GROUP, STD_GROUP]},
@@ -114,3 +115,26 @@ def test_updates_lower_the_loss_and_state_round_trips():
     assert all(
         torch.equal(a, b) for a, b in zip(fresh.aux_head.state_dict().values(), alg.aux_head.state_dict().values())
     )
+
+
+def test_the_aggregated_dataset_keeps_every_rollout_and_trains_on_them():
+    """DAgger's aggregate: steps of earlier rollouts stay (up to the capacity) and every update draws from all."""
+    alg = algorithm(dataset_size=3 * 4 * NUM_ENVS, dataset_batch_size=256, num_learning_epochs=4, learning_rate=3e-2)
+    first = rollout(alg)
+    alg.update()
+    assert alg.dataset.size == 4 * NUM_ENVS and alg.storage.step == 0
+    torch.testing.assert_close(alg.dataset.means[: 4 * NUM_ENVS], torch.full((4 * NUM_ENVS, NUM_ACTIONS), TEACHER_MEAN))
+    kept = alg.dataset.observations["policy"][:NUM_ENVS].clone()
+    losses = []
+    for _ in range(4):
+        rollout(alg)
+        losses.append(alg.update()["action_mean"])
+    # full after three rollouts; the fourth and fifth replaced the oldest steps, the first rollout's among them
+    assert alg.dataset.size == 3 * 4 * NUM_ENVS and alg.dataset.cursor == 2 * 4 * NUM_ENVS
+    assert not torch.equal(alg.dataset.observations["policy"][:NUM_ENVS], kept)
+    assert losses[-1] < 0.5 * losses[0] and len(first) == 4
+
+
+def test_the_aggregated_dataset_refuses_a_recurrent_student():
+    with pytest.raises(ValueError, match="feed-forward"):
+        algorithm({"class_name": "RNNModel", "rnn_type": "gru", "rnn_hidden_dim": 8}, dataset_size=100)

@@ -12,6 +12,9 @@ What changes against RSL-RL's algorithm:
   the teacher is sure about count more; weights normalised to average 1 over the batch), plus squared error
   of the stds, plus an auxiliary object-position loss from a small head on the student's latent.
 * **Recurrent teachers** keep their own hidden state across updates (RSL-RL rewinds it at each update).
+* **The aggregated dataset** (``dataset_size`` > 0, feed-forward students): every labelled step is kept and
+  each update trains on ``num_learning_epochs`` mini-batches of ``dataset_batch_size`` steps drawn from all of
+  them, as DAgger prescribes; RSL-RL trains on the last rollout alone.
 * **Every step counts.** Steps left after the last full ``gradient_length`` window of an epoch still make a
   gradient step (RSL-RL drops them).
 
@@ -30,7 +33,7 @@ from rsl_rl.utils import reduce_gradients_in_buckets, resolve_class, resolve_obs
 from tensordict import TensorDict
 
 from .policy import model_outputs
-from .storage import LabelledRolloutStorage
+from .storage import AggregatedDataset, LabelledRolloutStorage
 
 
 class GraspDistillation(Distillation):
@@ -48,6 +51,8 @@ class GraspDistillation(Distillation):
         beta_start: float = 1.0,
         beta_end: float = 0.0,
         beta_iterations: int = 100,
+        dataset_size: int = 0,
+        dataset_batch_size: int = 4096,
         **kwargs,
     ) -> None:
         if kwargs.get("loss_type", "mse") != "mse":
@@ -64,6 +69,13 @@ class GraspDistillation(Distillation):
             self.optimizer.add_param_group({"params": self.aux_head.parameters()})
         self.beta_start, self.beta_end, self.beta_iterations = beta_start, beta_end, max(1, beta_iterations)
         self._teacher_driven: torch.Tensor | None = None
+        self.dataset: AggregatedDataset | None = None
+        if dataset_size > 0:
+            if student.is_recurrent:
+                raise ValueError("the aggregated dataset (dataset_size > 0) keeps steps without their order: "
+                                 "it needs a feed-forward student")  # fmt: skip
+            self.dataset = AggregatedDataset(dataset_size, self.device)
+        self.dataset_batch_size = dataset_batch_size
         self.loss_history: list[dict[str, float]] = []
         """The mean loss terms of every update so far (reported by the command line at the end)."""
 
@@ -104,6 +116,8 @@ class GraspDistillation(Distillation):
 
     def update(self) -> dict[str, float]:
         self.num_updates += 1
+        if self.dataset is not None:
+            return self._update_from_dataset()
         sums: dict[str, float] = {}
         count = 0
         loss = 0
@@ -114,10 +128,7 @@ class GraspDistillation(Distillation):
                 with torch.amp.autocast(
                     device_type=torch.device(self.device).type, enabled=self.use_mixed_precision, dtype=torch.bfloat16
                 ):
-                    terms = self.losses(batch)
-                    total = terms["action_mean"] + self.std_loss_coef * terms["action_std"]
-                    if "object_position" in terms:
-                        total = total + self.aux_loss_coef * terms["object_position"]
+                    terms, total = self.objective(batch)
                 loss = loss + total
                 for key, value in terms.items():
                     sums[key] = sums.get(key, 0.0) + value.item()
@@ -134,10 +145,36 @@ class GraspDistillation(Distillation):
                 loss = 0
         self.last_hidden_states = (self.student.get_hidden_state(), None)
         self.student.detach_hidden_state()
+        return self._finish_update(sums, count)
+
+    def _update_from_dataset(self) -> dict[str, float]:
+        """One update on mini-batches drawn from every labelled step so far (this rollout's included)."""
+        self.dataset.add(self.storage)
+        sums: dict[str, float] = {}
+        for _ in range(self.num_learning_epochs):
+            with torch.amp.autocast(
+                device_type=torch.device(self.device).type, enabled=self.use_mixed_precision, dtype=torch.bfloat16
+            ):
+                terms, total = self.objective(self.dataset.sample(self.dataset_batch_size))
+            for key, value in terms.items():
+                sums[key] = sums.get(key, 0.0) + value.item()
+            sums["total"] = sums.get("total", 0.0) + total.item()
+            self._step(total)
+        return self._finish_update(sums, self.num_learning_epochs)
+
+    def _finish_update(self, sums: dict[str, float], count: int) -> dict[str, float]:
         self.student.update_normalization(self.storage.observations.flatten(0, 1))
         self.storage.clear()
         self.loss_history.append({**{key: value / count for key, value in sums.items()}, "dagger_beta": self.beta})
         return self.loss_history[-1]
+
+    def objective(self, batch) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+        """The loss terms of one batch and their weighted sum, the loss that is minimised."""
+        terms = self.losses(batch)
+        total = terms["action_mean"] + self.std_loss_coef * terms["action_std"]
+        if "object_position" in terms:
+            total = total + self.aux_loss_coef * terms["object_position"]
+        return terms, total
 
     def losses(self, batch) -> dict[str, torch.Tensor]:
         """Loss terms of one step of the batch (advances the student's recurrent state)."""

@@ -57,6 +57,10 @@ class GraspDistillationAlgorithmCfg(RslRlDistillationAlgorithmCfg):
     beta_end: float = 0.0
     beta_iterations: int = 100
     """Updates over which beta goes linearly from ``beta_start`` to ``beta_end``."""
+    dataset_size: int = 0
+    """Steps kept in DAgger's aggregated dataset (feed-forward students); each update then trains on
+    ``num_learning_epochs`` mini-batches drawn from all of them. 0 trains on the last rollout only."""
+    dataset_batch_size: int = 4096
 
 
 @configclass
