@@ -123,15 +123,16 @@ def test_the_aggregated_dataset_keeps_every_rollout_and_trains_on_them():
     first = rollout(alg)
     alg.update()
     assert alg.dataset.size == 4 * NUM_ENVS and alg.storage.step == 0
-    torch.testing.assert_close(alg.dataset.means[: 4 * NUM_ENVS], torch.full((4 * NUM_ENVS, NUM_ACTIONS), TEACHER_MEAN))
-    kept = alg.dataset.observations["policy"][:NUM_ENVS].clone()
+    held = alg.dataset.steps[: 4 * NUM_ENVS]
+    torch.testing.assert_close(held["privileged_actions"], torch.full((4 * NUM_ENVS, NUM_ACTIONS), TEACHER_MEAN))
+    kept = held["observations", "policy"][:NUM_ENVS].clone()
     losses = []
     for _ in range(4):
         rollout(alg)
         losses.append(alg.update()["action_mean"])
     # full after three rollouts; the fourth and fifth replaced the oldest steps, the first rollout's among them
     assert alg.dataset.size == 3 * 4 * NUM_ENVS and alg.dataset.cursor == 2 * 4 * NUM_ENVS
-    assert not torch.equal(alg.dataset.observations["policy"][:NUM_ENVS], kept)
+    assert not torch.equal(alg.dataset.steps["observations", "policy"][:NUM_ENVS], kept)
     assert losses[-1] < 0.5 * losses[0] and len(first) == 4
 
 

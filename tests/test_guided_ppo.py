@@ -22,7 +22,7 @@ def observations(labels: bool = True) -> TensorDict:
     return TensorDict(groups, batch_size=[NUM_ENVS])
 
 
-def algorithm(labels: bool = True, **guide) -> ExpertGuidedPPO:
+def algorithm(labels: bool = True, actor: dict | None = None, **guide) -> ExpertGuidedPPO:
     cfg = {
         "algorithm": {
             "class_name": "dexgrasp.learners.guided_ppo:ExpertGuidedPPO",
@@ -38,6 +38,7 @@ def algorithm(labels: bool = True, **guide) -> ExpertGuidedPPO:
             "hidden_dims": [16],
             "activation": "elu",
             "distribution_cfg": {"class_name": "GaussianDistribution", "init_std": 0.1},
+            **(actor or {}),
         },
         "critic": {"class_name": "MLPModel", "hidden_dims": [16], "activation": "elu"},
         "obs_groups": {"actor": ["policy"], "critic": ["critic"]},
@@ -76,6 +77,17 @@ def test_the_cloning_term_pulls_the_policy_to_the_labels_and_decays():
     assert alg.guide_coef == pytest.approx(0.5**10)
 
 
+def test_the_aggregated_dataset_keeps_the_labelled_steps_of_every_rollout():
+    torch.manual_seed(0)
+    alg = algorithm(guide_coef=1.0, guide_decay=1.0, guide_epochs=4, guide_dataset_size=3 * NUM_ENVS * STEPS)
+    before = label_error(alg)
+    losses = [iterate(alg) for _ in range(8)]
+    dataset = alg.guide_dataset
+    assert dataset.size == 3 * NUM_ENVS * STEPS and dataset.cursor == 2 * NUM_ENVS * STEPS  # 8 rollouts, 3 kept
+    torch.testing.assert_close(dataset.steps[LABEL_GROUP], LABEL.expand(dataset.size, NUM_ACTIONS))
+    assert label_error(alg) < 0.3 * before and losses[-1]["guide"] < losses[0]["guide"]
+
+
 def test_without_guidance_ppo_alone_leaves_the_labels_far():
     torch.manual_seed(0)
     alg = algorithm(guide_coef=0.0)
@@ -111,6 +123,8 @@ def test_no_labels_is_an_error_that_names_the_flag():
 def test_bad_weights_are_refused():
     with pytest.raises(ValueError, match="guide_decay"):
         algorithm(guide_decay=0.0)
+    with pytest.raises(ValueError, match="feed-forward"):
+        algorithm(actor={"class_name": "RNNModel", "rnn_type": "gru", "rnn_hidden_dim": 8}, guide_dataset_size=10)
 
 
 def test_guided_training_in_the_disaggregated_topology(tmp_path):

@@ -6,14 +6,19 @@ grasp that a few centimetres of drift undo. Keeping a behaviour-cloning term dur
 2018) anchors the policy to the expert's labels while PPO improves on them, and its weight decays so that PPO
 decides in the end. The labels are the scripted expert's actions in the states the policy itself reaches (the
 ``teacher_action_mean`` observation group of the state task's scripted-teacher variant): online DAgger inside PPO.
-They travel with the observations, so the term works in every topology.
+They travel with the observations, so the term works in every topology. With ``guide_dataset_size`` > 0 the labelled
+steps of every rollout are kept (DAgger's aggregated dataset) and the cloning passes draw from all of them.
 """
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import torch
 from rsl_rl.algorithms import PPO
 from rsl_rl.utils import unpad_trajectories
+
+from .distillation.storage import AggregatedDataset
 
 LABEL_GROUP = "teacher_action_mean"
 """The observation group that carries the scripted expert's label for each step."""
@@ -26,7 +31,8 @@ class ExpertGuidedPPO(PPO):
     std (the std is held out of it, so cloning does not shrink PPO's exploration): the same units as PPO's
     log-probabilities, so one weight means the same at any action noise. ``guide_coef`` weighs it at the first
     update, and it is multiplied by ``guide_decay`` after each; below ``guide_min`` the pass is skipped.
-    ``guide_epochs`` passes over the rollout follow each PPO update.
+    ``guide_epochs`` passes over the rollout follow each PPO update; with ``guide_dataset_size`` > 0 (feed-forward
+    actors) each pass is as many mini-batches of the same size drawn from every labelled step kept so far.
     """
 
     def __init__(
@@ -36,6 +42,7 @@ class ExpertGuidedPPO(PPO):
         guide_decay: float = 0.99,
         guide_min: float = 1e-3,
         guide_epochs: int = 1,
+        guide_dataset_size: int = 0,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
@@ -46,6 +53,13 @@ class ExpertGuidedPPO(PPO):
             )
         self.guide_coef, self.guide_decay, self.guide_min = guide_coef, guide_decay, guide_min
         self.guide_epochs = guide_epochs
+        self.guide_dataset: AggregatedDataset | None = None
+        if guide_dataset_size > 0:
+            if self.actor.is_recurrent:
+                raise ValueError(
+                    "guide_dataset_size > 0 keeps steps without their order: it needs a feed-forward actor"
+                )
+            self.guide_dataset = AggregatedDataset(guide_dataset_size, self.device)
 
     def update(self) -> dict[str, float]:
         losses = super().update()  # PPO's pass; the rollout stays in the storage until the next one is collected
@@ -61,7 +75,9 @@ class ExpertGuidedPPO(PPO):
         """Behaviour cloning over the rollout's mini-batches; returns the mean unweighted loss."""
         if LABEL_GROUP not in self.storage.observations.keys():
             raise KeyError(f"expert-guided PPO needs the '{LABEL_GROUP}' observation group (scripts/train.py --guide)")
-        if self.actor.is_recurrent:
+        if self.guide_dataset is not None:
+            batches = self._dataset_batches()
+        elif self.actor.is_recurrent:
             batches = self.storage.recurrent_mini_batch_generator(self.num_mini_batches, self.guide_epochs)
         else:
             batches = self.storage.mini_batch_generator(self.num_mini_batches, self.guide_epochs)
@@ -83,6 +99,13 @@ class ExpertGuidedPPO(PPO):
             self.optimizer.step()
             total, count = total + nll.item(), count + 1
         return total / max(count, 1)
+
+    def _dataset_batches(self):
+        """The rollout joins the aggregated dataset; then mini-batches of the rollout's mini-batch size drawn from it."""
+        self.guide_dataset.add(self.storage.observations)
+        size = self.storage.num_envs * self.storage.num_transitions_per_env // self.num_mini_batches
+        for _ in range(self.guide_epochs * self.num_mini_batches):
+            yield SimpleNamespace(observations=self.guide_dataset.sample(size), masks=None, hidden_states=(None, None))
 
     def save(self) -> dict:
         return {**super().save(), "guide_coef": self.guide_coef}

@@ -24,6 +24,8 @@ online DAgger after offline learning starts with the student acting more often.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import torch
 import torch.nn as nn
 from rsl_rl.algorithms import Distillation
@@ -149,13 +151,23 @@ class GraspDistillation(Distillation):
 
     def _update_from_dataset(self) -> dict[str, float]:
         """One update on mini-batches drawn from every labelled step so far (this rollout's included)."""
-        self.dataset.add(self.storage)
+        rollout = self.storage
+        self.dataset.add(
+            TensorDict(
+                {
+                    "observations": rollout.observations,
+                    "privileged_actions": rollout.privileged_actions,
+                    "privileged_stds": rollout.privileged_stds,
+                },
+                batch_size=rollout.privileged_actions.shape[:2],
+            )  # fmt: skip
+        )
         sums: dict[str, float] = {}
         for _ in range(self.num_learning_epochs):
             with torch.amp.autocast(
                 device_type=torch.device(self.device).type, enabled=self.use_mixed_precision, dtype=torch.bfloat16
             ):
-                terms, total = self.objective(self.dataset.sample(self.dataset_batch_size))
+                terms, total = self.objective(SimpleNamespace(**self.dataset.sample(self.dataset_batch_size)))
             for key, value in terms.items():
                 sums[key] = sums.get(key, 0.0) + value.item()
             sums["total"] = sums.get("total", 0.0) + total.item()

@@ -7,7 +7,6 @@ storage keeps the mean only (``privileged_actions``). DAgger's aggregated datase
 from __future__ import annotations
 
 from collections.abc import Generator
-from types import SimpleNamespace
 
 import torch
 from rsl_rl.storage import RolloutStorage
@@ -32,8 +31,8 @@ class LabelledRolloutStorage(RolloutStorage):
 
 
 class AggregatedDataset:
-    """DAgger's aggregated dataset (Ross et al., 2011): every labelled step of every rollout, the oldest dropped
-    once ``capacity`` steps are held.
+    """DAgger's aggregated dataset (Ross et al., 2011): the labelled steps of every rollout, the oldest dropped once
+    ``capacity`` steps are held.
 
     Training on the last rollout alone forgets the states of earlier ones: at level 0 a 16-step rollout holds
     one or two phases of the grasp, and each update pulls the student towards those. Feed-forward students only:
@@ -44,30 +43,20 @@ class AggregatedDataset:
         if capacity < 1:
             raise ValueError(f"an aggregated dataset needs a capacity >= 1, got {capacity}")
         self.capacity, self.device = capacity, device
-        self.observations: TensorDict | None = None
-        self.means = self.stds = torch.empty(0)
+        self.steps: TensorDict | None = None
         self.size = self.cursor = 0
 
-    def add(self, storage: LabelledRolloutStorage) -> None:
-        """Keep the steps of ``storage``'s rollout (all of them, flattened over time and environments)."""
-        obs = storage.observations.flatten(0, 1)
-        means, stds = storage.privileged_actions.flatten(0, 1), storage.privileged_stds.flatten(0, 1)
-        if self.observations is None:
-            self.observations = obs[:1].expand(self.capacity).clone()
-            self.means = torch.zeros((self.capacity, means.shape[-1]), device=self.device)
-            self.stds = torch.zeros_like(self.means)
-        count = min(len(means), self.capacity)
+    def add(self, steps: TensorDict) -> None:
+        """Keep ``steps`` (a rollout's tensors, batched over time and environments)."""
+        steps = steps.flatten(0, 1)
+        if self.steps is None:
+            self.steps = steps[:1].expand(self.capacity).clone().to(self.device)
+        count = min(len(steps), self.capacity)
         index = (self.cursor + torch.arange(count, device=self.device)) % self.capacity
-        self.observations[index] = obs[-count:]
-        self.means[index], self.stds[index] = means[-count:], stds[-count:]
+        self.steps[index] = steps[-count:]
         self.cursor = (self.cursor + count) % self.capacity
         self.size = min(self.size + count, self.capacity)
 
-    def sample(self, batch_size: int) -> SimpleNamespace:
-        """``batch_size`` steps drawn uniformly (with replacement) from those held, as a storage batch."""
-        index = torch.randint(self.size, (batch_size,), device=self.device)
-        return SimpleNamespace(
-            observations=self.observations[index],
-            privileged_actions=self.means[index],
-            privileged_stds=self.stds[index],
-        )
+    def sample(self, batch_size: int) -> TensorDict:
+        """``batch_size`` steps drawn uniformly (with replacement) from those held."""
+        return self.steps[torch.randint(self.size, (batch_size,), device=self.device)]

@@ -125,6 +125,9 @@ class RslRlExpertGuidedPpoAlgorithmCfg(RslRlPpoAlgorithmCfg):
     """Factor on the weight after each update (0.99: a hundredth after about 460 updates)."""
     guide_epochs: int = 1
     """Passes of cloning over each rollout."""
+    guide_dataset_size: int = 0
+    """Labelled steps kept across rollouts (DAgger's aggregated dataset, MLP actors); the cloning passes then draw
+    their mini-batches from all of them. 0: from the last rollout only."""
 
 
 @configclass
