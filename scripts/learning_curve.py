@@ -85,13 +85,18 @@ GUIDED = [
     "agent.algorithm.learning_rate=1e-4",
     "agent.algorithm.guide_epochs=32",
     "agent.algorithm.guide_decay=0.999",
+    "agent.algorithm.guide_dataset_size=1000000",
 ]
 """PPO kept near the scripted expert (``scripts/train.py --guide``): after each PPO update, 32 passes of behaviour
-cloning on the expert's labels for the states of the rollout, weighted 1 at the first update of the actor and 0.999
-times less at each next one, at a fixed learning rate of 1e-4. Without it, PPO from the clone lost every grasp
+cloning on the expert's labels for the states the policy reached, drawn from every rollout so far (up to a million
+steps, DAgger's aggregated dataset), weighted 1 at the first update of the actor and 0.999 times less at each next
+one, at a fixed learning rate of 1e-4. Without it, PPO from the clone lost every grasp
 within some 100 updates of the actor; with 4 and 16 passes (faster decays) the final policy grasped less often
 (``docs/learning_curve.md``)."""
 
+
+BC_ITERATIONS = 250
+"""DAgger iterations of the cloning stage (64 environments, 16 steps each: 256,000 labelled steps)."""
 
 BEHAVIOUR_CLONING = [
     NO_LAST_ACTION,
@@ -99,10 +104,12 @@ BEHAVIOUR_CLONING = [
     MIXED_PHASES,
     "agent.algorithm.beta_iterations=50",
     "agent.algorithm.num_learning_epochs=50",
+    "agent.algorithm.dataset_size=300000",
 ]
 """DAgger from the scripted expert: 5 s episodes (on the cube it lifts at about 3 s and holds at the goal from about
 5 s: the hold is barely taught), every update mixing all phases of the grasp, the expert drives fewer and fewer
-episodes over 50 iterations, 50 passes over each iteration's steps (one pass is a single optimiser step)."""
+episodes over 50 iterations; each update makes 50 optimiser steps on mini-batches of 4,096 steps drawn from every
+labelled step so far (DAgger's aggregated dataset, which holds them all)."""
 
 
 def script(name: str, *args: str, timeout_s: float | None = None) -> str:
@@ -174,7 +181,7 @@ def rl_on_expert(args, extra) -> dict:
     student = args.student
     if student is None:
         out = script("distill.py", "--task", STATE, "--teacher", "scripted", "--num_envs", "64", "--max_iterations",
-                     "100", "--seed", "1", "--device", "cpu", "--log_dir", bc_dir, *BEHAVIOUR_CLONING)  # fmt: skip
+                     str(BC_ITERATIONS), "--seed", "1", "--device", "cpu", "--log_dir", bc_dir, *BEHAVIOUR_CLONING)  # fmt: skip
         student = re.search(r"student_checkpoint: (\S+)", out).group(1)
     results = {
         "scripted expert": evaluate(args.out, "expert", "--policy", "scripted", episodes=64, objects=""),

@@ -94,7 +94,8 @@ def test_distill_from_the_expert_offline_then_online_and_evaluate(stereo_dataset
 def test_behaviour_cloning_then_ppo(tmp_path):
     proc = run(
         ["scripts/distill.py", "--task", STATE, "--teacher", "scripted", "--max_iterations", "2", "--num_envs", "2",
-         "--device", "cpu", "--log_dir", str(tmp_path / "bc"), *TINY, "agent.num_steps_per_env=8"],
+         "--device", "cpu", "--log_dir", str(tmp_path / "bc"), *TINY, "agent.num_steps_per_env=8",
+         "agent.algorithm.dataset_size=1000"],  # DAgger's aggregated dataset, as learning_curve.py clones
         timeout=600,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -134,7 +135,8 @@ def test_behaviour_cloning_then_ppo(tmp_path):
     # guided: the scene adds the expert's labels, the cloning term waits for the held actor, the policy is the task's
     guided = ["scripts/train.py", "--task", STATE, "--device", "cpu", "--num_envs", "2", "--max_iterations", "2",
               "--init_actor", student, "--log_dir", str(tmp_path / "guided"), "env.episode_length_s=1", "--guide",
-              "--critic_warmup", "1", "presets=mlp,cube", "agent.save_interval=1"]  # fmt: skip
+              "--critic_warmup", "1", "presets=mlp,cube", "agent.save_interval=1",
+              "agent.algorithm.guide_dataset_size=1000"]  # fmt: skip
     proc = run(guided, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "Mean guide loss" in proc.stdout
