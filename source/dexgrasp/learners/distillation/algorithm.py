@@ -160,7 +160,7 @@ class GraspDistillation(Distillation):
                     "privileged_stds": rollout.privileged_stds,
                 },
                 batch_size=rollout.privileged_actions.shape[:2],
-            )  # fmt: skip
+            )
         )
         sums: dict[str, float] = {}
         for _ in range(self.num_learning_epochs):

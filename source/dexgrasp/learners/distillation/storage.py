@@ -36,7 +36,8 @@ class AggregatedDataset:
 
     Training on the last rollout alone forgets the states of earlier ones: at level 0 a 16-step rollout holds
     one or two phases of the grasp, and each update pulls the student towards those. Feed-forward students only:
-    the steps are kept without their order.
+    the steps are kept without their order. The steps are not saved with checkpoints: a resumed run gathers them
+    anew.
     """
 
     def __init__(self, capacity: int, device: str):
