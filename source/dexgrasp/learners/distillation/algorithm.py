@@ -132,9 +132,7 @@ class GraspDistillation(Distillation):
                 ):
                     terms, total = self.objective(batch)
                 loss = loss + total
-                for key, value in terms.items():
-                    sums[key] = sums.get(key, 0.0) + value.item()
-                sums["total"] = sums.get("total", 0.0) + total.item()
+                self._add_terms(sums, terms, total)
                 count += 1
                 if count % self.gradient_length == 0:
                     self._step(loss)
@@ -168,9 +166,7 @@ class GraspDistillation(Distillation):
                 device_type=torch.device(self.device).type, enabled=self.use_mixed_precision, dtype=torch.bfloat16
             ):
                 terms, total = self.objective(SimpleNamespace(**self.dataset.sample(self.dataset_batch_size)))
-            for key, value in terms.items():
-                sums[key] = sums.get(key, 0.0) + value.item()
-            sums["total"] = sums.get("total", 0.0) + total.item()
+            self._add_terms(sums, terms, total)
             self._step(total)
         return self._finish_update(sums, self.num_learning_epochs)
 
@@ -179,6 +175,13 @@ class GraspDistillation(Distillation):
         self.storage.clear()
         self.loss_history.append({**{key: value / count for key, value in sums.items()}, "dagger_beta": self.beta})
         return self.loss_history[-1]
+
+    @staticmethod
+    def _add_terms(sums: dict[str, float], terms: dict[str, torch.Tensor], total: torch.Tensor) -> None:
+        """Add one batch's loss terms and their total to the update's running sums."""
+        for key, value in terms.items():
+            sums[key] = sums.get(key, 0.0) + value.item()
+        sums["total"] = sums.get("total", 0.0) + total.item()
 
     def objective(self, batch) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
         """The loss terms of one batch and their weighted sum, the loss that is minimised."""
