@@ -13,11 +13,15 @@ NUM_ENVS, NUM_ACTIONS = 64, 2
 TEACHER_MEAN = 1.0
 
 
+IMAGES = ["left_rgb", "right_rgb"]
+
+
 def observations(std=(0.1, 1.0)) -> TensorDict:
     return TensorDict(
         {
             "policy": torch.randn(NUM_ENVS, 5),
             "object_pos": torch.randn(NUM_ENVS, 3),
+            **{g: torch.randint(0, 256, (NUM_ENVS, 3, 8, 8), dtype=torch.uint8) for g in IMAGES},
             MEAN_GROUP: torch.full((NUM_ENVS, NUM_ACTIONS), TEACHER_MEAN),
             STD_GROUP: torch.tensor(std).expand(NUM_ENVS, NUM_ACTIONS).clone(),
         },
@@ -25,7 +29,7 @@ def observations(std=(0.1, 1.0)) -> TensorDict:
     )
 
 
-def algorithm(student: dict | None = None, **overrides) -> GraspDistillation:
+def algorithm(student: dict | None = None, images: bool = False, **overrides) -> GraspDistillation:
     cfg = {
         "algorithm": {
             "class_name": "dexgrasp.learners.distillation.algorithm:GraspDistillation",
@@ -42,7 +46,7 @@ def algorithm(student: dict | None = None, **overrides) -> GraspDistillation:
             **(student or {}),
         },
         "teacher": {"class_name": f"{RecordedTeacher.__module__}:RecordedTeacher"},
-        "obs_groups": {"student": ["policy"], "teacher": [MEAN_GROUP, STD_GROUP]},
+        "obs_groups": {"student": ["policy", *(IMAGES if images else [])], "teacher": [MEAN_GROUP, STD_GROUP]},
         "num_steps_per_env": 4,
         "multi_gpu": None,
     }
@@ -139,3 +143,19 @@ def test_the_aggregated_dataset_keeps_every_rollout_and_trains_on_them():
 def test_the_aggregated_dataset_refuses_a_recurrent_student():
     with pytest.raises(ValueError, match="feed-forward"):
         algorithm({"class_name": "RNNModel", "rnn_type": "gru", "rnn_hidden_dim": 8}, dataset_size=100)
+
+
+def test_a_stereo_student_without_its_recurrent_core_trains_from_the_aggregated_dataset():
+    """``rnn_type=None``: the stereo model is feed-forward, the aggregate keeps its uint8 image pairs, updates learn."""
+    stereo = {"class_name": "dexgrasp.models:StereoCrossAttentionModel", "cnn_channels": [8], "token_dim": 8,
+              "num_heads": 2, "num_queries": 2}  # fmt: skip
+    with pytest.raises(ValueError, match="feed-forward"):
+        algorithm(stereo, images=True, dataset_size=100)
+    alg = algorithm({**stereo, "rnn_type": None}, images=True, dataset_size=8 * NUM_ENVS, learning_rate=1e-2)
+    assert not alg.student.is_recurrent and alg.student.get_hidden_state() is None
+    losses = []
+    for _ in range(15):
+        rollout(alg)
+        losses.append(alg.update()["action_mean"])
+    assert alg.dataset.steps["observations", "left_rgb"].dtype == torch.uint8 and alg.dataset.size == 8 * NUM_ENVS
+    assert losses[-1] < 0.2 * losses[0]

@@ -17,19 +17,22 @@ class RecurrentCoreMixin:
     """The recurrent-state plumbing RSL-RL expects of a model whose latent goes through ``self.rnn``.
 
     The models here end in a recurrent core, so the MLP head reads ``latent_dim`` features; exports are not
-    offered (the checkpoint is the deployable artefact).
+    offered (the checkpoint is the deployable artefact). A model built without its core sets ``is_recurrent``
+    False, and the recurrent state is then nothing to reset or keep.
     """
 
     is_recurrent: bool = True
 
     def reset(self, dones: torch.Tensor | None = None, hidden_state: HiddenState = None) -> None:
-        self.rnn.reset(dones, hidden_state)
+        if self.is_recurrent:
+            self.rnn.reset(dones, hidden_state)
 
     def get_hidden_state(self) -> HiddenState:
-        return self.rnn.hidden_state  # type: ignore
+        return self.rnn.hidden_state if self.is_recurrent else None  # type: ignore
 
     def detach_hidden_state(self, dones: torch.Tensor | None = None) -> None:
-        self.rnn.detach_hidden_state(dones)
+        if self.is_recurrent:
+            self.rnn.detach_hidden_state(dones)
 
     def _get_latent_dim(self) -> int:
         return self.latent_dim

@@ -5,7 +5,9 @@ whose feature map becomes a set of tokens with a learned position and camera emb
 then attend to the other image's tokens: matching a left patch with right patches is what stereo depth
 needs, and attention learns it without a fixed disparity search. A few learned queries pool the fused
 tokens of both images into the image latent, which joins the normalised proprioception in an LSTM (or
-GRU) whose output the MLP head turns into actions.
+GRU) whose output the MLP head turns into actions. Without a recurrent core (``rnn_type=None``) the MLP head reads
+the joined latent itself: a feed-forward student, which DAgger's aggregated dataset needs (it keeps steps
+without their order).
 """
 
 from __future__ import annotations
@@ -68,10 +70,12 @@ class StereoCrossAttentionModel(RecurrentCoreMixin, MLPModel):
         token_dim: int = 64,
         num_heads: int = 4,
         num_queries: int = 4,
-        rnn_type: str = "lstm",
+        rnn_type: str | None = "lstm",
         rnn_hidden_dim: int = 512,
         rnn_num_layers: int = 1,
     ) -> None:
+        self.is_recurrent = rnn_type is not None
+        self.image_latent_dim = num_queries * token_dim
         self.latent_dim = rnn_hidden_dim
         super().__init__(
             obs, obs_groups, obs_set, output_dim, hidden_dims, activation, obs_normalization, distribution_cfg
@@ -103,8 +107,11 @@ class StereoCrossAttentionModel(RecurrentCoreMixin, MLPModel):
         self.norm_ff = nn.LayerNorm(token_dim)
         self.queries = nn.Parameter(torch.randn(1, num_queries, token_dim) * 0.02)
         self.pool = nn.MultiheadAttention(token_dim, num_heads, batch_first=True)
-        self.image_latent_dim = num_queries * token_dim
-        self.rnn = RNN(self.obs_dim + self.image_latent_dim, rnn_hidden_dim, rnn_num_layers, rnn_type)
+        self.rnn = (
+            RNN(self.obs_dim + self.image_latent_dim, rnn_hidden_dim, rnn_num_layers, rnn_type)
+            if self.is_recurrent
+            else None
+        )
 
     def encode_images(self, left: torch.Tensor, right: torch.Tensor) -> torch.Tensor:
         """``(N, C, H, W)`` pairs to ``(N, num_queries * token_dim)`` latents."""
@@ -129,7 +136,11 @@ class StereoCrossAttentionModel(RecurrentCoreMixin, MLPModel):
         latents = [images.reshape(*lead, self.image_latent_dim)]
         if self.obs_groups:
             latents.insert(0, self.obs_normalizer(torch.cat([obs[g] for g in self.obs_groups], dim=-1)))
-        return self.rnn(torch.cat(latents, dim=-1), masks, hidden_state).squeeze(0)
+        latent = torch.cat(latents, dim=-1)
+        return self.rnn(latent, masks, hidden_state).squeeze(0) if self.is_recurrent else latent
+
+    def _get_latent_dim(self) -> int:
+        return self.latent_dim if self.is_recurrent else self.obs_dim + self.image_latent_dim
 
     def _get_obs_dim(self, obs: TensorDict, obs_groups: dict[str, list[str]], obs_set: str) -> tuple[list[str], int]:
         groups = obs_groups[obs_set]

@@ -31,7 +31,9 @@ class StereoStudentModelCfg(RslRlMLPModelCfg):
     num_heads: int = 4
     num_queries: int = 4
     """Learned queries that pool the fused tokens of both images into the image latent."""
-    rnn_type: str = "lstm"
+    rnn_type: str | None = "lstm"
+    """``"lstm"`` or ``"gru"``; None: no recurrent core (a feed-forward student, as DAgger's aggregated dataset
+    needs)."""
     rnn_hidden_dim: int = 512
     rnn_num_layers: int = 1
 
