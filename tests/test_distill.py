@@ -295,29 +295,40 @@ def test_online_dagger_checkpoints_a_student(distilled):
     assert not list(log_dir.glob(".tmp-*"))
 
 
+FEED_FORWARD = [
+    "agent.student.rnn_type=null",
+    "agent.algorithm.dataset_size=64",
+    "agent.algorithm.dataset_batch_size=16",
+]
+"""The stereo student without its LSTM, trained from DAgger's aggregated dataset."""
+
+
 @pytest.mark.parametrize(
-    "topology, devices, layout_line",
+    "topology, devices, layout_line, student",
     [
         (
             "disaggregated",
             ["--sim_devices", "cpu,cpu", "--learner_device", "cpu"],
             "sim0@cpu:2, sim1@cpu:2 -> learner0@cpu",
+            [],
         ),
-        ("data_parallel", ["--devices", "cpu,cpu"], "data_parallel over 2 processes: envs [2, 2]"),
+        ("data_parallel", ["--devices", "cpu,cpu"], "data_parallel over 2 processes: envs [2, 2]", FEED_FORWARD),
     ],
 )
-def test_online_dagger_in_multi_process_topologies(work, teacher, topology, devices, layout_line):
-    """Disaggregated: 2 simulation processes + 1 learner holding the student; data parallel: 2 processes each
-    with scenes and a student copy, gradients averaged. Both on the CPU (gloo)."""
+def test_online_dagger_in_multi_process_topologies(work, teacher, topology, devices, layout_line, student):
+    """Disaggregated: 2 simulation processes + 1 learner holding the (recurrent) student; data parallel: 2 processes
+    each with scenes, a feed-forward student copy and its own aggregated dataset, gradients averaged. Both on the CPU
+    (gloo)."""
     log_dir = work / f"student_{topology}"
     scene = [a for a in SCENE if a not in ("--device", "cpu", "--num_envs", "2")]
     args = ["scripts/distill.py", "--task", STEREO, "--teacher", teacher, "--max_iterations", "2"]
-    args += ["--topology", topology, *devices, "--num_envs", "4", "--log_dir", str(log_dir), *scene, *STUDENT]
+    args += ["--topology", topology, *devices, "--num_envs", "4", "--log_dir", str(log_dir), *scene, *STUDENT, *student]
     out = ok(run(args, timeout=900))
     assert layout_line in out
     checkpoint = re.search(r"^student_checkpoint: (.+)$", out, re.M).group(1)
     meta = torch.load(checkpoint, map_location="cpu", weights_only=False)["infos"]["dexgrasp"]
     assert meta["library"] == "rsl_rl_distill" and meta["task"] == STEREO
+    assert meta["student_model"]["rnn_type"] == (None if student else "lstm")
     assert meta["curriculum"]["num_steps"] == 50
     assert list(log_dir.glob("events.out.tfevents.*"))
 
