@@ -1,6 +1,7 @@
 """Episode datasets without a simulator: layout, Isaac Lab compatibility, crash safety, streaming, bad files."""
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -65,6 +66,8 @@ def test_layout_dtypes_and_isaaclab_handler(tmp_path):
         assert demo["obs/left_rgb"].dtype == np.uint8 and demo["obs/depth"].dtype == np.float16
         assert demo["obs/policy"].dtype == np.float32 and demo["dones"].dtype == bool
         assert demo["obs/left_rgb"].compression == "gzip" and demo["obs/left_rgb"].chunks[1:] == (3, 8, 8)
+    # the writer's two hidden copies are gone: the output is the one name of a file that was closed
+    assert [p.name for p in tmp_path.iterdir()] == ["data.hdf5"] and os.stat(path).st_nlink == 1
     handler = HDF5DatasetFileHandler()
     handler.open(path)
     assert handler.get_num_episodes() == 2 and handler.get_env_name() == STEREO
@@ -117,6 +120,8 @@ def test_writer_killed_at_random_moments_leaves_whole_episodes(tmp_path):
         handler.open(path)
         assert handler.get_num_episodes() == len(found.episodes)
         handler.close()
+    DatasetWriter(path, STEREO, metadata(), overwrite=True).close()  # removes the killed writer's hidden copies
+    assert [p.name for p in tmp_path.iterdir()] == ["killed.hdf5"]
 
 
 def test_stream_plays_whole_episodes_per_lane(tmp_path):

@@ -1,26 +1,28 @@
 """Writing whole episodes to an HDF5 dataset so that a killed recorder leaves a readable file.
 
-HDF5 has no journal: a process killed while the library writes metadata can leave a file that no longer
-opens. The writer narrows that to the moment of an explicit flush:
+HDF5 has no journal: a process killed while the library writes metadata (a flush rewrites the ``data``
+group's header, its counters and the superblock in place) can leave a file that no longer opens. So the
+writer never writes to the file that is published at ``path``. It keeps two copies of the dataset under
+hidden names beside it (``.<name>.a`` and ``.<name>.b``) and ``path`` is a hard link to one of them:
 
-* the file's metadata cache never evicts, so metadata reaches the disk only when an episode is committed;
-* freed file space is never reused (``fs_strategy="none"``), so data written since the last commit only ever
-  lands in new space, which the committed structures do not reference;
-* an episode is written in one go (its group, every dataset, its attributes), then the ``num_demos`` and
-  ``total`` counters, then one flush and ``fsync``.
+* an episode is committed to the other copy: the episodes it misses are copied from the published one
+  (``H5Ocopy``: compressed chunks are copied as they are), the new episode is written in one go, then the
+  ``num_demos`` and ``total`` counters, then one flush and ``fsync``;
+* ``path`` is then switched to that copy in one atomic ``rename`` of a new hard link.
 
-A kill before the flush leaves the file as it was after the previous episode (a few unreferenced bytes at
-the end); only a kill during the flush itself, a few milliseconds per episode, is unprotected.
+A kill at any moment leaves ``path`` at the last committed episode; at worst the hidden copies stay behind
+(a new writer to the same ``path`` removes them). ``close`` brings the other copy up to date, closes it and
+publishes it, so the file left at ``path`` was closed cleanly before it went live, and removes the hidden
+names. Recording needs twice the dataset's disk space and a filesystem with hard links.
 
-The file is created under a temporary name and renamed into place once its header is complete, so an
-existing file is replaced (``overwrite=True``) only by a valid dataset.
+The header is written to both copies before ``path`` is first linked, so an existing file is replaced
+(``overwrite=True``) only by a valid dataset.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
 
 import h5py
 import numpy as np
@@ -53,28 +55,30 @@ class DatasetWriter:
         self._level = compression_level
         self._count = 0
         self._total = 0
-        folder = os.path.dirname(path)
+        folder, name = os.path.split(path)
         os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".hdf5", dir=folder)
-        os.close(fd)
+        self._copies = [os.path.join(folder, f".{name}.{tag}") for tag in ("a", "b")]
+        self._link = os.path.join(folder, f".{name}.link")
+        self._files: list[h5py.File] = []
+        self._remove_hidden()  # a killed writer's leftovers
         try:
-            self._file = h5py.File(tmp, "w", libver=("v108", "v110"), fs_strategy="none")
-            self._file.attrs["format_version"] = schema.FORMAT_VERSION
-            self._data = self._file.create_group("data")
-            self._data.attrs["total"] = 0
-            self._data.attrs[schema.NUM_DEMOS_ATTR] = 0
-            self._data.attrs["env_args"] = json.dumps({"env_name": env_name, "type": 2})
-            self._data.attrs[schema.META_ATTR] = json.dumps({**metadata, "layout_version": schema.LAYOUT_VERSION})
-            self._data.attrs[schema.ENV_CFG_ATTR] = env_cfg_yaml
-            self._commit()
-            os.replace(tmp, path)
+            for copy in self._copies:
+                f = h5py.File(copy, "w", libver=("v108", "v110"))
+                self._files.append(f)
+                f.attrs["format_version"] = schema.FORMAT_VERSION
+                data = f.create_group("data")
+                data.attrs["env_args"] = json.dumps({"env_name": env_name, "type": 2})
+                data.attrs[schema.META_ATTR] = json.dumps({**metadata, "layout_version": schema.LAYOUT_VERSION})
+                data.attrs[schema.ENV_CFG_ATTR] = env_cfg_yaml
+            self._counts = [0, 0]
+            self._live = 1
+            self._commit(0)
         except BaseException:
-            if getattr(self, "_file", None) is not None:
-                self._file.close()
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+            for f in self._files:
+                f.close()
+            self._files = []
+            self._remove_hidden()
             raise
-        self._disable_metadata_evictions()
 
     @property
     def num_episodes(self) -> int:
@@ -99,8 +103,10 @@ class DatasetWriter:
         }
         if shapes != self._keys:
             raise ValueError(f"episode arrays {shapes} do not match the dataset's keys {self._keys}")
+        spare = 1 - self._live
+        self._catch_up(spare)
         name = f"demo_{self._count}"
-        group = self._data.create_group(name)
+        group = self._files[spare]["data"].create_group(name)
         for key, value in episode.items():
             value = np.ascontiguousarray(value, dtype=self._keys[key][1])
             steps = schema.chunk_steps(value[0].nbytes)
@@ -117,15 +123,19 @@ class DatasetWriter:
         group.attrs["num_samples"] = length
         self._count += 1
         self._total += length
-        self._data.attrs["total"] = self._total
-        self._data.attrs[schema.NUM_DEMOS_ATTR] = self._count
-        self._commit()
+        self._commit(spare)
         return name
 
     def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        """Publish an up-to-date copy that is closed already, then drop the hidden names."""
+        if not self._files:
+            return
+        spare = 1 - self._live
+        self._catch_up(spare)
+        self._commit(spare, close=True)
+        self._files[1 - spare].close()
+        self._files = []
+        self._remove_hidden()
 
     def __enter__(self) -> DatasetWriter:
         return self
@@ -133,17 +143,39 @@ class DatasetWriter:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _commit(self) -> None:
-        self._file.flush()
-        os.fsync(self._file.id.get_vfd_handle())
+    def _catch_up(self, index: int) -> None:
+        """Copy into copy ``index`` the committed episodes it does not hold yet (from the published copy)."""
+        source = self._files[self._live]["data"]
+        target = self._files[index]["data"]
+        for i in range(self._counts[index], self._count):
+            target.copy(source[f"demo_{i}"], f"demo_{i}")
 
-    def _disable_metadata_evictions(self) -> None:
-        config = self._file.id.get_mdc_config()
-        config.evictions_enabled = False
-        config.incr_mode = 0  # H5C_incr__off: eviction control needs automatic resizing off
-        config.flash_incr_mode = 0
-        config.decr_mode = 0
-        self._file.id.set_mdc_config(config)
+    def _commit(self, index: int, close: bool = False) -> None:
+        """Counters, flush and ``fsync`` copy ``index``, then make ``path`` a link to it."""
+        f = self._files[index]
+        f["data"].attrs["total"] = self._total
+        f["data"].attrs[schema.NUM_DEMOS_ATTR] = self._count
+        f.flush()
+        os.fsync(f.id.get_vfd_handle())
+        if close:
+            f.close()
+        self._counts[index] = self._count
+        try:
+            os.link(self._copies[index], self._link)
+        except OSError as exc:
+            raise DatasetError(f"cannot publish {self.path}: the dataset writer needs hard links ({exc})") from None
+        os.replace(self._link, self.path)
+        folder = os.open(os.path.dirname(self.path), os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+        self._live = index
+
+    def _remove_hidden(self) -> None:
+        for hidden in (*self._copies, self._link):
+            if os.path.lexists(hidden):
+                os.unlink(hidden)
 
 
 class EpisodeBuffers:
