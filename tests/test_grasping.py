@@ -30,6 +30,7 @@ def test_scripted_expert_lifts_the_cube(report):
     assert all(0.25 < h < 0.32 for h in report["rest_height"])  # the cube landed on the table first
     assert min(report["lift_above_rest"]) >= 0.10
     assert max(report["final_goal_distance"]) < 0.1  # and holds it at the goal
+    assert report["lifted_bonus_at_rest"] == [0.0, 0.0] and report["lifted_bonus_at_end"] == [1.0, 1.0]
     assert not report["terminated"]
 
 

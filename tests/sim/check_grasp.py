@@ -11,7 +11,7 @@ report = {"goal_z": env_cfg.goal_pos[2], "spawn_height": env_cfg.spawn_height}
 
 with simulation(env_cfg, "cpu"):
     import torch
-    from dexgrasp.tasks.grasp.mdp import set_curriculum_state
+    from dexgrasp.tasks.grasp.mdp import object_lifted, set_curriculum_state
     from dexgrasp.tasks.grasp.scripted_expert import ScriptedGraspExpert
 
     env = make_env(TASK, env_cfg).unwrapped
@@ -40,10 +40,13 @@ with simulation(env_cfg, "cpu"):
     set_curriculum_state(env, {"step": 0})
     env.reset()
     expert = ScriptedGraspExpert(env)
-    heights = []
+    heights, bonus = [], []
     for _ in range(int(env.max_episode_length) - 1):
         _, _, terminated, truncated, extras = env.step(expert.act())
         heights.append(obj.data.root_pos_w.torch[:, 2].clone())
+        bonus.append(object_lifted(env, **env_cfg.rewards.lifted.params))
+    report["lifted_bonus_at_rest"] = bonus[45].tolist()  # the lifted bonus (off by default) is 0 on the table
+    report["lifted_bonus_at_end"] = bonus[-1].tolist()  # and 1 at the goal
     heights = torch.stack(heights)
     rest = heights[30:60].amin(dim=0)  # landed on the table within half a second of the drop
     report["rest_height"] = rest.tolist()

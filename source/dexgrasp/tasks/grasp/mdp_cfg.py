@@ -26,6 +26,8 @@ class RewardsCfg:
     reach = RewTerm(func=mdp.reach_object, weight=1.0, params={"sharpness": 10.0, "hand_cfg": HAND})
     goal = RewTerm(func=mdp.object_to_goal, weight=5.0, params={"sharpness": (15.0, 20.0)})
     lift = RewTerm(func=mdp.lift_object, weight=1.0, params={"sharpness": 8.5, "scale": (5.0, 0.0)})
+    lifted = RewTerm(func=mdp.object_lifted, weight=0.0, params={"minimal_height": 0.04, "table_top": TABLE_TOP})
+    """Off (the reference has no such term); ``env.rewards.lifted.weight`` turns it on for training from scratch."""
     finger_curl = RewTerm(
         func=mdp.finger_curl,
         weight=-1.0,
