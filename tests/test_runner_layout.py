@@ -107,6 +107,6 @@ def test_spec_describes_a_vec_env():
         "proprio": ((7,), torch.float32, torch.float32),
     }
     assert (spec.num_envs, spec.num_actions, spec.max_episode_length) == (3, 4, 12)
-    assert spec.log_keys == ("Episode_Reward/alive", "Metrics/state_norm")
+    assert spec.log_keys == ("Episode_Reward/alive", "Metrics/state_norm", "Metrics/final_norm")
     with pytest.raises(ValueError, match="unknown observation groups"):
         describe_env(ToyVecEnv(3), sim_index=0, wire_dtypes={"stereo": torch.uint8})

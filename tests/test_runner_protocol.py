@@ -21,7 +21,7 @@ def test_handshake_and_wire_dtypes(tmp_path):
     assert report["slices"] == [[0, 5], [5, 8]]
     for spec, n in zip(report["specs"], [5, 3], strict=True):
         assert spec["num_envs"] == n
-        assert spec["log_keys"] == ["Episode_Reward/alive", "Metrics/state_norm"]
+        assert spec["log_keys"] == ["Episode_Reward/alive", "Metrics/state_norm", "Metrics/final_norm"]
         assert spec["groups"] == {
             "rgb": [[3, 8, 8], "torch.uint8", "torch.uint8"],
             "depth": [[1, 8, 8], "torch.float32", "torch.float16"],
@@ -75,6 +75,25 @@ def test_logs_weigh_processes_by_env_count_and_a_nan_reset_earns_no_reward(tmp_p
         assert abs(got - want) < 1e-6, (report["state_norm"], report["reference_state_norm"])
     assert report["dones"][2][2] == 1 and report["rewards"][2][2] == 0.0
     assert all(r != 0.0 for r in report["rewards"][1])  # rewards are otherwise non-zero here
+
+
+def test_per_episode_log_values_reach_the_learner_one_per_episode(tmp_path):
+    """A value the environments log per finished episode arrives as one value per episode of all processes (5 + 3
+    environments, all timing out at step 12), with the mean of the reference's, so that RSL-RL's mean over an
+    iteration weighs episodes rather than steps."""
+    layout = Layout(sim_devices=["cpu", "cpu"], learner_devices=["cpu"], num_envs=8, env_counts=[5, 3])
+    out = tmp_path / "steps.json"
+    code = run_disaggregated(
+        layout, make_toy_env, {"env_counts": [5, 3]}, step_learner, {"out_path": str(out), "steps": 13}, 10.0
+    )
+    assert code == 0
+    report = json.loads(out.read_text())
+    ended = [i for i, values in enumerate(report["reference_final_norm"]) if values is not None]
+    assert ended == [11] and len(report["reference_final_norm"][11]) == 8
+    for got, want in zip(report["final_norm"], report["reference_final_norm"], strict=True):
+        assert (got is None) == (want is None)
+        if want is not None:
+            assert len(got) == len(want) and abs(sum(got) / len(got) - sum(want) / len(want)) < 1e-6
 
 
 def test_waiting_times_are_measured(tmp_path):

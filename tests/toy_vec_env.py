@@ -51,7 +51,7 @@ class ToyVecEnv(VecEnv):
         self.max_episode_length = max_episode_length
         self.device = device
         self.cfg = {"name": "toy", "env_offset": env_offset}
-        self.log_keys = ["Episode_Reward/alive", "Metrics/state_norm"]
+        self.log_keys = ["Episode_Reward/alive", "Metrics/state_norm", "Metrics/final_norm"]
         self.global_ids = torch.arange(env_offset, env_offset + num_envs)
         self.episode = torch.zeros(num_envs, dtype=torch.long)
         self.state = _initial_state(self.global_ids, self.episode)
@@ -99,6 +99,7 @@ class ToyVecEnv(VecEnv):
         log = {"Metrics/state_norm": new.abs().mean()}
         if dones.any():
             log["Episode_Reward/alive"] = float(dones.sum())
+            log["Metrics/final_norm"] = new[dones].abs().mean(dim=1)  # one value per finished episode
             self.outcomes[0] += int(time_outs.sum())  # an episode that lasted is a success
             self.outcomes[1] += int(dones.sum())
             self._reset(dones.nonzero().squeeze(-1))
@@ -279,16 +280,21 @@ def report_learner(env, out_path: str) -> None:
 
 def step_learner(env, out_path: str, steps: int) -> None:
     """Step with zero actions next to a local ``ToyVecEnv`` of all environments; report rewards, dones and the
-    ``Metrics/state_norm`` log value of both."""
+    ``Metrics/state_norm`` and per-episode ``Metrics/final_norm`` log values of both."""
     reference = ToyVecEnv(env.num_envs)
     actions = torch.zeros(env.num_envs, env.num_actions)
-    report = {"rewards": [], "dones": [], "state_norm": [], "reference_state_norm": []}
+    report = {"rewards": [], "dones": [], "state_norm": [], "reference_state_norm": [], "final_norm": []}
+    report["reference_final_norm"] = []
     for _ in range(steps):
         _, rewards, dones, extras = env.step(actions)
+        reference_log = reference.step(actions)[3]["log"]
         report["rewards"].append(rewards.tolist())
         report["dones"].append(dones.tolist())
         report["state_norm"].append(float(extras["log"]["Metrics/state_norm"]))
-        report["reference_state_norm"].append(float(reference.step(actions)[3]["log"]["Metrics/state_norm"]))
+        report["reference_state_norm"].append(float(reference_log["Metrics/state_norm"]))
+        for key, log in (("final_norm", extras["log"]), ("reference_final_norm", reference_log)):
+            value = log.get("Metrics/final_norm")
+            report[key].append(None if value is None else value.tolist())
     with open(out_path, "w") as f:
         json.dump(report, f)
 

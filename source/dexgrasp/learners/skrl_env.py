@@ -95,7 +95,9 @@ class GroupedVecEnvWrapper(Wrapper):
         self._take(obs)
         truncated = extras["time_outs"].view(-1, 1).bool()
         terminated = dones.view(-1, 1).bool() & ~truncated
-        return self._observations, rewards.view(-1, 1), terminated, truncated, {"log": extras.get("log", {})}
+        # skrl logs single values only: per-episode values go in as the step's mean
+        log = {k: v.float().mean() if isinstance(v, torch.Tensor) else v for k, v in extras.get("log", {}).items()}
+        return self._observations, rewards.view(-1, 1), terminated, truncated, {"log": log}
 
     def state(self) -> torch.Tensor | None:
         return self._states if self._critic_space is not None else None

@@ -19,7 +19,9 @@ episode outcomes are counted when the step is collected and the decision goes ou
 actions, before they step. Writing into it in place is not forwarded: assign.
 
 ``extras["log"]`` holds, for each log key any process reported this step, the mean over the reporting processes
-weighted by their environment counts (each process reports a mean over its environments),
+weighted by their environment counts (each process reports a mean over its environments), or, for values reported
+per finished episode (the grasp metrics), that mean over all the step's episodes repeated once per episode, so that
+RSL-RL's mean over an iteration weighs episodes, not steps,
 plus ``nonfinite_obs_resets``: the number of environments the processes reset this step for NaN/Inf values, and
 the pipeline's waiting times in seconds (RSL-RL logs their mean per iteration): ``Pipeline/learner_wait_s``, how
 long the learner blocked this step waiting for simulation results; ``Pipeline/sim_wait_s`` and
@@ -148,6 +150,7 @@ class DisaggregatedVecEnv(VecEnv):
         ]
         self._log_sum = torch.zeros(len(self.log_keys), device=device)
         self._log_count = torch.zeros(len(self.log_keys), device=device)
+        self._log_episodes = torch.zeros(len(self.log_keys), device=device)
         self._nonfinite = torch.zeros(1, device=device)
         self._outcomes = torch.zeros(2, device=device)
         self._sim_timing = torch.zeros(2, device=device)
@@ -239,9 +242,12 @@ class DisaggregatedVecEnv(VecEnv):
         frame.time_outs[sl] = layout.part(scalars, "time_outs").bool()
         self._episode_length_buf[sl] = layout.part(scalars, "episode_length").long()
         if spec.log_keys:
-            weight = layout.part(scalars, "log_present") * spec.num_envs  # a process's mean counts per environment
+            present = layout.part(scalars, "log_present")
+            episodes = present.clamp(min=0.0)
+            weight = torch.where(present < 0, float(spec.num_envs), episodes)  # a scalar counts per environment
             self._log_sum.index_add_(0, self._log_index[w], layout.part(scalars, "log_values") * weight)
             self._log_count.index_add_(0, self._log_index[w], weight)
+            self._log_episodes.index_add_(0, self._log_index[w], episodes)
         self._nonfinite += layout.part(scalars, "nonfinite")
         self._outcomes += layout.part(scalars, "outcomes")
         self._sim_timing += layout.part(scalars, "timing")
@@ -256,11 +262,18 @@ class DisaggregatedVecEnv(VecEnv):
         frame = self._frames[self._latest % 3]
 
         # one host transfer for everything the log needs
+        k = len(self.log_keys)
         *counts, nonfinite, sim_wait, sim_step = torch.cat(
-            [self._log_count, self._nonfinite, self._sim_timing / len(self.peers)]
+            [self._log_count, self._log_episodes, self._nonfinite, self._sim_timing / len(self.peers)]
         ).tolist()
+        counts, episodes = counts[:k], counts[k:]
         nonfinite = int(nonfinite)
-        log = {key: self._log_sum[i] / counts[i] for i, key in enumerate(self.log_keys) if counts[i] > 0}
+        log = {}
+        for i, key in enumerate(self.log_keys):
+            if counts[i] > 0:
+                mean = self._log_sum[i] / counts[i]
+                # per-episode values: as many copies of their mean as episodes, so RSL-RL weighs each episode once
+                log[key] = mean.expand(int(episodes[i])) if episodes[i] > 0 else mean
         log[NONFINITE_LOG_KEY] = float(nonfinite)
         if self._latest > 0:  # the initial observations come after start-up, not after a step
             log.update({LEARNER_WAIT_KEY: self._learner_wait, SIM_WAIT_KEY: sim_wait, SIM_STEP_KEY: sim_step})
@@ -270,6 +283,7 @@ class DisaggregatedVecEnv(VecEnv):
         self.nonfinite_obs_resets += nonfinite
         self._log_sum.zero_()
         self._log_count.zero_()
+        self._log_episodes.zero_()
         self._nonfinite.zero_()
         self._relay.count(*self._outcomes.tolist(), log)
         self._outcomes.zero_()

@@ -160,8 +160,9 @@ class SimulationServer:
         present.zero_()
         for i, key in enumerate(self.spec.log_keys):
             if key in log:
-                values[i] = torch.as_tensor(log[key], device=self.device).float().mean()
-                present[i] = 1.0
+                value = torch.as_tensor(log[key], device=self.device).float()
+                values[i] = value.mean()
+                present[i] = value.numel() if value.dim() > 0 else -1.0  # episodes, or a scalar
         unknown = set(log) - set(self.spec.log_keys)
         if unknown:
             self._warn_once("log_keys", f"log keys unknown at the handshake are not forwarded: {sorted(unknown)}")

@@ -178,7 +178,9 @@ class Scalars:
     """Layout of the float32 vector a simulation process sends each step next to the observations.
 
     ``[rewards | dones | time_outs | episode_length]`` (``num_envs`` each), then ``[log values | log present]``
-    (one entry per log key of the spec), the number of environments reset this step for non-finite values, then
+    (one entry per log key of the spec; a value is a mean, its ``present`` entry 0 when the key was not reported,
+    -1 for a scalar, which counts as a mean over the process's environments, and ``n`` for the mean of ``n``
+    per-episode values), the number of environments reset this step for non-finite values, then
     ``[successes | episodes]``: episodes that ended this step and how many of them succeeded (for a curriculum
     decided on the learner over all simulation processes), then ``[wait_s | step_s]``: how long the process waited
     for this step's actions and how long ``env.step`` took (the pipeline's instrumentation). Integers up to 2**24

@@ -4,8 +4,11 @@ For each finished episode: success (the object ends within the success radius of
 was ever lifted ``lift_height`` above the lowest point it reached in the episode (objects are dropped at reset,
 so height above the table at rest is what counts), the closest approach of the hand (the largest of the palm and
 fingertip distances to the object, the quantity the reach reward shapes) and the time spent in the success
-region. They are averaged over the episodes that finish in a step and written to ``extras["log"]`` under
-``Metrics/`` on that step only, which RSL-RL, skrl and this package's multi-process runners log.
+region. They are written to ``extras["log"]`` under ``Metrics/`` on the step the episodes finish, as one value per
+finished episode: RSL-RL concatenates the values of an iteration's steps before averaging, so the logged rate is a
+share of episodes. (A mean per step would weigh a step with one early failure like a step where a hundred episodes
+time out.) This package's multi-process runners keep that weighting; skrl, which logs only single values, gets the
+step's mean.
 """
 
 from __future__ import annotations
@@ -59,8 +62,8 @@ class EpisodeMetrics:
         inside = self.goal_distance(env)[ids] < self.success_radius
         self.time_in_success[ids] += inside.float() * env.step_dt
 
-    def finish(self, env: ManagerBasedRLEnv, env_ids: torch.Tensor) -> dict[str, float]:
-        """Close the episodes of ``env_ids`` (at their terminal state); returns their mean metrics."""
+    def finish(self, env: ManagerBasedRLEnv, env_ids: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Close the episodes of ``env_ids`` (at their terminal state); returns their metrics, one value per episode."""
         self.observe(env, env_ids)
         finished = env_ids[env.episode_length_buf[env_ids] > 0]  # the first reset after start-up ends nothing
         self.success[finished] = self.goal_distance(env)[finished] < self.success_radius
@@ -74,7 +77,7 @@ class EpisodeMetrics:
             if len(ids) == 0:
                 continue
             values = (self.success[ids].float(), self.lifted[ids].float(), self.closest[ids], self.time_in_success[ids])
-            log.update({key: float(v.mean()) for key, v in zip(keys, values)})
+            log.update(zip(keys, values))
         return log
 
     def restart(self, env_ids: torch.Tensor) -> None:
