@@ -55,6 +55,7 @@ with simulation(env_cfg, "cpu"):
     report["terminated"] = bool(terminated.any())
     _, _, _, truncated, extras = env.step(expert.act())  # the episodes end: their metrics are logged
     report["time_out_logged"] = bool(truncated.all()) and "Metrics/success" in extras["log"]
+    report["time_out_logged_values"] = extras["log"]["Metrics/success"].tolist()  # one per finished episode
     # on the next steps no episode ends: nothing to report (Isaac Lab would leave the time-out's log in place)
     report["metrics_logged_without_reset"] = sum(
         "Metrics/success" in env.step(expert.act())[4]["log"] for _ in range(3)
