@@ -49,7 +49,8 @@ def object_lifted(env: ManagerBasedRLEnv, minimal_height: float, table_top: floa
     """1 while the object's lowest point is ``minimal_height`` above the table, else 0 (Isaac Lab Lift's bonus).
 
     The reference has no such term (its weight is 0 by default). Near the table the lift term barely grows with
-    height, so PPO from scratch meets no reward for raising the object; this step gives it one.
+    height, so PPO from scratch meets no reward for raising the object; this step gives it one. It also pays while
+    a dropped object falls at the start of an episode, the same for every policy.
     """
     obj_z = env.scene["object"].data.root_pos_w.torch[:, 2] - env.scene.env_origins[:, 2]
     bottom = obj_z - object_descriptor(env)[:, -1] / 2  # the upright object's half height
