@@ -263,10 +263,10 @@ class DisaggregatedVecEnv(VecEnv):
 
         # one host transfer for everything the log needs
         k = len(self.log_keys)
-        *counts, nonfinite, sim_wait, sim_step = torch.cat(
+        *per_key, nonfinite, sim_wait, sim_step = torch.cat(
             [self._log_count, self._log_episodes, self._nonfinite, self._sim_timing / len(self.peers)]
         ).tolist()
-        counts, episodes = counts[:k], counts[k:]
+        counts, episodes = per_key[:k], per_key[k:]
         nonfinite = int(nonfinite)
         log = {}
         for i, key in enumerate(self.log_keys):
