@@ -88,6 +88,19 @@ def test_the_aggregated_dataset_keeps_the_labelled_steps_of_every_rollout():
     assert label_error(alg) < 0.3 * before and losses[-1]["guide"] < losses[0]["guide"]
 
 
+def test_a_dimension_weighted_zero_is_left_to_ppo():
+    torch.manual_seed(0)
+    alg = algorithm(guide_coef=1.0, guide_decay=1.0, guide_epochs=4, guide_weights=[1.0, 1.0, 0.0])
+    with torch.no_grad():
+        before = (alg.actor(observations()) - LABEL).abs().mean(dim=0)
+    for _ in range(10):
+        iterate(alg)
+    with torch.no_grad():
+        after = (alg.actor(observations()) - LABEL).abs().mean(dim=0)
+    assert (after[:2] < 0.3 * before[:2]).all()
+    assert after[2] > 0.5 * before[2]
+
+
 def test_without_guidance_ppo_alone_leaves_the_labels_far():
     torch.manual_seed(0)
     alg = algorithm(guide_coef=0.0)
@@ -123,6 +136,8 @@ def test_no_labels_is_an_error_that_names_the_flag():
 def test_bad_weights_are_refused():
     with pytest.raises(ValueError, match="guide_decay"):
         algorithm(guide_decay=0.0)
+    with pytest.raises(ValueError, match="one per action"):
+        algorithm(guide_weights=[1.0, 0.0])
     with pytest.raises(ValueError, match="feed-forward"):
         algorithm(actor={"class_name": "RNNModel", "rnn_type": "gru", "rnn_hidden_dim": 8}, guide_dataset_size=10)
 

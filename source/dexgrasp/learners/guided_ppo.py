@@ -33,6 +33,8 @@ class ExpertGuidedPPO(PPO):
     update, and it is multiplied by ``guide_decay`` after each; below ``guide_min`` the pass is skipped.
     ``guide_epochs`` passes over the rollout follow each PPO update; with ``guide_dataset_size`` > 0 (feed-forward
     actors) each pass is as many mini-batches of the same size drawn from every labelled step kept so far.
+    ``guide_weights`` weighs the action dimensions in the loss (1 each by default): a dimension weighted 0 is left to
+    PPO alone, for instance the hand's synergies while the palm keeps following the expert.
     """
 
     def __init__(
@@ -43,6 +45,7 @@ class ExpertGuidedPPO(PPO):
         guide_min: float = 1e-3,
         guide_epochs: int = 1,
         guide_dataset_size: int = 0,
+        guide_weights: list[float] | None = None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
@@ -51,6 +54,11 @@ class ExpertGuidedPPO(PPO):
                 f"guide_coef must be >= 0, guide_decay in (0, 1] and guide_epochs >= 1, got {guide_coef},"
                 f" {guide_decay}, {guide_epochs}"
             )
+        num_actions = self.actor.distribution.output_dim
+        weights = [1.0] * num_actions if guide_weights is None else list(guide_weights)
+        if len(weights) != num_actions or min(weights) < 0:
+            raise ValueError(f"guide_weights must be {num_actions} weights >= 0, one per action, got {guide_weights}")
+        self.guide_weights = torch.tensor(weights, dtype=torch.float32, device=self.device)
         self.guide_coef, self.guide_decay, self.guide_min = guide_coef, guide_decay, guide_min
         self.guide_epochs = guide_epochs
         self.guide_dataset: AggregatedDataset | None = None
@@ -90,7 +98,7 @@ class ExpertGuidedPPO(PPO):
             if batch.masks is not None:  # trajectories padded for a recurrent model: back to the actions' shape
                 label = unpad_trajectories(label, batch.masks)
             error = (self.actor.output_mean - label) / self.actor.output_std.detach()
-            nll = (error**2 / 2).sum(dim=-1).mean()
+            nll = (self.guide_weights * error**2 / 2).sum(dim=-1).mean()
             self.optimizer.zero_grad()
             (self.guide_coef * nll).backward()
             if self.is_multi_gpu:

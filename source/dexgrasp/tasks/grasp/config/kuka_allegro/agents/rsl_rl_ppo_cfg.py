@@ -128,6 +128,9 @@ class RslRlExpertGuidedPpoAlgorithmCfg(RslRlPpoAlgorithmCfg):
     guide_dataset_size: int = 0
     """Labelled steps kept across rollouts (DAgger's aggregated dataset, MLP actors); the cloning passes then draw
     their mini-batches from all of them. 0: from the last rollout only."""
+    guide_weights: list[float] | None = None
+    """Weight of each action dimension in the cloning loss; None: 1 each. The state task's actions are the palm
+    pose (6) and the hand synergies (5): ``[1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0]`` leaves the hand to PPO."""
 
 
 @configclass
