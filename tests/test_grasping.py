@@ -41,6 +41,17 @@ def test_episode_metrics_are_logged_only_when_episodes_end(report):
     assert report["metrics_logged_without_reset"] == 0
 
 
+def test_each_environment_observes_the_shape_of_the_object_it_holds():
+    """The cloner lays a set of 3 objects over 6 environments in blocks (0, 0, 1, 1, 2, 2), not by ``i % 3``: the
+    descriptor the policy observes must be that of the collision mesh in its own environment."""
+    objects = report_of(run(["tests/sim/check_objects.py"], timeout=900))
+    sizes, extents = objects["descriptor_size"], objects["collision_extent"]
+    assert len(sizes) == len(extents) == 6
+    assert len({tuple(s) for s in sizes}) == 3  # the three objects all appear
+    for size, extent in zip(sizes, extents, strict=True):
+        assert size == pytest.approx(extent, abs=2e-3)  # a tessellated sphere is a little narrower
+
+
 def test_disaggregated_run_logs_success_when_episodes_succeed(tmp_path):
     """Every episode succeeds when the goal is where the object rests: the logged success rates must show it
     (simulation processes follow the learner's curriculum; they still measure and report)."""

@@ -1,9 +1,10 @@
 """A seeded procedural set of graspable objects, so the task runs with no downloaded meshes.
 
 Each object is an Isaac Lab mesh primitive (box, cylinder, sphere, capsule, cone) of household size
-(3-15 cm). The set is generated from a seed, so every process of a run builds the same set; environment
-``i`` gets object ``i % len(set)`` (Isaac Lab's sequential cloning), and the observation carries each
-object's shape descriptor: a one-hot of its kind and its bounding-box size.
+(3-15 cm). The set is generated from a seed, so every process of a run builds the same set; the cloner lays the
+objects out over the environments (Isaac Lab's sequential strategy: contiguous blocks), the environment reads that
+layout back, and the observation carries each object's shape descriptor: a one-hot of its kind and its
+bounding-box size.
 
 Users with their own meshes point :func:`mesh_folder_objects` at a folder of ``.usd``/``.usda`` files.
 """

@@ -16,6 +16,7 @@ What the task's terms, and the code that drives the environment, read besides Is
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from isaaclab.envs import ManagerBasedRLEnv
 
@@ -133,10 +134,29 @@ class GraspEnv(ManagerBasedRLEnv):
         self.episode_metrics = EpisodeMetrics(self, hand_ids, radius, self.cfg.lift_height)
         self.curriculum = GraspCurriculum(self._curriculum_rule(), on_level=self._set_noise_level)
         descriptors = torch.tensor(self._object_set_descriptors, device=self.device, dtype=torch.float32)
-        self.object_descriptors = descriptors[torch.arange(self.num_envs, device=self.device) % len(descriptors)]
+        self.object_descriptors = descriptors[self._object_index()]
         super().load_managers()
         # the managers probed their terms at level 0; the curriculum starts at its first step from now on
         self.curriculum.set_step(adr.params.get("init_step", 0) if adr is not None else 0)
+
+    def _object_index(self) -> torch.Tensor:
+        """Which object of the set each environment holds, ``(num_envs,)``, read from the scene's clone plan.
+
+        The cloner decides the layout (Isaac Lab's default ``sequential`` strategy gives contiguous blocks: with 64
+        environments and 16 objects, environment ``i`` holds object ``i // 4``), so it is read, not assumed.
+        """
+        from isaaclab import cloner
+
+        plan = self.scene.clone_plan
+        object_assets = cloner.path.get_asset_prototypes(plan, self.scene["object"].cfg.prim_path)
+        topology = plan.topology
+        # world prototype p's members lie after the shared world's: between starts[p + 1] and starts[p + 2]
+        starts = topology.world_prototype_starts
+        index = []
+        for prototype in topology.world_prototype_layout:
+            members = topology.world_prototypes[starts[prototype + 1] : starts[prototype + 2]]
+            index.append(int(np.flatnonzero(np.isin(object_assets, members))[0]))
+        return torch.tensor(index, device=self.device)
 
     def _curriculum_rule(self) -> CurriculumRule:
         """The rule of the task's ADR term, at step 0; without the term the level stays at 0."""
