@@ -64,6 +64,12 @@ def rollout(alg: GraspDistillation, done_every: int = 2) -> list[torch.Tensor]:
     return actions
 
 
+def label_error(alg: GraspDistillation) -> float:
+    """Mean absolute distance of the student's action mean to the teacher's label, on fresh observations."""
+    with torch.no_grad():
+        return (model_outputs(alg.student, observations())[0] - TEACHER_MEAN).abs().mean().item()
+
+
 def teacher_driven(actions: list[torch.Tensor]) -> torch.Tensor:
     return torch.stack([(a == TEACHER_MEAN).all(dim=-1) for a in actions])
 
@@ -123,21 +129,24 @@ def test_updates_lower_the_loss_and_state_round_trips():
 
 def test_the_aggregated_dataset_keeps_every_rollout_and_trains_on_them():
     """DAgger's aggregate: steps of earlier rollouts stay (up to the capacity) and every update draws from all."""
+    torch.manual_seed(0)
     alg = algorithm(dataset_size=3 * 4 * NUM_ENVS, dataset_batch_size=256, num_learning_epochs=4, learning_rate=3e-2)
+    before = label_error(alg)
     first = rollout(alg)
     alg.update()
     assert alg.dataset.size == 4 * NUM_ENVS and alg.storage.step == 0
     held = alg.dataset.steps[: 4 * NUM_ENVS]
     torch.testing.assert_close(held["privileged_actions"], torch.full((4 * NUM_ENVS, NUM_ACTIONS), TEACHER_MEAN))
     kept = held["observations", "policy"][:NUM_ENVS].clone()
-    losses = []
     for _ in range(4):
         rollout(alg)
-        losses.append(alg.update()["action_mean"])
+        alg.update()
     # full after three rollouts; the fourth and fifth replaced the oldest steps, the first rollout's among them
     assert alg.dataset.size == 3 * 4 * NUM_ENVS and alg.dataset.cursor == 2 * 4 * NUM_ENVS
     assert not torch.equal(alg.dataset.steps["observations", "policy"][:NUM_ENVS], kept)
-    assert losses[-1] < 0.5 * losses[0] and len(first) == 4
+    # the updates taught the label: on fresh observations the error is a fraction of the untrained student's (at most
+    # 0.27 of it over 60 seeds; a single update's loss on its own mini-batches is too noisy to compare)
+    assert label_error(alg) < 0.5 * before and len(first) == 4
 
 
 def test_the_aggregated_dataset_refuses_a_recurrent_student():
