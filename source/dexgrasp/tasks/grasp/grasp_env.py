@@ -152,11 +152,11 @@ class GraspEnv(ManagerBasedRLEnv):
         topology = plan.topology
         # world prototype p's members lie after the shared world's: between starts[p + 1] and starts[p + 2]
         starts = topology.world_prototype_starts
-        index = []
-        for prototype in topology.world_prototype_layout:
-            members = topology.world_prototypes[starts[prototype + 1] : starts[prototype + 2]]
-            index.append(int(np.flatnonzero(np.isin(object_assets, members))[0]))
-        return torch.tensor(index, device=self.device)
+        per_prototype = [
+            np.flatnonzero(np.isin(object_assets, topology.world_prototypes[starts[p + 1] : starts[p + 2]]))[0]
+            for p in range(len(starts) - 2)
+        ]
+        return torch.as_tensor(np.asarray(per_prototype)[topology.world_prototype_layout], device=self.device)
 
     def _curriculum_rule(self) -> CurriculumRule:
         """The rule of the task's ADR term, at step 0; without the term the level stays at 0."""
