@@ -34,6 +34,14 @@ def test_scripted_expert_lifts_the_cube(report):
     assert not report["terminated"]
 
 
+def test_goal_height_curriculum_trains_towards_a_lower_goal_and_raises_it(report):
+    """The policy observes the curriculum's goal (0.7), success stays the task's (0.75: the expert's episodes end
+    there and count), and two episodes that end within reach of the lower goal raise it to the task's."""
+    assert report["observed_goal_z"] == pytest.approx([0.7, 0.7])
+    assert report["time_out_logged_values"] == [1.0, 1.0]
+    assert report["goal_height_after"] == pytest.approx(0.75)
+
+
 def test_episode_metrics_are_logged_only_when_episodes_end(report):
     """Isaac Lab keeps the last reset's log on later steps; RSL-RL would count those metrics again each step."""
     assert report["time_out_logged"]

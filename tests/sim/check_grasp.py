@@ -1,17 +1,27 @@
 """Builds the state task on the CPU (2 environments, the cube, ADR level 0), checks its start and lets the
-scripted expert grasp; prints a JSON report. Run by tests/test_grasping.py in a subprocess."""
+scripted expert grasp; prints a JSON report. Run by tests/test_grasping.py in a subprocess.
+
+The goal-height curriculum is on, its goal 5 cm below the task's: the expert (which aims at the task's goal) ends
+its episodes within reach of it, so one window of two episodes raises it."""
 
 import json
 
 from dexgrasp.envs.factory import load_cfgs, make_env, simulation  # noqa: E402
 
 TASK = "DexGrasp-KukaAllegro-State-v0"
-env_cfg, _ = load_cfgs(TASK, "rsl_rl", ["presets=cube", "env.episode_length_s=6"], num_envs=2, device="cpu", seed=0)
+GOAL_HEIGHT = "env.curriculum.goal_height.params"
+overrides = [
+    "presets=cube",
+    "env.episode_length_s=6",
+    f"{GOAL_HEIGHT}.start_height=0.7",
+    f"{GOAL_HEIGHT}.min_episodes=2",
+]
+env_cfg, _ = load_cfgs(TASK, "rsl_rl", overrides, num_envs=2, device="cpu", seed=0)
 report = {"goal_z": env_cfg.goal_pos[2], "spawn_height": env_cfg.spawn_height}
 
 with simulation(env_cfg, "cpu"):
     import torch
-    from dexgrasp.tasks.grasp.mdp import object_lifted, set_curriculum_state
+    from dexgrasp.tasks.grasp.mdp import goal_position, object_lifted, set_curriculum_state
     from dexgrasp.tasks.grasp.scripted_expert import ScriptedGraspExpert
 
     env = make_env(TASK, env_cfg).unwrapped
@@ -40,6 +50,7 @@ with simulation(env_cfg, "cpu"):
     set_curriculum_state(env, {"step": 0})
     env.reset()
     expert = ScriptedGraspExpert(env)
+    report["observed_goal_z"] = goal_position(env)[:, 2].tolist()  # the curriculum's goal, not the task's
     heights, bonus = [], []
     for _ in range(int(env.max_episode_length) - 1):
         _, _, terminated, truncated, extras = env.step(expert.act())
@@ -56,6 +67,7 @@ with simulation(env_cfg, "cpu"):
     _, _, _, truncated, extras = env.step(expert.act())  # the episodes end: their metrics are logged
     report["time_out_logged"] = bool(truncated.all()) and "Metrics/success" in extras["log"]
     report["time_out_logged_values"] = extras["log"]["Metrics/success"].tolist()  # one per finished episode
+    report["goal_height_after"] = float(extras["log"]["Curriculum/goal_height/height"])
     # on the next steps no episode ends: nothing to report (Isaac Lab would leave the time-out's log in place)
     report["metrics_logged_without_reset"] = sum(
         "Metrics/success" in env.step(expert.act())[4]["log"] for _ in range(3)

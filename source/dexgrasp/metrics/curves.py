@@ -22,6 +22,7 @@ CURVE_TAGS = {
     "assisted_success_rate": "Metrics_assisted/success",
     "assisted_lifted_rate": "Metrics_assisted/lifted",
     "curriculum_level": "Curriculum/adr/level",
+    "goal_height": "Curriculum/goal_height/height",
     "reach": "Episode_Reward/reach",
     "goal": "Episode_Reward/goal",
     "lift": "Episode_Reward/lift",
@@ -79,7 +80,15 @@ def write_curves(rows: list[dict], out_dir: str, title: str) -> dict:
         writer.writerows(rows)
     panels = [
         k
-        for k in ("reward", "success_rate", "lifted_rate", "closest_distance", "assisted_lifted_rate", "reach")
+        for k in (
+            "reward",
+            "success_rate",
+            "lifted_rate",
+            "closest_distance",
+            "assisted_lifted_rate",
+            "reach",
+            "goal_height",
+        )
         if any(k in r for r in rows)
     ]
     fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3.2))
@@ -94,7 +103,14 @@ def write_curves(rows: list[dict], out_dir: str, title: str) -> dict:
     fig.savefig(os.path.join(out_dir, "curve.png"), dpi=110)
     plt.close(fig)
     summary = {"reward": improvement(rows, "reward")}
-    for key in ("success_rate", "lifted_rate", "closest_distance", "assisted_success_rate", "assisted_lifted_rate"):
+    for key in (
+        "success_rate",
+        "lifted_rate",
+        "closest_distance",
+        "assisted_success_rate",
+        "assisted_lifted_rate",
+        "goal_height",
+    ):
         if sum(key in r for r in rows) >= 2:
             summary[key] = improvement(rows, key)
             summary[key]["best"] = (max if key != "closest_distance" else min)(r[key] for r in rows if key in r)

@@ -100,6 +100,9 @@ class GraspEnv(ManagerBasedRLEnv):
     ``drain_outcomes()``/``follow()`` for a learner that decides over several processes."""
     episode_metrics: EpisodeMetrics
     """Per-episode success, lift and reach; ``success`` holds each environment's last finished episode."""
+    training_goal: torch.Tensor
+    """The goal rewards and the policy's observation use, ``(3,)`` in the environment frame: ``cfg.goal_pos`` unless the
+    goal-height curriculum holds it lower. Success and the episode metrics always use ``cfg.goal_pos``."""
     object_descriptors: torch.Tensor
     """Shape descriptor of each environment's object, ``(num_envs, DESCRIPTOR_DIM)``."""
 
@@ -132,6 +135,7 @@ class GraspEnv(ManagerBasedRLEnv):
         adr = self.cfg.curriculum.adr
         radius = adr.params["success_radius"] if adr is not None else 0.1
         self.episode_metrics = EpisodeMetrics(self, hand_ids, radius, self.cfg.lift_height)
+        self.training_goal = torch.tensor(self.cfg.goal_pos, device=self.device, dtype=torch.float32)
         self.curriculum = GraspCurriculum(self._curriculum_rule(), on_level=self._set_noise_level)
         descriptors = torch.tensor(self._object_set_descriptors, device=self.device, dtype=torch.float32)
         self.object_descriptors = descriptors[self._object_index()]

@@ -156,3 +156,15 @@ class CurriculumCfg:
             "init_step": 0,
         },
     )
+    goal_height = CurrTerm(
+        func=mdp.GoalHeight,
+        params={
+            "start_height": None,
+            "step": 0.05,
+            "success_threshold": 0.4,
+            "min_episodes": 128,
+            "success_radius": 0.1,
+        },
+    )
+    """Off (``start_height`` None); ``env.curriculum.goal_height.params.start_height=0.4`` starts the goal low for
+    training from scratch (:class:`~dexgrasp.tasks.grasp.mdp.curriculum.GoalHeight`)."""

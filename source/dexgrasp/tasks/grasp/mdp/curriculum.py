@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from isaaclab.envs import ManagerBasedRLEnv
 
 __all__ = [
+    "GoalHeight",
     "GraspADR",
     "curriculum_level",
     "episode_success",
@@ -27,12 +28,67 @@ __all__ = [
     "scheduled",
     "set_curriculum_state",
     "object_goal_distance",
+    "object_training_goal_distance",
 ]
 
 
 def object_goal_distance(env: ManagerBasedRLEnv) -> torch.Tensor:
     """Distance of each environment's object to the goal position (shape ``(num_envs,)``)."""
     return env.episode_metrics.goal_distance(env)
+
+
+def object_training_goal_distance(env: ManagerBasedRLEnv) -> torch.Tensor:
+    """Distance of each environment's object to the goal the rewards pay for (``env.training_goal``): the task's goal,
+    unless the :class:`GoalHeight` curriculum holds it lower."""
+    goal = env.training_goal + env.scene.env_origins
+    return torch.linalg.norm(env.scene["object"].data.root_pos_w.torch - goal, dim=-1)
+
+
+class GoalHeight(ManagerTermBase):
+    """A curriculum on goal height for training from scratch: the goal that rewards and the policy's observation use
+    (``env.training_goal``) starts at ``start_height`` and rises by ``step`` each time a window of ``min_episodes``
+    finished episodes reaches ``success_threshold`` at it, up to the task's goal.
+
+    Near the table the task's lift and goal terms barely grow with height (the goal is 0.5 m up); a low goal
+    pays for the first centimetres of a lift. Success, the episode metrics and the ADR level keep the task's own
+    goal: what success means does not change, and an evaluation without this curriculum sees the task's goal.
+    ``start_height`` None (the default) leaves the goal where the task puts it and logs nothing. In a
+    multi-process topology each simulation process keeps its own goal height.
+    """
+
+    def __init__(self, cfg, env: ManagerBasedRLEnv):
+        super().__init__(cfg, env)
+        self._top = float(env.cfg.goal_pos[2])
+        start = cfg.params.get("start_height")
+        if start is not None and not 0.0 < start <= self._top:
+            raise ValueError(f"goal_height start_height {start} must lie above 0 and at most the goal's {self._top}")
+        if start is not None:
+            env.training_goal[2] = start
+        self._successes, self._episodes = 0, 0
+
+    def __call__(
+        self,
+        env: ManagerBasedRLEnv,
+        env_ids: Sequence[int],
+        start_height: float | None,
+        step: float,
+        success_threshold: float,
+        min_episodes: int,
+        success_radius: float,
+    ) -> dict[str, float] | None:
+        if start_height is None:
+            return None
+        ids = torch.arange(env.num_envs, device=env.device)[env_ids] if isinstance(env_ids, slice) else env_ids
+        ids = torch.as_tensor(ids, device=env.device, dtype=torch.long)
+        finished = ids[env.episode_length_buf[ids] > 0]  # called before the scene resets: objects lie where they ended
+        reached = object_training_goal_distance(env)[finished] < success_radius
+        self._successes += int(reached.sum())
+        self._episodes += len(finished)
+        if self._episodes >= min_episodes:
+            if self._successes >= success_threshold * self._episodes:
+                env.training_goal[2] = min(float(env.training_goal[2]) + step, self._top)
+            self._successes, self._episodes = 0, 0
+        return {"height": float(env.training_goal[2])}
 
 
 class GraspADR(ManagerTermBase):

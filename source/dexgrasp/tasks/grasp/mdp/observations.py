@@ -62,7 +62,8 @@ def object_descriptor(env: ManagerBasedRLEnv) -> torch.Tensor:
 
 
 def goal_position(env: ManagerBasedRLEnv) -> torch.Tensor:
-    return torch.tensor(env.cfg.goal_pos, device=env.device).expand(env.num_envs, 3)
+    """The goal the policy is trained towards: the task's goal, unless a goal-height curriculum holds it lower."""
+    return env.training_goal.expand(env.num_envs, 3)
 
 
 @configclass

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import torch
 from isaaclab.managers import SceneEntityCfg
 
-from .curriculum import object_goal_distance
+from .curriculum import object_training_goal_distance
 from .level import scheduled
 from .observations import object_descriptor
 
@@ -31,7 +31,7 @@ def reach_object(env: ManagerBasedRLEnv, sharpness: float, hand_cfg: SceneEntity
 
 def object_to_goal(env: ManagerBasedRLEnv, sharpness: tuple[float, float]) -> torch.Tensor:
     """exp(-s * |object - goal|), with s scheduled by the curriculum (sharper as it advances)."""
-    return torch.exp(-scheduled(env, *sharpness) * object_goal_distance(env))
+    return torch.exp(-scheduled(env, *sharpness) * object_training_goal_distance(env))
 
 
 def lift_object(env: ManagerBasedRLEnv, sharpness: float, scale: tuple[float, float]) -> torch.Tensor:
@@ -41,7 +41,7 @@ def lift_object(env: ManagerBasedRLEnv, sharpness: float, scale: tuple[float, fl
     logging shows the reward actually paid.
     """
     obj_z = env.scene["object"].data.root_pos_w.torch[:, 2] - env.scene.env_origins[:, 2]
-    err = torch.abs(obj_z - env.cfg.goal_pos[2])
+    err = torch.abs(obj_z - env.training_goal[2])
     return scheduled(env, *scale) * torch.exp(-sharpness * err)
 
 
