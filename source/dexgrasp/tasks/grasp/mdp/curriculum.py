@@ -37,6 +37,15 @@ def object_goal_distance(env: ManagerBasedRLEnv) -> torch.Tensor:
     return env.episode_metrics.goal_distance(env)
 
 
+def _finished_episodes(env: ManagerBasedRLEnv, env_ids: Sequence[int] | slice) -> torch.Tensor:
+    """The environments of ``env_ids`` whose episode ends at this reset (the first reset after start-up ends none)."""
+    if isinstance(env_ids, slice):
+        ids = torch.arange(env.num_envs, device=env.device)[env_ids]
+    else:
+        ids = torch.as_tensor(env_ids, device=env.device, dtype=torch.long)
+    return ids[env.episode_length_buf[ids] > 0]
+
+
 def object_training_goal_distance(env: ManagerBasedRLEnv) -> torch.Tensor:
     """Distance of each environment's object to the goal the rewards pay for (``env.training_goal``): the task's goal,
     unless the :class:`GoalHeight` curriculum holds it lower."""
@@ -53,7 +62,8 @@ class GoalHeight(ManagerTermBase):
     pays for the first centimetres of a lift. Success, the episode metrics and the ADR level keep the task's own
     goal: what success means does not change, and an evaluation without this curriculum sees the task's goal.
     ``start_height`` None (the default) leaves the goal where the task puts it and logs nothing. In a
-    multi-process topology each simulation process keeps its own goal height.
+    multi-process topology each simulation process keeps its own goal height; checkpoints do not keep it (a resumed
+    run starts from ``start_height`` again).
     """
 
     def __init__(self, cfg, env: ManagerBasedRLEnv):
@@ -78,9 +88,7 @@ class GoalHeight(ManagerTermBase):
     ) -> dict[str, float] | None:
         if start_height is None:
             return None
-        ids = torch.arange(env.num_envs, device=env.device)[env_ids] if isinstance(env_ids, slice) else env_ids
-        ids = torch.as_tensor(ids, device=env.device, dtype=torch.long)
-        finished = ids[env.episode_length_buf[ids] > 0]  # called before the scene resets: objects lie where they ended
+        finished = _finished_episodes(env, env_ids)  # called before the scene resets: objects lie where they ended
         reached = object_training_goal_distance(env)[finished] < success_radius
         self._successes += int(reached.sum())
         self._episodes += len(finished)
@@ -109,12 +117,7 @@ class GraspADR(ManagerTermBase):
         success_radius: float,
         init_step: int = 0,
     ) -> dict[str, float]:
-        if isinstance(env_ids, slice):
-            ids = torch.arange(env.num_envs, device=env.device)[env_ids]
-        else:
-            ids = torch.as_tensor(env_ids, device=env.device, dtype=torch.long)
-        # the first reset after start-up is not the end of an episode
-        finished = ids[env.episode_length_buf[ids] > 0]
+        finished = _finished_episodes(env, env_ids)
         if len(finished) > 0:
             env.curriculum.record(int(episode_success(env)[finished].sum()), len(finished))
         return {"level": env.curriculum.level, "success_rate": env.curriculum.last_rate}
