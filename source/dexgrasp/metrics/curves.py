@@ -23,6 +23,7 @@ CURVE_TAGS = {
     "assisted_lifted_rate": "Metrics_assisted/lifted",
     "curriculum_level": "Curriculum/adr/level",
     "goal_height": "Curriculum/goal_height/height",
+    "goal_height_success_rate": "Curriculum/goal_height/success_rate",
     "reach": "Episode_Reward/reach",
     "goal": "Episode_Reward/goal",
     "lift": "Episode_Reward/lift",

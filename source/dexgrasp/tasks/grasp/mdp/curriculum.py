@@ -56,7 +56,8 @@ def object_training_goal_distance(env: ManagerBasedRLEnv) -> torch.Tensor:
 class GoalHeight(ManagerTermBase):
     """A curriculum on goal height for training from scratch: the goal that rewards and the policy's observation use
     (``env.training_goal``) starts at ``start_height`` and rises by ``step`` each time a window of ``min_episodes``
-    finished episodes reaches ``success_threshold`` at it, up to the task's goal.
+    finished episodes reaches ``success_threshold`` at it, up to the task's goal. It logs the height and the last
+    window's rate.
 
     Near the table the task's lift and goal terms barely grow with height (the goal is 0.5 m up); a low goal
     pays for the first centimetres of a lift. Success, the episode metrics and the ADR level keep the task's own
@@ -75,6 +76,8 @@ class GoalHeight(ManagerTermBase):
         if start is not None:
             env.training_goal[2] = start
         self._successes, self._episodes = 0, 0
+        self._last_rate = 0.0
+        """Share of the last window's episodes that ended within reach of the goal it had."""
 
     def __call__(
         self,
@@ -93,10 +96,11 @@ class GoalHeight(ManagerTermBase):
         self._successes += int(reached.sum())
         self._episodes += len(finished)
         if self._episodes >= min_episodes:
-            if self._successes >= success_threshold * self._episodes:
+            self._last_rate = self._successes / self._episodes
+            if self._last_rate >= success_threshold:
                 env.training_goal[2] = min(float(env.training_goal[2]) + step, self._top)
             self._successes, self._episodes = 0, 0
-        return {"height": float(env.training_goal[2])}
+        return {"height": float(env.training_goal[2]), "success_rate": self._last_rate}
 
 
 class GraspADR(ManagerTermBase):
