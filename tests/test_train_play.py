@@ -4,10 +4,14 @@ import glob
 import json
 import os
 import re
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 import torch
-from conftest import run
+from conftest import ROOT, run
 
 STATE, DEPTH = "DexGrasp-KukaAllegro-State-v0", "DexGrasp-KukaAllegro-Depth-v0"
 TINY_ENV = ["presets=res32", "env.episode_length_s=1"]
@@ -83,3 +87,30 @@ def test_play_writes_video(trained, tmp_path):
     proc = run(args + ["--episodes", "1", "--video", "--out", str(tmp_path), *TINY_ENV], timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert (tmp_path / "video.mp4").stat().st_size > 1000
+
+
+def test_sigterm_saves_the_iteration_in_progress(tmp_path):
+    """A wall-time bound (``scripts/learning_curve.py --minutes``) stops training with SIGTERM: the run keeps the last
+    finished iteration in a checkpoint (not only the last periodic save) and exits with 130."""
+    args = ["scripts/train.py", "--task", STATE, "--num_envs", "2", "--device", "cpu", "--max_iterations", "1000"]
+    args += ["--log_dir", str(tmp_path), "agent.save_interval=1000", *TINY_ENV, *TINY_AGENT["rsl_rl"]]
+    log = tmp_path / "out.txt"
+    with open(log, "w") as out:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}
+        proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 600
+            while "Learning iteration 3/" not in log.read_text():
+                assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+                time.sleep(0.5)
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=120)
+        finally:
+            proc.kill()
+    text = log.read_text()
+    assert proc.returncode == 130, text[-3000:]
+    assert "stopped: received SIGTERM" in text
+    last = max(int(p.name[6:-3]) for p in tmp_path.glob("model_*.pt"))
+    assert last >= 2  # beyond the only periodic save (iteration 0)
+    assert torch.load(tmp_path / f"model_{last}.pt", map_location="cpu", weights_only=False)["iter"] == last
+    assert not list(tmp_path.glob(".tmp-*"))

@@ -34,12 +34,17 @@ class GraspVecEnv(RslRlVecEnvWrapper):
     :meth:`set_curriculum_step` over the pipe.
 
     ``on_close`` replaces :meth:`close` (the factory of a simulation process closes its simulator with it).
+    ``stop`` (the single topology's :class:`~dexgrasp.runner.process.StopOnSignal`) takes a SIGTERM/SIGINT at the next
+    step, where the learner is collecting a rollout (never inside an update), and ``failure_callbacks`` (the learner's
+    checkpoint) are run by the topology on the way out.
     """
 
     def __init__(self, env, clip_actions: float | None = None, on_close: Callable[[], None] | None = None) -> None:
         super().__init__(env, clip_actions=clip_actions)
         self.curriculum = None
         self._on_close = on_close
+        self.stop = None
+        self.failure_callbacks: list[Callable[[BaseException], None]] = []
 
     def reset(self) -> tuple[TensorDict, dict]:
         obs, extras = super().reset()
@@ -49,6 +54,8 @@ class GraspVecEnv(RslRlVecEnvWrapper):
         return compact_images(super().get_observations())
 
     def step(self, actions: torch.Tensor) -> tuple[TensorDict, torch.Tensor, torch.Tensor, dict]:
+        if self.stop is not None:
+            self.stop.check()
         obs, rewards, dones, extras = super().step(actions)
         if self.curriculum is not None:
             self.curriculum.add(*self.drain_episode_outcomes())  # summed over the processes inside
@@ -68,7 +75,9 @@ class GraspVecEnv(RslRlVecEnvWrapper):
             self.unwrapped.curriculum.load(state)
 
     def on_failure(self, callback: Callable[[BaseException], None]) -> None:
-        """Nothing to register: in this process a failure raises through the learner, which ends the run."""
+        """Register a callback the single topology runs when a signal stops the run (a failure raises through the
+        learner, which ends the run)."""
+        self.failure_callbacks.append(callback)
 
     def close(self) -> None:
         if self._on_close is not None:

@@ -95,11 +95,15 @@ class StopOnSignal:
         self.open = False
         raise Stopped(self.reason)
 
+    def check(self) -> None:
+        """Raise a signal that came while the gate was closed (a point where stopping leaves consistent state)."""
+        if self.reason is not None and not self.raised:
+            self._raise()
+
     @contextlib.contextmanager
     def waiting(self):
         """Open the gate for a blocking wait; raise a signal that came while it was closed."""
-        if self.reason is not None and not self.raised:
-            self._raise()
+        self.check()
         was_open, self.open = self.open, not self.raised
         try:
             yield

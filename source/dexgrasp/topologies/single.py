@@ -10,11 +10,26 @@ def run(spec, learner_fn: Callable, learner_kwargs: dict):
 
     ``spec.wrap`` turns the Isaac Lab environment into what the learner reads (an RSL-RL ``VecEnv``); None hands the
     learner the environment itself (skrl wraps it its own way). The task's curriculum decides in the environment.
+
+    With an RSL-RL ``VecEnv``, SIGTERM or SIGINT (a wall-time bound, Ctrl-C) stops the run at the next environment
+    step, after the learner's checkpoint callbacks have saved the iteration in progress; the process exits with 130.
     """
     from dexgrasp.envs.factory import open_env
+    from dexgrasp.runner.process import EXIT_INTERRUPTED, StopOnSignal, Stopped, log
 
     with open_env(spec.task, spec.env_cfg, spec.device, viewer=spec.viewer) as env:
-        return learner_fn(spec.wrap(env) if spec.wrap is not None else env, **learner_kwargs)
+        if spec.wrap is None:
+            return learner_fn(env, **learner_kwargs)
+        vec_env = spec.wrap(env)
+        vec_env.stop = StopOnSignal()
+        vec_env.stop.open = False  # a signal waits for the next step: the learner is never stopped inside an update
+        try:
+            return learner_fn(vec_env, **learner_kwargs)
+        except Stopped as exc:
+            for callback in vec_env.failure_callbacks:
+                callback(exc)
+            log(f"stopped: {exc}")
+            raise SystemExit(EXIT_INTERRUPTED) from None
 
 
 def headline(spec, log_dir: str) -> str:
