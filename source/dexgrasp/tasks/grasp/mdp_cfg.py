@@ -166,5 +166,5 @@ class CurriculumCfg:
             "success_radius": 0.1,
         },
     )
-    """Off (``start_height`` None); ``env.curriculum.goal_height.params.start_height=0.4`` starts the goal low for
+    """Off (``start_height`` None); ``env.curriculum.goal_height.params.start_height=0.33`` starts the goal low for
     training from scratch (:class:`~dexgrasp.tasks.grasp.mdp.curriculum.GoalHeight`)."""
