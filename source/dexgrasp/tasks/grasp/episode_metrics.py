@@ -26,6 +26,11 @@ ASSISTED_LOG_KEYS = tuple(f"Metrics_assisted/{m}" for m in METRICS)
 """Episodes that started with the object in the hand (``assisted_start_share``), logged apart."""
 
 
+def object_distance_to(env: ManagerBasedRLEnv, goal: torch.Tensor) -> torch.Tensor:
+    """Distance of each environment's object to ``goal`` (``(3,)``, in the environment frame)."""
+    return torch.linalg.norm(env.scene["object"].data.root_pos_w.torch - (goal + env.scene.env_origins), dim=-1)
+
+
 class EpisodeMetrics:
     """Tracks the metrics of every environment's running episode and reports those that finish."""
 
@@ -45,10 +50,11 @@ class EpisodeMetrics:
         self._lowest = torch.full((n,), float("inf"), device=device)
         self.assisted = torch.zeros(n, dtype=torch.bool, device=device)
         """Whether each environment's running episode had an assisted start."""
+        self._goal = torch.tensor(env.cfg.goal_pos, device=device, dtype=torch.float32)
 
     def goal_distance(self, env: ManagerBasedRLEnv) -> torch.Tensor:
-        goal = torch.tensor(env.cfg.goal_pos, device=env.device) + env.scene.env_origins
-        return torch.linalg.norm(env.scene["object"].data.root_pos_w.torch - goal, dim=-1)
+        """Each environment's object to the task's goal (``cfg.goal_pos``), which success is judged by."""
+        return object_distance_to(env, self._goal)
 
     def observe(self, env: ManagerBasedRLEnv, env_ids: torch.Tensor | None = None) -> None:
         """Fold the current state into the running episodes of ``env_ids`` (all when None)."""

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import torch
 from isaaclab.managers import ManagerTermBase
 
+from ..episode_metrics import object_distance_to
 from .level import curriculum_level, scheduled
 
 if TYPE_CHECKING:
@@ -49,8 +50,7 @@ def _finished_episodes(env: ManagerBasedRLEnv, env_ids: Sequence[int] | slice) -
 def object_training_goal_distance(env: ManagerBasedRLEnv) -> torch.Tensor:
     """Distance of each environment's object to the goal the rewards pay for (``env.training_goal``): the task's goal,
     unless the :class:`GoalHeight` curriculum holds it lower."""
-    goal = env.training_goal + env.scene.env_origins
-    return torch.linalg.norm(env.scene["object"].data.root_pos_w.torch - goal, dim=-1)
+    return object_distance_to(env, env.training_goal)
 
 
 class GoalHeight(ManagerTermBase):
