@@ -124,8 +124,9 @@ class EventsCfg:
             "arm_joint_names": MISSING,
             "arm_joint_pos": MISSING,  # arm joints with the hand's pinch point just above the object
             "finger_joint_names": MISSING,
-            "preshape": MISSING,  # finger joints of the open hand and of the closed pinch
-            "pinch": MISSING,
+            "preshape": MISSING,  # finger joints of the open hand and of the hand gripping the cube
+            "grip": MISSING,
+            "grip_width": 0.06,
             "object_pos": (WORKSPACE_CENTER[0], WORKSPACE_CENTER[1] - 0.002, TABLE_TOP + 0.041),
             "closure_per_metre": 10.0,
             "table_top": TABLE_TOP,

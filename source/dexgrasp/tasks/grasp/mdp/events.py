@@ -174,20 +174,24 @@ def assisted_start(
     arm_joint_pos: tuple[float, ...],
     finger_joint_names: list[str],
     preshape: tuple[float, ...],
-    pinch: tuple[float, ...],
+    grip: tuple[float, ...],
+    grip_width: float,
     object_pos: tuple[float, float, float],
     closure_per_metre: float,
     table_top: float,
     max_height: float,
 ) -> None:
-    """Start a share of episodes (``env.cfg.assisted_start_share``) with the object between the open fingers.
+    """Start a share of episodes (``env.cfg.assisted_start_share``) with the object gripped by the hand.
 
     Like Isaac Lab's Lift tasks' assisted resets: the arm is placed where the pinch point of the hand lies at
-    ``object_pos`` (``arm_joint_pos``) and the fingers are closed from their open ``preshape`` towards ``pinch`` to
-    the object's width (from its shape descriptor), so the
-    policy meets holding and lifting before it has found them. Objects taller than ``max_height`` start normally;
-    shorter ones rest on ``table_top`` if their centre would lie below it. These episodes are marked in the episode metrics
-    and logged apart.
+    ``object_pos`` (``arm_joint_pos``) and the fingers are closed on the object: ``grip`` is the posture in which
+    the task's zero hand action holds an object ``grip_width`` wide, and other widths move the fingers from the open
+    ``preshape`` along the same line, in proportion to ``1 - width * closure_per_metre``. A policy whose mean action
+    is about zero, as a new one is, then already lifts the object when it raises the palm, so PPO meets holding
+    and lifting before it has found them. With the fingers open around the object instead, a palm that rises
+    at once leaves the object behind before the fingers close. Objects taller than ``max_height`` start
+    normally; shorter ones rest on ``table_top`` if their centre would lie below it. These episodes are marked
+    in the episode metrics and logged apart.
     """
     share = env.cfg.assisted_start_share
     if share <= 0.0 or len(env_ids) == 0:
@@ -202,11 +206,10 @@ def assisted_start(
     robot, obj = env.scene["robot"], env.scene["object"]
     n = len(ids)
     size = object_descriptor(env)[ids, -3:]
-    width = size[:, 1]
-    closure = (1.0 - width * closure_per_metre).clamp(0.0, 1.0)[:, None]
+    closure = (1.0 - size[:, 1] * closure_per_metre) / (1.0 - grip_width * closure_per_metre)
     open_fingers = torch.tensor(preshape, device=env.device, dtype=torch.float32)
-    closed_fingers = torch.tensor(pinch, device=env.device, dtype=torch.float32)
-    fingers = open_fingers + closure * (closed_fingers - open_fingers)
+    gripping = torch.tensor(grip, device=env.device, dtype=torch.float32)
+    fingers = open_fingers + closure.clamp(min=0.0)[:, None] * (gripping - open_fingers)
     finger_ids, _ = robot.find_joints(finger_joint_names, preserve_order=True)
     arm_ids, _ = robot.find_joints(arm_joint_names, preserve_order=True)
     q = robot.data.default_joint_pos.torch[ids].clone()

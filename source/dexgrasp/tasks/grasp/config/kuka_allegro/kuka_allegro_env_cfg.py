@@ -60,6 +60,14 @@ ASSISTED_ARM_POSE = (-2.12, 1.64, 1.38, 1.58, -2.97, 1.03, 1.37)
 above the table top, where assisted starts place the object (found by the task's own IK from the start pose)."""
 
 
+ASSISTED_GRIP = (
+    *(-0.173, 0.882, 0.793, 0.024, -0.031, 1.082, -0.052, 1.44, 0.173, 0.739, 0.853, 0.499),
+    *(1.364, 0.977, 0.23, 1.064),
+)
+"""Finger joints (:data:`hand_synergies.FINGER_JOINT_ORDER`) gripping the 6 cm cube in an assisted start: where the
+zero hand action had closed them on it after 40 steps with the palm held at :data:`ASSISTED_ARM_POSE`."""
+
+
 def with_start_pose(robot: ArticulationCfg) -> ArticulationCfg:
     """``robot`` starting every episode at :data:`START_JOINT_POS`."""
     return robot.replace(init_state=robot.init_state.replace(joint_pos=dict(START_JOINT_POS)))
@@ -140,7 +148,7 @@ class KukaAllegroGraspEnvCfg(GraspEnvCfg):
             arm_joint_pos=ASSISTED_ARM_POSE,
             finger_joint_names=hand_synergies.FINGER_JOINT_ORDER,
             preshape=tuple(hand_synergies.PRESHAPE.tolist()),
-            pinch=tuple(hand_synergies.PINCH.tolist()),
+            grip=ASSISTED_GRIP,
         )
         self.events.push_object.params["hand_cfg"] = SceneEntityCfg("robot", body_names=[PALM_BODY_NAME])
 
