@@ -5,7 +5,8 @@
     python scripts/learning_curve.py stereo_student --out docs/figures/stereo_student
 
 * ``scratch``: PPO on the state task from scratch (``CPU_PRESET``), then its curves: reward, episode-end success,
-  share of episodes that lifted the object 10 cm, closest hand approach (first and last 10 % of iterations).
+  share of episodes that lifted the object 10 cm, closest hand approach (first and last 10 % of iterations), and its
+  last checkpoint in 64 episodes of the cube without assisted starts (``final/``).
 * ``rl_on_expert``: behaviour cloning (DAgger) of the scripted expert into the state task's MLP actor, PPO from
   it guided by the expert (``--unguided``: plain PPO), and the expert, the initial policy and the final policy
   evaluated on the same episodes.
@@ -134,11 +135,15 @@ def script(name: str, *args: str, timeout_s: float | None = None) -> str:
     return "".join(lines)
 
 
-def evaluate(out: str, name: str, *policy: str, episodes: int, objects: str, task: str = STATE) -> dict:
-    """``scripts/play.py``: the task's own episodes (10 s, no early end), success as the task defines it."""
+def evaluate(
+    out: str, name: str, *policy: str, episodes: int, objects: str, task: str = STATE, seen=(NO_LAST_ACTION,)
+) -> dict:
+    """``scripts/play.py``: the task's own episodes (10 s, no early end), success as the task defines it.
+
+    ``seen``: the observation overrides the policy was trained with."""
     folder = os.path.join(out, name)
     script("play.py", "--task", task, *policy, "--device", "cpu", "--num_envs", str(episodes), "--episodes",
-           str(episodes), "--seed", "0", "--out", folder, f"presets=res32{objects}", NO_LAST_ACTION)  # fmt: skip
+           str(episodes), "--seed", "0", "--out", folder, f"presets=res32{objects}", *seen)  # fmt: skip
     with open(os.path.join(folder, "summary.json")) as f:
         return json.load(f)
 
@@ -194,7 +199,12 @@ def scratch(args, extra) -> dict:
     elif not os.path.isdir(log_dir):
         raise SystemExit(f"error: no run folder {log_dir}")
     rows = curve_table(read_scalars(log_dir))
-    return write_curves(rows, args.out, args.title or f"State task from scratch, CPU, {args.num_envs} envs")
+    summary = write_curves(rows, args.out, args.title or f"State task from scratch, CPU, {args.num_envs} envs")
+    if args.from_log is None:  # the last policy, acting on its mean, in 64 episodes that all start normally
+        summary["final_policy"] = evaluate(
+            args.out, "final", "--checkpoint", latest_checkpoint(log_dir), episodes=64, objects=",cube", seen=()
+        )
+    return summary
 
 
 def rl_on_expert(args, extra) -> dict:

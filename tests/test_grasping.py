@@ -34,6 +34,12 @@ def test_scripted_expert_lifts_the_cube(report):
     assert not report["terminated"]
 
 
+def test_an_assisted_start_grips_the_cube_so_a_zero_action_lifts_it(report):
+    """With the fingers open around the cube, a palm that rises at once leaves it on the table."""
+    assert report["assisted_marked"] == [True, True]
+    assert min(report["assisted_zero_action_lift"]) > 0.15
+
+
 def test_goal_height_curriculum_trains_towards_a_lower_goal_and_raises_it(report):
     """The policy observes the curriculum's goal (0.7), success stays the task's (0.75: the expert's episodes end
     there and count), and two episodes that end within reach of the lower goal raise it to the task's."""

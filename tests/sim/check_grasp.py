@@ -2,7 +2,8 @@
 scripted expert grasp; prints a JSON report. Run by tests/test_grasping.py in a subprocess.
 
 The goal-height curriculum is on, its goal 5 cm below the task's: the expert (which aims at the task's goal) ends
-its episodes within reach of it, so one window of two episodes raises it."""
+its episodes within reach of it, so one window of two episodes raises it. Last, an assisted start and a zero
+action: the start grips the cube, so a new policy lifts it."""
 
 import json
 
@@ -72,6 +73,15 @@ with simulation(env_cfg, "cpu"):
     report["metrics_logged_without_reset"] = sum(
         "Metrics/success" in env.step(expert.act())[4]["log"] for _ in range(3)
     )
+
+    # an assisted start grips the cube: a new policy's mean action (zero) lifts it and holds it
+    env.cfg.assisted_start_share = 1.0
+    env.reset()
+    start = obj.data.root_pos_w.torch[:, 2].clone()
+    for _ in range(120):
+        env.step(torch.zeros(env.num_envs, env.action_manager.total_action_dim))
+    report["assisted_marked"] = env.episode_metrics.assisted.tolist()
+    report["assisted_zero_action_lift"] = (obj.data.root_pos_w.torch[:, 2] - start).tolist()
     env.close()
 
 print("REPORT " + json.dumps(report))

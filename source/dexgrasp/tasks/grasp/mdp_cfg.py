@@ -131,6 +131,7 @@ class EventsCfg:
             "closure_per_metre": 10.0,
             "table_top": TABLE_TOP,
             "max_height": 0.12,
+            "open_share": 0.0,  # of the assisted starts: the fingers open around the object instead
         },
     )
     push_object = EventTerm(

@@ -180,6 +180,7 @@ def assisted_start(
     closure_per_metre: float,
     table_top: float,
     max_height: float,
+    open_share: float = 0.0,
 ) -> None:
     """Start a share of episodes (``env.cfg.assisted_start_share``) with the object gripped by the hand.
 
@@ -189,7 +190,9 @@ def assisted_start(
     ``preshape`` along the same line, in proportion to ``1 - width * closure_per_metre``. A policy whose mean action
     is about zero, as a new one is, then already lifts the object when it raises the palm, so PPO meets holding
     and lifting before it has found them. With the fingers open around the object instead, a palm that rises
-    at once leaves the object behind before the fingers close. Objects taller than ``max_height`` start
+    at once leaves the object behind before the fingers close: ``open_share`` of the assisted starts are such
+    starts (the fingers in the open ``preshape``), a rung between a gripped start and a normal one where the
+    policy has to close the hand before it raises the palm. Objects taller than ``max_height`` start
     normally; shorter ones rest on ``table_top`` if their centre would lie below it. These episodes are marked
     in the episode metrics and logged apart.
     """
@@ -207,6 +210,7 @@ def assisted_start(
     n = len(ids)
     size = object_descriptor(env)[ids, -3:]
     closure = (1.0 - size[:, 1] * closure_per_metre) / (1.0 - grip_width * closure_per_metre)
+    closure = torch.where(torch.rand(n, device=env.device) < open_share, 0.0, closure)
     open_fingers = torch.tensor(preshape, device=env.device, dtype=torch.float32)
     gripping = torch.tensor(grip, device=env.device, dtype=torch.float32)
     fingers = open_fingers + closure.clamp(min=0.0)[:, None] * (gripping - open_fingers)
