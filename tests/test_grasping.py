@@ -35,9 +35,11 @@ def test_scripted_expert_lifts_the_cube(report):
 
 
 def test_an_assisted_start_grips_the_cube_so_a_zero_action_lifts_it(report):
-    """With the fingers open around the cube, a palm that rises at once leaves it on the table."""
-    assert report["assisted_marked"] == [True, True]
-    assert min(report["assisted_zero_action_lift"]) > 0.15
+    """With the fingers open around the cube (``open_share``), a palm that rises at once leaves it on the table."""
+    assert report["assisted_gripped_marked"] == [True, True]
+    assert min(report["assisted_gripped_zero_action_lift"]) > 0.15
+    assert report["assisted_open_marked"] == [True, True]
+    assert max(report["assisted_open_zero_action_lift"]) < 0.05
 
 
 def test_goal_height_curriculum_trains_towards_a_lower_goal_and_raises_it(report):

@@ -2,8 +2,8 @@
 scripted expert grasp; prints a JSON report. Run by tests/test_grasping.py in a subprocess.
 
 The goal-height curriculum is on, its goal 5 cm below the task's: the expert (which aims at the task's goal) ends
-its episodes within reach of it, so one window of two episodes raises it. Last, an assisted start and a zero
-action: the start grips the cube, so a new policy lifts it."""
+its episodes within reach of it, so one window of two episodes raises it. Last, assisted starts and a zero action:
+the gripped start lifts the cube, as a new policy would, and the open one leaves it behind."""
 
 import json
 
@@ -75,13 +75,16 @@ with simulation(env_cfg, "cpu"):
     )
 
     # an assisted start grips the cube: a new policy's mean action (zero) lifts it and holds it
+    # (with the fingers open around it, the rung between that and a normal start, the palm leaves it behind)
     env.cfg.assisted_start_share = 1.0
-    env.reset()
-    start = obj.data.root_pos_w.torch[:, 2].clone()
-    for _ in range(120):
-        env.step(torch.zeros(env.num_envs, env.action_manager.total_action_dim))
-    report["assisted_marked"] = env.episode_metrics.assisted.tolist()
-    report["assisted_zero_action_lift"] = (obj.data.root_pos_w.torch[:, 2] - start).tolist()
+    for fingers, open_share in (("gripped", 0.0), ("open", 1.0)):
+        env.event_manager.get_term_cfg("assisted_start").params["open_share"] = open_share
+        env.reset()
+        start = obj.data.root_pos_w.torch[:, 2].clone()
+        for _ in range(120):
+            env.step(torch.zeros(env.num_envs, env.action_manager.total_action_dim))
+        report[f"assisted_{fingers}_marked"] = env.episode_metrics.assisted.tolist()
+        report[f"assisted_{fingers}_zero_action_lift"] = (obj.data.root_pos_w.torch[:, 2] - start).tolist()
     env.close()
 
 print("REPORT " + json.dumps(report))

@@ -210,7 +210,8 @@ def assisted_start(
     n = len(ids)
     size = object_descriptor(env)[ids, -3:]
     closure = (1.0 - size[:, 1] * closure_per_metre) / (1.0 - grip_width * closure_per_metre)
-    closure = torch.where(torch.rand(n, device=env.device) < open_share, 0.0, closure)
+    if open_share > 0.0:  # no draw otherwise: runs without open starts keep their random sequence
+        closure = torch.where(torch.rand(n, device=env.device) < open_share, 0.0, closure)
     open_fingers = torch.tensor(preshape, device=env.device, dtype=torch.float32)
     gripping = torch.tensor(grip, device=env.device, dtype=torch.float32)
     fingers = open_fingers + closure.clamp(min=0.0)[:, None] * (gripping - open_fingers)
