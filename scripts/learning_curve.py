@@ -52,7 +52,7 @@ CPU_PRESET = [
     "agent.save_interval=50",
 ]
 """What a 2-core CPU trains from scratch: one 6 cm cube, ADR level 0 to start, MLP actor and critic, a quarter of the
-episodes starting with the cube between the fingers (logged apart), a fixed learning rate."""
+episodes starting with the cube gripped in the hand (logged apart), a fixed learning rate."""
 
 NO_LAST_ACTION = "env.observations.policy.last_action=null"
 """Students cloned from the scripted expert do not see their own last action. The expert's labels hold still for
