@@ -216,6 +216,8 @@ def assisted_start(
     gripping = torch.tensor(grip, device=env.device, dtype=torch.float32)
     fingers = open_fingers + closure.clamp(min=0.0)[:, None] * (gripping - open_fingers)
     finger_ids, _ = robot.find_joints(finger_joint_names, preserve_order=True)
+    limits = robot.data.soft_joint_pos_limits.torch[ids][:, finger_ids]  # narrow objects close past the grip
+    fingers = torch.clamp(fingers, limits[..., 0], limits[..., 1])
     arm_ids, _ = robot.find_joints(arm_joint_names, preserve_order=True)
     q = robot.data.default_joint_pos.torch[ids].clone()
     q[:, arm_ids] = torch.tensor(arm_joint_pos, device=env.device)
