@@ -6,7 +6,8 @@
 
 * ``scratch``: PPO on the state task from scratch (``CPU_PRESET``), then its curves: reward, episode-end success,
   share of episodes that lifted the object 10 cm, closest hand approach (first and last 10 % of iterations), and its
-  last checkpoint in 64 episodes of the cube without assisted starts (``final/``).
+  last checkpoint in 64 episodes of the cube without assisted starts, acting on its mean (``final/``) and sampling
+  its actions as in training (``final_sampled/``).
 * ``rl_on_expert``: behaviour cloning (DAgger) of the scripted expert into the state task's MLP actor, PPO from
   it guided by the expert (``--unguided``: plain PPO), and the expert, the initial policy and the final policy
   evaluated on the same episodes.
@@ -200,9 +201,13 @@ def scratch(args, extra) -> dict:
         raise SystemExit(f"error: no run folder {log_dir}")
     rows = curve_table(read_scalars(log_dir))
     summary = write_curves(rows, args.out, args.title or f"State task from scratch, CPU, {args.num_envs} envs")
-    if args.from_log is None:  # the last policy, acting on its mean, in 64 episodes that all start normally
+    if args.from_log is None:  # the last policy in 64 episodes that all start normally: its mean, then sampling
+        last = latest_checkpoint(log_dir)
         summary["final_policy"] = evaluate(
-            args.out, "final", "--checkpoint", latest_checkpoint(log_dir), episodes=64, objects=",cube", seen=()
+            args.out, "final", "--checkpoint", last, episodes=64, objects=",cube", seen=()
+        )
+        summary["final_policy_sampled"] = evaluate(
+            args.out, "final_sampled", "--checkpoint", last, "--stochastic", episodes=64, objects=",cube", seen=()
         )
     return summary
 

@@ -44,6 +44,10 @@ def test_checkpoint_of_another_task(tmp_path):
     fails_with(["scripts/play.py", "--task", DEPTH, "--checkpoint", str(path)], f"belongs to task '{STATE}'")
 
 
+def test_sampled_actions_need_a_ppo_policy():
+    fails_with(["scripts/play.py", "--task", STATE, "--policy", "scripted", "--stochastic"], "--stochastic needs a PPO")
+
+
 def test_file_that_is_not_a_checkpoint(tmp_path):
     path = tmp_path / "junk.pt"
     path.write_bytes(b"not a checkpoint")

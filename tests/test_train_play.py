@@ -72,6 +72,22 @@ def test_train_checkpoint_play(trained, task, library, tmp_path):
     assert (out / "frames.png").stat().st_size > 0 and (out / "episodes.csv").exists()
 
 
+@pytest.mark.parametrize("library", ["rsl_rl", "skrl"])
+def test_play_samples_actions_when_asked(trained, library, tmp_path):
+    """The same seed and episodes: the mean action gives the same returns twice, sampled actions other ones."""
+    ckpt = checkpoints(trained(STATE, library), library)[-1]
+    returns = {}
+    for name, extra in (("mean", []), ("mean_again", []), ("sampled", ["--stochastic"])):
+        out = tmp_path / name
+        args = ["scripts/play.py", "--task", STATE, "--checkpoint", ckpt, "--device", "cpu", "--num_envs", "2"]
+        proc = run(args + ["--episodes", "2", "--seed", "0", "--out", str(out), *TINY_ENV, *extra], timeout=600)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        assert json.loads((out / "summary.json").read_text())["actions"] == ("sampled" if extra else "mean")
+        returns[name] = (out / "episodes.csv").read_text()
+    assert returns["mean"] == returns["mean_again"]
+    assert returns["sampled"] != returns["mean"]
+
+
 def test_resume_continues_iterations(trained, tmp_path):
     first = checkpoints(trained(STATE, "rsl_rl"), "rsl_rl")[-1]
     start = torch.load(first, map_location="cpu", weights_only=False)["iter"]

@@ -32,6 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--episodes", type=int, default=8, help="episodes to run")
     parser.add_argument("--out", default="play_out", help="folder for frames, video and statistics")
     parser.add_argument("--video", action="store_true", help="also write an MP4 of environment 0")
+    parser.add_argument(
+        "--stochastic",
+        action="store_true",
+        help="sample actions from the policy's distribution, as it acted in training (PPO checkpoints; default: its mean)",
+    )
     add_viewer_args(parser)
     add_launcher_args(parser)
     parser.set_defaults(device=None, num_envs=None)
@@ -49,11 +54,13 @@ def main(argv: list[str]) -> int:
     args.viewer = viewer_from_args(args)
 
     from dexgrasp.envs.factory import load_cfgs
-    from dexgrasp.evaluation.rollout import evaluate
+    from dexgrasp.evaluation.rollout import STOCHASTIC_LIBRARIES, evaluate
     from dexgrasp.runs import check_checkpoint
 
     meta = check_checkpoint(args.checkpoint, args.task) if args.checkpoint else {"library": "scripted"}
     library = meta.get("library", "rsl_rl")
+    if args.stochastic and library not in STOCHASTIC_LIBRARIES:
+        raise UsageError(f"--stochastic needs a PPO checkpoint; this policy is {library}")
     num_envs = args.num_envs or min(args.episodes, 4)
     try:
         # a distilled student (rsl_rl_distill) carries its model in its checkpoint; the task's agent is a stand-in
@@ -77,6 +84,7 @@ def main(argv: list[str]) -> int:
         device=args.device,
         video=args.video,
         viewer=args.viewer,
+        stochastic=args.stochastic,
     )
     for key in ("episodes", "mean_length", "mean_return", "lifted_rate"):
         print(f"{key}: {summary[key]}")

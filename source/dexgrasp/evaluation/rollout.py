@@ -11,13 +11,22 @@ import torch
 from . import frames as F
 
 IMAGE_GROUPS = ("depth", "left_rgb", "right_rgb")
+STOCHASTIC_LIBRARIES = ("rsl_rl", "skrl")
+"""Checkpoints whose policy has an action distribution to sample (PPO's); the scripted expert and students have none."""
 
 
 class CheckpointPolicy:
-    """Deterministic action of a checkpoint, for RSL-RL and skrl alike (``agent_cfg`` is a plain dict)."""
+    """The action of a checkpoint, for RSL-RL and skrl alike (``agent_cfg`` is a plain dict): the mean of its action
+    distribution, or with ``stochastic`` a sample from it, as the policy acted while it trained (PPO checkpoints)."""
 
-    def __init__(self, env, env_cfg, agent_cfg, library: str, checkpoint: str | None, device: str):
-        self.library = library
+    def __init__(
+        self, env, env_cfg, agent_cfg, library: str, checkpoint: str | None, device: str, stochastic: bool = False
+    ):
+        if stochastic and library not in STOCHASTIC_LIBRARIES:
+            raise ValueError(
+                f"sampled actions need a PPO checkpoint ({' or '.join(STOCHASTIC_LIBRARIES)}), not {library}"
+            )
+        self.library, self.stochastic = library, stochastic
         if library == "scripted":
             from isaaclab_rl.rsl_rl import RslRlVecEnvWrapper
 
@@ -60,12 +69,12 @@ class CheckpointPolicy:
     def step(self, obs):
         """One step: returns (next policy input, rewards, dones, raw observation groups)."""
         if self.library == "rsl_rl":
-            actions = self.policy(obs)
+            actions = self.policy(obs, stochastic_output=True) if self.stochastic else self.policy(obs)
             obs, rewards, dones, _ = self.env.step(actions)
             self.policy.reset(dones)
             return obs, rewards, dones, obs
-        _, outputs = self.agent.act(obs, self.env.state(), timestep=0, timesteps=1)
-        actions = outputs.get("mean_actions")
+        sampled, outputs = self.agent.act(obs, self.env.state(), timestep=0, timesteps=1)
+        actions = sampled if self.stochastic else outputs.get("mean_actions")
         obs, rewards, terminated, truncated, _ = self.env.step(actions)
         groups = self.env._unwrapped.obs_buf
         return obs, rewards.view(-1), (terminated | truncated).view(-1), groups
@@ -82,9 +91,10 @@ def evaluate(
     device: str,
     video: bool = False,
     viewer=None,
+    stochastic: bool = False,
 ) -> dict:
     """Run ``episodes`` episodes of ``checkpoint`` (``library``: how it was trained, or "scripted"); write frames,
-    statistics (CSV/JSON) and an optional video into ``out``."""
+    statistics (CSV/JSON) and an optional video into ``out``. ``stochastic``: sampled actions, else the mean."""
     from dexgrasp.envs.factory import has_cameras, open_env
     from dexgrasp.tasks.grasp.config.kuka_allegro.camera_cfg import camera_cfg
     from dexgrasp.tasks.grasp.mdp import episode_success
@@ -94,8 +104,8 @@ def evaluate(
         env_cfg.scene.viewer_camera = camera_cfg("ViewerCamera", ["rgb"], env_cfg.image.width, env_cfg.image.height)
     os.makedirs(out, exist_ok=True)
     with open_env(task, env_cfg, device, viewer=viewer, enable_cameras=True) as env:
-        runner = CheckpointPolicy(env, env_cfg, agent_cfg, library, checkpoint, device)
-        return run_episodes(env.unwrapped, runner, episode_success, task, checkpoint, episodes, out, video)
+        runner = CheckpointPolicy(env, env_cfg, agent_cfg, library, checkpoint, device, stochastic)
+        return run_episodes(env.unwrapped, runner, episode_success, task, checkpoint, episodes, out, video, stochastic)
 
 
 def _images(env, groups) -> dict[str, torch.Tensor]:
@@ -108,10 +118,19 @@ def _images(env, groups) -> dict[str, torch.Tensor]:
 
 @torch.inference_mode()
 def run_episodes(
-    env, runner, episode_success, task: str, checkpoint: str | None, episodes: int, out: str, video: bool = False
+    env,
+    runner,
+    episode_success,
+    task: str,
+    checkpoint: str | None,
+    episodes: int,
+    out: str,
+    video: bool = False,
+    stochastic: bool = False,
 ) -> dict:
     """Step ``runner`` (``reset()`` and ``step(obs)`` as :class:`CheckpointPolicy` has them) until ``episodes`` episodes ended,
-    as evenly over the environments as they allow; write and return their statistics."""
+    as evenly over the environments as they allow; write and return their statistics (``stochastic``: the runner
+    samples its actions, which the summary records)."""
     n = env.num_envs
     ep_return = torch.zeros(n, device=env.device)
     ep_length = torch.zeros(n, dtype=torch.long, device=env.device)
@@ -151,14 +170,17 @@ def run_episodes(
         ep_length[done_ids] = 0
         if len(records) >= episodes:
             break
-    return _write(records, snapshots, frames, task, checkpoint, out)
+    return _write(records, snapshots, frames, task, checkpoint, out, stochastic)
 
 
-def _write(records: list[dict], snapshots, video, task: str, checkpoint: str | None, out: str) -> dict:
+def _write(
+    records: list[dict], snapshots, video, task: str, checkpoint: str | None, out: str, stochastic: bool
+) -> dict:
     count = len(records)
     summary = {
         "task": task,
         "checkpoint": "scripted" if checkpoint in (None, "scripted") else checkpoint,
+        "actions": "sampled" if stochastic else "mean",
         "episodes": count,
         "success_rate": sum(r["success"] for r in records) / count if count else 0.0,
         "lifted_rate": sum(r["lifted"] for r in records) / count if count else 0.0,
