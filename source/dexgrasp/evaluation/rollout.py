@@ -17,15 +17,12 @@ STOCHASTIC_LIBRARIES = ("rsl_rl", "skrl")
 
 class CheckpointPolicy:
     """The action of a checkpoint, for RSL-RL and skrl alike (``agent_cfg`` is a plain dict): the mean of its action
-    distribution, or with ``stochastic`` a sample from it, as the policy acted while it trained (PPO checkpoints)."""
+    distribution, or with ``stochastic`` a sample from it, as the policy acted while it trained (only the
+    :data:`STOCHASTIC_LIBRARIES` have one; ``scripts/play.py`` refuses the others before the simulator starts)."""
 
     def __init__(
         self, env, env_cfg, agent_cfg, library: str, checkpoint: str | None, device: str, stochastic: bool = False
     ):
-        if stochastic and library not in STOCHASTIC_LIBRARIES:
-            raise ValueError(
-                f"sampled actions need a PPO checkpoint ({' or '.join(STOCHASTIC_LIBRARIES)}), not {library}"
-            )
         self.library, self.stochastic = library, stochastic
         if library == "scripted":
             from isaaclab_rl.rsl_rl import RslRlVecEnvWrapper

@@ -1,8 +1,8 @@
 """RSL-RL's Gaussian action distribution with one initial standard deviation per action dimension.
 
 The grasp task's 11 actions are not alike under exploration noise: from a gripped start, noise of std 0.3 on the palm
-position keeps half of the cubes held, while the same noise on the palm rotation or on the hand synergies drops
-every one (``docs/figures/learning_curve/assisted_grip.json``). RSL-RL starts every dimension at one scalar
+position keeps 7 of 8 cubes held, while the same noise on the palm rotation or on the hand synergies drops every
+one (``docs/figures/learning_curve/assisted_grip.json``). RSL-RL starts every dimension at one scalar
 ``init_std``; this subclass takes a list as well, so exploration can be wide where it is harmless and narrow where
 it breaks a grasp. The standard deviations stay learnable, one per dimension, as in RSL-RL.
 """
