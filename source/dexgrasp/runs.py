@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import glob
 import os
+import subprocess
 import tempfile
 from datetime import datetime
+from pathlib import Path
 
 import torch
 
@@ -21,6 +23,24 @@ METADATA_KEY = "dexgrasp"
 
 class CheckpointError(ValueError):
     """A checkpoint that is missing, unreadable or belongs to something else."""
+
+
+def source_commit() -> str:
+    """The checkout's commit, for the files a result is read from: ``+modified`` when the package's source, scripts
+    or config differ from it (figures and docs may), ``unknown`` outside a git checkout."""
+    root = Path(__file__).resolve().parents[2]
+    git = ["git", "-C", str(root)]
+    try:
+        head = subprocess.run([*git, "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True, check=True)
+        changed = subprocess.run(
+            [*git, "status", "--porcelain", "--untracked-files=no", "--", "source", "scripts", "config"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head.stdout.strip() + ("+modified" if changed.stdout.strip() else "")
 
 
 def default_log_dir(library: str, experiment: str) -> str:

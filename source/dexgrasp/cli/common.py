@@ -50,6 +50,44 @@ def add_policy_args(parser: argparse.ArgumentParser, checkpoint_help: str) -> No
     )
 
 
+def add_evaluation_args(parser: argparse.ArgumentParser, episodes: int) -> None:
+    """What an evaluation's episodes are: how many, at which fixed curriculum level, on which object set. With the
+    seed they fix the episodes (:mod:`dexgrasp.evaluation.episode_plan`)."""
+    parser.add_argument("--episodes", type=int, default=episodes, help="episodes to evaluate")
+    parser.add_argument(
+        "--level", type=float, default=0.0, help="ADR level held for the whole evaluation, 0 (none) to 1 (full)"
+    )
+    parser.add_argument(
+        "--objects",
+        choices=("train", "heldout", "cube"),
+        default=None,
+        help="object set: the procedural training set, the held-out set, or the cube (default: the task's or presets')",
+    )
+
+
+def check_evaluation_args(args: argparse.Namespace) -> None:
+    check_positive("--episodes", args.episodes)
+    check_positive("--num_envs", args.num_envs)
+    if not 0.0 <= args.level <= 1.0:
+        raise UsageError(f"--level must lie in [0, 1], got {args.level}")
+
+
+def evaluation_cfg(env_cfg, args: argparse.Namespace) -> int:
+    """Apply ``--objects`` to ``env_cfg`` and return the number of environments: ``--num_envs``, else enough for
+    every object of the set to have one (at least 4 where the set is smaller). Refuses fewer environments than
+    objects, which would leave planned episodes without an environment to run them."""
+    from dexgrasp.tasks.grasp.scene_cfg import OBJECT_SETS, ObjectSetPresetCfg, object_count
+
+    if args.objects is not None:
+        env_cfg.objects = getattr(ObjectSetPresetCfg(), OBJECT_SETS[args.objects])
+    count = object_count(env_cfg.objects)
+    num_envs = args.num_envs or max(count, min(args.episodes, 4))
+    if num_envs < count:
+        raise UsageError(f"--num_envs {num_envs} is fewer than the {count} objects of the set: use at least {count}")
+    env_cfg.scene.num_envs = num_envs
+    return num_envs
+
+
 def check_policy_args(args: argparse.Namespace) -> None:
     if (args.policy == "scripted") == (args.checkpoint is not None):
         raise UsageError("give --checkpoint, or --policy scripted without one")

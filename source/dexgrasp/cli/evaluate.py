@@ -1,16 +1,28 @@
-"""``scripts/evaluate.py``: a teacher and its distilled student on the same seeds, side by side.
+"""``scripts/evaluate.py``: a teacher and its distilled student on the same episodes, side by side.
 
-Writes ``comparison.csv`` and ``comparison.md`` (success rate, episode length and reward of each) and, per
-policy, the episodes, statistics and ``frames.png`` (the stereo pair, and the depth image when the teacher
-is a depth policy) into ``--out``. Arguments this tool does not know are Isaac Lab overrides.
+Both run the episodes of one plan (``--seed``, ``--level``, ``--objects``; :mod:`dexgrasp.evaluation.episode_plan`).
+Writes ``comparison.csv`` and ``comparison.md`` (success rate with its 95% interval, episode length and reward of
+each), ``paired.json`` (the paired difference, its object-bootstrap interval and the exact McNemar p-value) and,
+per policy, the episodes, statistics and ``frames.png`` (the stereo pair, and the depth image when the teacher is a
+depth policy) into ``--out``. Arguments this tool does not know are Isaac Lab overrides.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 
-from .common import UsageError, check_positive, check_task, parse_with_overrides, resolve_device, run_cli
+from .common import (
+    UsageError,
+    add_evaluation_args,
+    check_evaluation_args,
+    check_task,
+    evaluation_cfg,
+    parse_with_overrides,
+    resolve_device,
+    run_cli,
+)
 from .viewer_args import viewer_from_args
 
 
@@ -23,10 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--teacher", required=True, help="teacher checkpoint (scripts/train.py), or 'scripted' for the scripted expert"
     )
     parser.add_argument("--student", required=True, help="student checkpoint (scripts/distill.py)")
-    parser.add_argument("--episodes", type=int, default=8, help="episodes per policy")
-    parser.add_argument("--num_envs", type=int, default=None, help="environments (default: min(episodes, 4))")
-    parser.add_argument("--seed", type=int, default=None, help="seed both evaluations start from")
-    parser.add_argument("--out", default="evaluate_out", help="folder for the table, statistics and frames")
+    add_evaluation_args(parser, episodes=16)
+    parser.add_argument("--num_envs", type=int, default=None, help="environments (default: one per object, 4 at least)")
+    parser.add_argument("--seed", type=int, default=None, help="seed the episodes are drawn from")
+    parser.add_argument(
+        "--out", default=os.path.join("logs", "evaluate"), help="folder for the table, statistics and frames"
+    )
     parser.add_argument("--video", action="store_true", help="also write an MP4 of environment 0 per policy")
     add_launcher_args(parser)
     parser.set_defaults(device=None)
@@ -36,8 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str]) -> int:
     args, overrides = parse_with_overrides(build_parser(), argv)
     check_task(args.task)
-    check_positive("--episodes", args.episodes)
-    check_positive("--num_envs", args.num_envs)
+    check_evaluation_args(args)
     args.device = resolve_device(args.device)
 
     from dexgrasp.evaluation.compare import evaluate_pair
@@ -50,10 +63,10 @@ def main(argv: list[str]) -> int:
     check_checkpoint(args.student, args.task, LIBRARY)
     try:
         variant = variant_for(args.task, teacher.task)
-        num_envs = args.num_envs or min(args.episodes, 4)
-        env_cfg, _ = load_variant_cfgs(variant, overrides, num_envs, args.device, args.seed, play=True)
+        env_cfg, _ = load_variant_cfgs(variant, overrides, None, args.device, args.seed, play=True)
     except ValueError as exc:
         raise UsageError(str(exc).splitlines()[0]) from exc
+    evaluation_cfg(env_cfg, args)
     check_teacher_fits(teacher, env_cfg)
     args.seed = env_cfg.seed
     rows = evaluate_pair(
@@ -68,12 +81,19 @@ def main(argv: list[str]) -> int:
         args.device,
         video=args.video,
         viewer=viewer_from_args(args),
+        level=args.level,
     )
     for row in rows:
         print(
             f"{row['policy']}: episodes {row['episodes']}, success_rate {row['success_rate']:.4f},"
             f" mean_length {row['mean_length']:.1f}, mean_return {row['mean_return']:.4f}"
         )
+    with open(os.path.join(args.out, "paired.json")) as f:
+        paired = json.load(f)["success"]
+    print(
+        f"teacher - student: {paired['difference']:+.4f} (95% CI over objects {paired['difference_ci95_object_bootstrap']}),"
+        f" McNemar p {paired['mcnemar_p']:.4g}"
+    )
     print(f"comparison: {os.path.join(os.path.abspath(args.out), 'comparison.md')}")
     return 0
 

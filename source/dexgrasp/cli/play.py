@@ -1,21 +1,27 @@
-"""``scripts/play.py``: run a trained grasp policy, report success and write camera frames.
+"""``scripts/play.py``: run a trained grasp policy on planned episodes, report success and write camera frames.
 
-Prints ``success_rate: <float>`` last, after episode statistics; writes ``frames.png`` (a grid of the
-cameras the policy sees, depth colour-mapped, stereo pairs side by side), ``episodes.csv`` and
-``summary.json`` into ``--out``, and ``video.mp4`` with ``--video``.
+The episodes are drawn from the seed (``--seed``, else the task's), at the ADR level ``--level`` held fixed, on the
+object set ``--objects`` (:mod:`dexgrasp.evaluation.episode_plan`): the same seed gives the same episodes, another
+seed others. Prints ``success_rate: <float>`` last, after episode statistics; writes ``summary.json`` (rates with 95%
+Wilson intervals, the setting, the commit, the per-object table), ``episodes.csv`` (one row per episode),
+``objects.csv``, ``frames.png`` (a grid of the cameras the policy sees, depth colour-mapped, stereo pairs side by
+side) into ``--out``, and ``video.mp4`` with ``--video``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 
 from .common import (
     UsageError,
+    add_evaluation_args,
     add_policy_args,
     add_task_args,
+    check_evaluation_args,
     check_policy_args,
-    check_positive,
     check_task,
+    evaluation_cfg,
     parse_with_overrides,
     resolve_device,
     run_cli,
@@ -29,8 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="Evaluate a Kuka-Allegro grasp policy.")
     add_task_args(parser)
     add_policy_args(parser, "checkpoint written by scripts/train.py or distill.py")
-    parser.add_argument("--episodes", type=int, default=8, help="episodes to run")
-    parser.add_argument("--out", default="play_out", help="folder for frames, video and statistics")
+    add_evaluation_args(parser, episodes=16)
+    parser.add_argument("--out", default=os.path.join("logs", "play"), help="folder for frames, video and statistics")
     parser.add_argument("--video", action="store_true", help="also write an MP4 of environment 0")
     parser.add_argument(
         "--stochastic",
@@ -47,8 +53,7 @@ def main(argv: list[str]) -> int:
     parser = build_parser()
     args, overrides = parse_with_overrides(parser, argv)
     check_task(args.task)
-    check_positive("--num_envs", args.num_envs)
-    check_positive("--episodes", args.episodes)
+    check_evaluation_args(args)
     args.device = resolve_device(args.device)
     check_policy_args(args)
     args.viewer = viewer_from_args(args)
@@ -61,13 +66,13 @@ def main(argv: list[str]) -> int:
     library = meta.get("library", "rsl_rl")
     if args.stochastic and library not in STOCHASTIC_LIBRARIES:
         raise UsageError(f"--stochastic needs a PPO checkpoint; this policy is {library}")
-    num_envs = args.num_envs or min(args.episodes, 4)
     try:
         # a distilled student (rsl_rl_distill) carries its model in its checkpoint; the task's agent is a stand-in
         agent_library = "rsl_rl" if library in ("rsl_rl_distill", "scripted") else library
-        env_cfg, agent_cfg = load_cfgs(args.task, agent_library, overrides, num_envs, args.device, args.seed, play=True)
+        env_cfg, agent_cfg = load_cfgs(args.task, agent_library, overrides, None, args.device, args.seed, play=True)
     except ValueError as exc:
         raise UsageError(str(exc).splitlines()[0]) from exc
+    evaluation_cfg(env_cfg, args)
     # the policy is rebuilt as it was trained (sizes may have been overridden at training time)
     if library == "rsl_rl":
         agent_cfg = {**agent_cfg.to_dict(), **meta.get("agent_cfg", {}), "device": args.device}
@@ -85,9 +90,15 @@ def main(argv: list[str]) -> int:
         video=args.video,
         viewer=args.viewer,
         stochastic=args.stochastic,
+        level=args.level,
+        seed=env_cfg.seed,
     )
-    for key in ("episodes", "mean_length", "mean_return", "lifted_rate"):
+    for key in ("episodes", "level", "objects", "seed", "mean_length", "mean_return"):
         print(f"{key}: {summary[key]}")
+    for key in ("lifted", "success"):
+        low, high = summary[key]["ci95"]
+        print(f"{key}: {summary[key]['k']}/{summary[key]['n']} (95% CI {low:.3f}-{high:.3f})")
+    print(f"summary: {os.path.join(os.path.abspath(args.out), 'summary.json')}")
     print(f"success_rate: {summary['success_rate']:.4f}")
     return 0
 

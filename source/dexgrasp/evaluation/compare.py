@@ -1,11 +1,11 @@
-"""Teacher against student on the same seeds, in the scene that serves both.
+"""Teacher against student on the same episodes, in the scene that serves both.
 
-Both run in one simulation, one after the other: before each, the random generators are seeded with the
-same seed, the environments reset and the curriculum set to the teacher's level, so both start from the
-same initial states (episodes that end at different times draw different later resets). Each policy's
-episodes, statistics and camera frames (the stereo pair, and the depth image when the scene has one) are
-written by :func:`.rollout.run_episodes` into ``<out>/teacher`` and ``<out>/student``; the comparison
-table goes to ``<out>/comparison.csv`` and ``<out>/comparison.md``.
+Both run in one simulation, one after the other, each on a fresh plan of the same seed
+(:mod:`.episode_plan`): episode ``k`` starts from the same object and start state for both, whichever environment
+runs it, at the level the caller holds fixed. Each policy's episodes, statistics and camera frames (the stereo
+pair, and the depth image when the scene has one) are written by :func:`.rollout.run_episodes` into
+``<out>/teacher`` and ``<out>/student``; the comparison table goes to ``<out>/comparison.csv`` and
+``<out>/comparison.md``, the paired test (:mod:`.paired`) to ``<out>/paired.json``.
 """
 
 from __future__ import annotations
@@ -16,22 +16,19 @@ import os
 from dexgrasp.learners.distillation.policy import FrozenPolicy
 from dexgrasp.learners.distillation.teacher import PolicySpec
 
-from .rollout import run_episodes
+from .paired import compare_folders
+from .rollout import run_episodes, start_plan
 
 COLUMNS = ("policy", "episodes", "success_rate", "mean_length", "mean_return", "checkpoint")
 
 
 class _Acting:
-    """What the rollout loop drives: a frozen model acting with its mean action from a seeded reset."""
+    """What the rollout loop drives: a frozen model acting with its mean action, from the first planned episodes."""
 
-    def __init__(self, wrapped, policy: FrozenPolicy, seed: int, curriculum: dict):
-        self.env, self.policy, self.seed, self.curriculum = wrapped, policy, seed, curriculum
+    def __init__(self, wrapped, policy: FrozenPolicy):
+        self.env, self.policy = wrapped, policy
 
     def reset(self):
-        from dexgrasp.tasks.grasp.mdp import set_curriculum_state
-
-        self.env.unwrapped.seed(self.seed)
-        set_curriculum_state(self.env.unwrapped, self.curriculum)
         obs, _ = self.env.reset()
         self.policy.reset()
         return obs
@@ -55,13 +52,13 @@ def evaluate_pair(
     device: str,
     video: bool = False,
     viewer=None,
+    level: float = 0.0,
 ) -> list[dict]:
     """Build the scene of ``variant`` and :func:`compare` ``teacher`` with the student checkpoint ``student``."""
     from isaaclab_rl.rsl_rl import RslRlVecEnvWrapper
 
     from dexgrasp.envs.factory import open_env
     from dexgrasp.learners.distillation.policy import load_actor, load_student
-    from dexgrasp.runs import read_metadata
 
     os.makedirs(out, exist_ok=True)
     with open_env(variant.env_id, env_cfg, device, viewer=viewer) as env:
@@ -71,10 +68,7 @@ def evaluate_pair(
         teacher_policy = FrozenPolicy(load_actor(teacher, obs, groups, wrapped.num_actions, device))
         student_policy = FrozenPolicy(load_student(student, obs, wrapped.num_actions, device))
         checkpoints = {"teacher": teacher.checkpoint or "scripted", "student": student}
-        curriculum = read_metadata(teacher.checkpoint).get("curriculum", {}) if teacher.checkpoint else {}
-        return compare(
-            wrapped, teacher_policy, student_policy, task, episodes, seed, out, video, checkpoints, curriculum
-        )
+        return compare(wrapped, teacher_policy, student_policy, task, episodes, seed, out, video, checkpoints, level)
 
 
 def compare(
@@ -87,38 +81,49 @@ def compare(
     out: str,
     video: bool,
     checkpoints: dict,
-    curriculum: dict,
+    level: float,
 ) -> list[dict]:
-    """Evaluate both policies; returns one summary row per policy (and writes the files)."""
+    """Evaluate both policies on the episodes of ``seed`` at ``level``; returns one summary row per policy (and
+    writes the files, the paired test included)."""
     from dexgrasp.tasks.grasp.mdp import episode_success
 
     rows = []
     for name, policy in (("teacher", teacher), ("student", student)):
         folder = os.path.join(out, name)
         os.makedirs(folder, exist_ok=True)
-        acting = _Acting(wrapped, policy, seed, curriculum)
-        summary = run_episodes(
-            wrapped.unwrapped, acting, episode_success, task, checkpoints[name], episodes, folder, video
-        )
-        rows.append({"policy": name, **{key: summary[key] for key in COLUMNS[1:]}})
-    write_table(rows, out)
+        plan = start_plan(wrapped.unwrapped, seed, episodes, level)
+        info = {"task": task, "checkpoint": checkpoints[name], "actions": "mean"}
+        summary = run_episodes(wrapped.unwrapped, _Acting(wrapped, policy), episode_success, plan, info, folder, video)
+        rows.append({"policy": name, "success_ci95": summary["success"]["ci95"], **{k: summary[k] for k in COLUMNS[1:]}})
+    paired = compare_folders(os.path.join(out, "teacher"), os.path.join(out, "student"), os.path.join(out, "paired.json"))
+    write_table(rows, paired["success"], out)
     return rows
 
 
-def write_table(rows: list[dict], out: str) -> None:
+def write_table(rows: list[dict], paired: dict, out: str) -> None:
     with open(os.path.join(out, "comparison.csv"), "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(COLUMNS))
+        writer = csv.DictWriter(f, fieldnames=[*COLUMNS, "success_ci95"])
         writer.writeheader()
         writer.writerows(rows)
     lines = [
-        "| policy | episodes | success rate | mean episode length [steps] | mean reward (return) |",
+        "| policy | episodes | success rate [95% CI] | mean episode length [steps] | mean reward (return) |",
         "|---|---|---|---|---|",
     ]
     for row in rows:
+        low, high = row["success_ci95"]
         lines.append(
-            f"| {row['policy']} | {row['episodes']} | {row['success_rate']:.3f} | {row['mean_length']:.1f}"
-            f" | {row['mean_return']:.3f} |"
+            f"| {row['policy']} | {row['episodes']} | {row['success_rate']:.3f} [{low:.3f}, {high:.3f}]"
+            f" | {row['mean_length']:.1f} | {row['mean_return']:.3f} |"
         )
-    lines += ["", "Frames seen by each policy: `teacher/frames.png`, `student/frames.png`.", ""]
+    low, high = paired["difference_ci95_object_bootstrap"]
+    lines += [
+        "",
+        f"Teacher minus student, paired on the same {paired['episodes']} episodes: {paired['difference']:+.3f}"
+        f" (95% CI over objects [{low:+.3f}, {high:+.3f}]), exact McNemar p = {paired['mcnemar_p']:.3g}"
+        f" ({paired['only_first']} episodes only the teacher succeeded in, {paired['only_second']} only the student).",
+        "",
+        "Frames seen by each policy: `teacher/frames.png`, `student/frames.png`.",
+        "",
+    ]
     with open(os.path.join(out, "comparison.md"), "w") as f:
         f.write("\n".join(lines))

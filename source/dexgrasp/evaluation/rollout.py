@@ -5,10 +5,14 @@ from __future__ import annotations
 import csv
 import json
 import os
+from collections import Counter
 
 import torch
 
+from dexgrasp.runs import source_commit
 from . import frames as F
+from . import stats
+from .episode_plan import EpisodePlan
 
 IMAGE_GROUPS = ("depth", "left_rgb", "right_rgb")
 STOCHASTIC_LIBRARIES = ("rsl_rl", "skrl")
@@ -89,9 +93,12 @@ def evaluate(
     video: bool = False,
     viewer=None,
     stochastic: bool = False,
+    level: float = 0.0,
+    seed: int = 0,
 ) -> dict:
-    """Run ``episodes`` episodes of ``checkpoint`` (``library``: how it was trained, or "scripted"); write frames,
-    statistics (CSV/JSON) and an optional video into ``out``. ``stochastic``: sampled actions, else the mean."""
+    """Run the ``episodes`` planned episodes of ``seed`` at curriculum ``level`` with ``checkpoint`` (``library``: how
+    it was trained, or "scripted"); write frames, statistics (CSV/JSON) and an optional video into ``out``.
+    ``stochastic``: sampled actions, else the mean."""
     from dexgrasp.envs.factory import has_cameras, open_env
     from dexgrasp.tasks.grasp.config.kuka_allegro.camera_cfg import camera_cfg
     from dexgrasp.tasks.grasp.mdp import episode_success
@@ -101,8 +108,34 @@ def evaluate(
         env_cfg.scene.viewer_camera = camera_cfg("ViewerCamera", ["rgb"], env_cfg.image.width, env_cfg.image.height)
     os.makedirs(out, exist_ok=True)
     with open_env(task, env_cfg, device, viewer=viewer, enable_cameras=True) as env:
+        plan = start_plan(env.unwrapped, seed, episodes, level)  # before the policy's wrapper resets the scene
         runner = CheckpointPolicy(env, env_cfg, agent_cfg, library, checkpoint, device, stochastic)
-        return run_episodes(env.unwrapped, runner, episode_success, task, checkpoint, episodes, out, video, stochastic)
+        info = {"task": task, "checkpoint": "scripted" if checkpoint in (None, "scripted") else checkpoint}
+        info["actions"] = "sampled" if stochastic else "mean"
+        return run_episodes(env.unwrapped, runner, episode_success, plan, info, out, video)
+
+
+def start_plan(env, seed: int, episodes: int, level: float) -> EpisodePlan:
+    """Hold ``env``'s curriculum at ``level`` and install a fresh plan of ``episodes`` episodes drawn from ``seed``
+    (:mod:`.episode_plan`); the next reset starts them."""
+    curriculum = env.curriculum
+    if level > 0.0 and curriculum.num_steps == 0:
+        raise ValueError(f"level {level} needs the task's ADR curriculum, which this configuration turned off")
+    curriculum.follow(round(level * curriculum.num_steps))
+    plan = EpisodePlan(seed, episodes, len(env.object_set_descriptors), env.object_index.tolist())
+    env.episode_plan = plan
+    return plan
+
+
+def object_label(descriptor) -> str:
+    """A readable name of a set's object from its shape descriptor (kind and size in cm)."""
+    from dexgrasp.assets.procedural_objects import KINDS
+
+    hot = list(descriptor[: len(KINDS)])
+    if max(hot, default=0.0) <= 0.0:
+        return "mesh"
+    size = "x".join(f"{100 * v:.1f}" for v in descriptor[len(KINDS) :])
+    return f"{KINDS[hot.index(max(hot))]} {size} cm"
 
 
 def _images(env, groups) -> dict[str, torch.Tensor]:
@@ -115,35 +148,28 @@ def _images(env, groups) -> dict[str, torch.Tensor]:
 
 @torch.inference_mode()
 def run_episodes(
-    env,
-    runner,
-    episode_success,
-    task: str,
-    checkpoint: str | None,
-    episodes: int,
-    out: str,
-    video: bool = False,
-    stochastic: bool = False,
+    env, runner, episode_success, plan: EpisodePlan, info: dict, out: str, video: bool = False
 ) -> dict:
-    """Step ``runner`` (``reset()`` and ``step(obs)`` as :class:`CheckpointPolicy` has them) until ``episodes`` episodes ended,
-    as evenly over the environments as they allow; write and return their statistics (``stochastic``: the runner
-    samples its actions, which the summary records)."""
+    """Step ``runner`` (``reset()`` and ``step(obs)`` as :class:`CheckpointPolicy` has them) until every episode of
+    ``plan`` (installed on ``env``) has ended; write and return their statistics, with ``info`` (task, checkpoint,
+    actions) in the summary."""
     n = env.num_envs
     ep_return = torch.zeros(n, device=env.device)
     ep_length = torch.zeros(n, dtype=torch.long, device=env.device)
     records, snapshots, frames = [], [], []
     obs = runner.reset()
-    max_steps = int(env.max_episode_length) * (episodes // n + 2)
-    # the same number of episodes from every environment: counting the first to finish would favour short ones
-    quota = -(-episodes // n)
-    per_env = [0] * n
+    starts = _start_states(env)
+    holders = Counter(plan.env_objects)
+    rounds = max(-(-count // holders[obj]) for obj, count in Counter(plan.objects).items())
+    max_steps = int(env.max_episode_length) * (rounds + 2)
     snapshot_every = max(1, int(env.max_episode_length) // 4)
     for step in range(max_steps):
         obs, rewards, dones, groups = runner.step(obs)
         ep_return += rewards.to(env.device)
         ep_length += 1
-        images = _images(env, groups)
-        if images and step % snapshot_every == 0 and len(snapshots) < 4:
+        snapshot = step % snapshot_every == 0 and len(snapshots) < 4
+        images = _images(env, groups) if snapshot or video else {}  # a camera nobody reads does not render
+        if images and snapshot:
             snapshots.extend(F.camera_row(images, i) for i in range(min(n, 2)))
         if images and video:
             frames.append(F.camera_row(images, 0))
@@ -151,47 +177,101 @@ def run_episodes(
         success = episode_success(env)
         metrics = env.episode_metrics
         for i in done_ids.tolist():
-            if len(records) < episodes and per_env[i] < quota:
-                per_env[i] += 1
-                records.append(
-                    {
-                        "env": i,
-                        "length": int(ep_length[i]),
-                        "return": float(ep_return[i]),
-                        "success": bool(success[i]),
-                        "lifted": bool(metrics.last_lifted[i]),
-                        "closest_distance": float(metrics.last_closest[i]),
-                    }
-                )
+            k = plan.finished[i]
+            if k is None:
+                continue
+            records.append(
+                {
+                    "episode": k,
+                    "object": plan.objects[k],
+                    "env": i,
+                    "length": int(ep_length[i]),
+                    "return": float(ep_return[i]),
+                    "success": bool(success[i]),
+                    "lifted": bool(metrics.last_lifted[i]),
+                    "closest_distance": float(metrics.last_closest[i]),
+                    **{key: round(float(values[i]), 5) for key, values in starts.items()},
+                }
+            )
+        if len(done_ids):
+            fresh = _start_states(env)
+            for values, new in zip(starts.values(), fresh.values()):
+                values[done_ids] = new[done_ids]
         ep_return[done_ids] = 0.0
         ep_length[done_ids] = 0
-        if len(records) >= episodes:
+        if len(records) >= plan.episodes:
             break
-    return _write(records, snapshots, frames, task, checkpoint, out, stochastic)
+    if len(records) < plan.episodes:
+        raise RuntimeError(f"only {len(records)} of {plan.episodes} planned episodes ended in {max_steps} steps")
+    from dexgrasp.tasks.grasp.scene_cfg import object_set_name
+
+    records.sort(key=lambda r: r["episode"])
+    labels = [object_label(d) for d in env.object_set_descriptors]
+    setting = {
+        "level": env.curriculum.level,
+        "objects": object_set_name(env.cfg.objects),
+        "seed": plan.seed,
+        "num_envs": n,
+        "device": str(env.device),
+    }
+    return write_evaluation(records, labels, {**info, **setting}, out, snapshots, frames)
 
 
-def _write(
-    records: list[dict], snapshots, video, task: str, checkpoint: str | None, out: str, stochastic: bool
-) -> dict:
+def _start_states(env) -> dict[str, torch.Tensor]:
+    """What each environment's episode started from, as the reset left it: the object's position in the
+    environment frame and its mass (written per episode, so a reader sees that episodes are samples)."""
+    obj = env.scene["object"]
+    pos = obj.data.root_pos_w.torch - env.scene.env_origins
+    mass = obj.data.body_mass.torch[:, 0].to(pos.device)
+    return {"start_x": pos[:, 0].clone(), "start_y": pos[:, 1].clone(), "start_z": pos[:, 2].clone(), "mass": mass.clone()}
+
+
+CSV_COLUMNS = ("episode", "object", "env", "length", "return", "success", "lifted", "closest_distance")
+START_COLUMNS = ("start_x", "start_y", "start_z", "mass")
+
+
+def _rate(records: list[dict], key: str) -> dict:
+    """The rate of ``key`` with its Wilson interval (episodes as independent samples) and its object-bootstrap
+    interval (objects as the samples)."""
+    outcomes = [r[key] for r in records]
+    low, high = stats.cluster_bootstrap_rate(outcomes, [r["object"] for r in records])
+    return {**stats.rate(outcomes), "ci95_object_bootstrap": [round(low, 4), round(high, 4)]}
+
+
+def write_evaluation(records: list[dict], labels: list[str], info: dict, out: str, snapshots=(), video=()) -> dict:
+    """Write ``episodes.csv``, ``objects.csv`` and ``summary.json`` into ``out``, and the frames and video when given;
+    returns the summary: success and lifted with 95% Wilson intervals (``ci95``) and object-bootstrap intervals, the
+    number of distinct start states (at ADR level 0 an object has one start, so its episodes repeat it), the
+    per-object table, the setting and the commit."""
     count = len(records)
+    objects = stats.per_object(records)
+    for row in objects:
+        row["label"] = labels[row["object"]]
     summary = {
-        "task": task,
-        "checkpoint": "scripted" if checkpoint in (None, "scripted") else checkpoint,
-        "actions": "sampled" if stochastic else "mean",
+        **info,
+        "commit": source_commit(),
         "episodes": count,
+        "distinct_starts": len({(r["object"], *(r.get(key) for key in START_COLUMNS)) for r in records}),
+        "success": _rate(records, "success"),
+        "lifted": _rate(records, "lifted"),
         "success_rate": sum(r["success"] for r in records) / count if count else 0.0,
         "lifted_rate": sum(r["lifted"] for r in records) / count if count else 0.0,
         "mean_length": sum(r["length"] for r in records) / count if count else 0.0,
         "mean_return": sum(r["return"] for r in records) / count if count else 0.0,
+        "per_object": objects,
     }
     with open(os.path.join(out, "episodes.csv"), "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=["env", "length", "return", "success", "lifted", "closest_distance"])
+        writer = csv.DictWriter(f, fieldnames=[*CSV_COLUMNS, *START_COLUMNS], extrasaction="ignore")
         writer.writeheader()
         writer.writerows(records)
+    with open(os.path.join(out, "objects.csv"), "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(objects[0]) if objects else ["object"])
+        writer.writeheader()
+        writer.writerows(objects)
     with open(os.path.join(out, "summary.json"), "w") as f:
         json.dump(summary, f, indent=2)
     if snapshots:
-        F.save_png(F.grid(snapshots), os.path.join(out, "frames.png"))
+        F.save_png(F.grid(list(snapshots)), os.path.join(out, "frames.png"))
     if video:
-        F.save_video(video, os.path.join(out, "video.mp4"))
+        F.save_video(list(video), os.path.join(out, "video.mp4"))
     return summary

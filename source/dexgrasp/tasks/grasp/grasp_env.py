@@ -28,6 +28,7 @@ from .grasp_curriculum import GraspCurriculum
 from .grasp_env_cfg import GraspEnvCfg
 from .mdp.observations import ScheduledNoiseModel
 
+EPISODE_KEYS = LOG_KEYS + ASSISTED_LOG_KEYS
 CAMERA_NAMES = ("depth_camera", "left_camera", "right_camera", "viewer_camera")
 
 
@@ -103,11 +104,19 @@ class GraspEnv(ManagerBasedRLEnv):
     training_goal: torch.Tensor
     """The goal rewards and the policy's observation use, ``(3,)`` in the environment frame: ``cfg.goal_pos`` unless the
     goal-height curriculum holds it lower. Success and the episode metrics always use ``cfg.goal_pos``."""
+    object_index: torch.Tensor
+    """Which object of the set each environment holds, ``(num_envs,)``."""
     object_descriptors: torch.Tensor
     """Shape descriptor of each environment's object, ``(num_envs, DESCRIPTOR_DIM)``."""
+    episode_plan = None
+    """An evaluation's plan of episodes (:class:`dexgrasp.evaluation.episode_plan.EpisodePlan`), None in training.
+    While one is set, every environment resets alone, with the random generators seeded by its next episode's
+    start seed (``plan.start(env_id, ran)``, or ``plan.idle_seed(env_id)`` once it has none): a start state then depends
+    on the plan's seed and the episode, not on the environment or on which others reset with it."""
 
     def __init__(self, cfg: GraspEnvCfg, render_mode: str | None = None, **kwargs):
-        self._object_set_descriptors = apply_scene_settings(cfg)
+        self.object_set_descriptors = apply_scene_settings(cfg)
+        """Shape descriptor of each object of the set, in the set's order."""
         super().__init__(cfg, render_mode, **kwargs)
         if self.sim.resolve_visualizer_types():
             self._show_goal()
@@ -137,8 +146,9 @@ class GraspEnv(ManagerBasedRLEnv):
         self.episode_metrics = EpisodeMetrics(self, hand_ids, radius, self.cfg.lift_height)
         self.training_goal = torch.tensor(self.cfg.goal_pos, device=self.device, dtype=torch.float32)
         self.curriculum = GraspCurriculum(self._curriculum_rule(), on_level=self._set_noise_level)
-        descriptors = torch.tensor(self._object_set_descriptors, device=self.device, dtype=torch.float32)
-        self.object_descriptors = descriptors[self._object_index()]
+        descriptors = torch.tensor(self.object_set_descriptors, device=self.device, dtype=torch.float32)
+        self.object_index = self._object_index()
+        self.object_descriptors = descriptors[self.object_index]
         super().load_managers()
         # the managers probed their terms at level 0; the curriculum starts at its first step from now on
         self.curriculum.set_step(adr.params.get("init_step", 0) if adr is not None else 0)
@@ -183,7 +193,7 @@ class GraspEnv(ManagerBasedRLEnv):
         # A fresh dict without them (earlier steps' entries may be the same object, so no in-place removal).
         log = self.extras.get("log")
         if log:
-            self.extras["log"] = {k: v for k, v in log.items() if k not in LOG_KEYS + ASSISTED_LOG_KEYS}
+            self.extras["log"] = {k: v for k, v in log.items() if k not in EPISODE_KEYS}
         out = super().step(action)
         # after the step's resets: environments that restarted observe their new episode's first state
         self.episode_metrics.observe(self)
@@ -192,6 +202,20 @@ class GraspEnv(ManagerBasedRLEnv):
     def _reset_idx(self, env_ids):
         if isinstance(env_ids, slice):
             env_ids = torch.arange(self.num_envs, device=self.device)[env_ids]
+        if self.episode_plan is None:
+            self._reset_envs(env_ids)
+            return
+        log = {}
+        for i in range(len(env_ids)):
+            env_id = int(env_ids[i])
+            seed = self.episode_plan.start(env_id, ran=bool(self.episode_length_buf[env_id] > 0))
+            torch.manual_seed(self.episode_plan.idle_seed(env_id) if seed is None else seed)
+            self._reset_envs(env_ids[i : i + 1])
+            for key, value in self.extras["log"].items():  # one value per episode: the episodes' values together
+                log[key] = torch.cat((log[key], value)) if key in log and key in EPISODE_KEYS else value
+        self.extras["log"] = log
+
+    def _reset_envs(self, env_ids: torch.Tensor) -> None:
         log = self.episode_metrics.finish(self, env_ids)
         self.episode_metrics.restart(env_ids)  # before the reset events, which may mark an assisted start
         super()._reset_idx(env_ids)

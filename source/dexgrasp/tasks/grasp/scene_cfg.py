@@ -57,11 +57,43 @@ class ObjectSetCfg:
     """Object density [kg/m^3] (the reference's, about that of wood): mass grows with size."""
 
 
+HELDOUT_SEED = 7
+"""Generator seed of the held-out procedural set: objects of the same kinds and size range as the training set
+(seed 0), never trained on, for evaluating generalisation to new objects."""
+
+
 @configclass
 class ObjectSetPresetCfg(PresetCfg):
     procedural = ObjectSetCfg()
+    heldout = ObjectSetCfg(seed=HELDOUT_SEED)
     cube = ObjectSetCfg(source="cube")
     default = procedural
+
+
+OBJECT_SETS = {"train": "procedural", "heldout": "heldout", "cube": "cube"}
+"""The object sets an evaluation names (``--objects``), as presets of :class:`ObjectSetPresetCfg`."""
+
+
+def object_count(objects: ObjectSetCfg) -> int:
+    """How many objects the set holds (known before the scene is built)."""
+    if objects.source == "procedural":
+        return objects.num_objects
+    if objects.source == "folder":
+        from dexgrasp.assets.procedural_objects import mesh_folder_objects
+
+        return len(mesh_folder_objects(objects.folder).usd_path)
+    return 1
+
+
+def object_set_name(objects: ObjectSetCfg) -> str:
+    """The evaluation name of an object set: ``train``, ``heldout`` or ``cube``, else a description of it."""
+    presets = ObjectSetPresetCfg()
+    for name, preset in OBJECT_SETS.items():
+        if objects == getattr(presets, preset):
+            return name
+    if objects.source == "procedural":
+        return f"procedural(seed={objects.seed},num_objects={objects.num_objects})"
+    return f"folder({objects.folder})" if objects.source == "folder" else objects.source
 
 
 @configclass
