@@ -23,6 +23,7 @@ command.
 """
 
 import argparse
+import csv
 import json
 import os
 import re
@@ -136,39 +137,150 @@ def script(name: str, *args: str, timeout_s: float | None = None) -> str:
     return "".join(lines)
 
 
+REPORT_SEED, SELECTION_SEED = 0, 1
+"""Episodes a recipe reports on, and the disjoint ones it may choose checkpoints on (the plans of different seeds
+draw different starts; at level 0, where an object has one start, choosing is not done at all)."""
+
+SET_CELLS = (("train", 0.0), ("train", 1.0), ("heldout", 0.0), ("heldout", 1.0))
+"""A headline evaluation on the procedural sets: the training and the held-out set, at ADR level 0 and at full
+randomisation."""
+CUBE_CELLS = (("cube", 0.0), ("cube", 1.0))
+EPISODES = 256
+
+
+def cell_name(objects: str, level: float) -> str:
+    return f"{objects}_level{level:g}"
+
+
 def evaluate(
-    out: str, name: str, *policy: str, episodes: int, objects: str, task: str = STATE, seen=(NO_LAST_ACTION,)
+    out: str,
+    name: str,
+    *policy: str,
+    cells=SET_CELLS,
+    episodes: int = EPISODES,
+    seed: int = REPORT_SEED,
+    task: str = STATE,
+    seen=(NO_LAST_ACTION,),
 ) -> dict:
-    """``scripts/play.py``: the task's own episodes (10 s, no early end), success as the task defines it.
+    """``scripts/play.py`` in each (object set, level) cell: the task's own episodes (10 s, no early end), success
+    as the task defines it, ``episodes`` planned episodes of ``seed`` on 64 environments. A cell whose folder already
+    holds the same evaluation is read, not run again (a recipe that stopped resumes).
 
     ``seen``: the observation overrides the policy was trained with."""
-    folder = os.path.join(out, name)
-    script("play.py", "--task", task, *policy, "--device", "cpu", "--num_envs", str(episodes), "--episodes",
-           str(episodes), "--seed", "0", "--out", folder, f"presets=res32{objects}", *seen)  # fmt: skip
-    with open(os.path.join(folder, "summary.json")) as f:
-        return json.load(f)
+    results = {}
+    for objects, level in cells:
+        folder = os.path.join(out, name, cell_name(objects, level))
+        summary_path = os.path.join(folder, "summary.json")
+        wanted = {"seed": seed, "level": level, "objects": objects, "episodes": episodes}
+        if not _same_evaluation(summary_path, wanted, policy):
+            num_envs = str(max(64, 4 * (episodes // 64)) if objects != "cube" else 64)
+            script("play.py", "--task", task, *policy, "--device", "cpu", "--num_envs", num_envs, "--episodes",
+                   str(episodes), "--seed", str(seed), "--level", str(level), "--objects", objects, "--out", folder,
+                   "presets=res32", *seen)  # fmt: skip
+        with open(summary_path) as f:
+            results[cell_name(objects, level)] = json.load(f)
+    return results
 
 
-def latest_checkpoint(log_dir: str) -> str:
-    found = [f for f in os.listdir(log_dir) if re.fullmatch(r"model_\d+\.pt", f)]
-    if not found:
-        raise SystemExit(f"error: no checkpoint in {log_dir}")
-    return os.path.join(log_dir, max(found, key=lambda f: int(f[6:-3])))
+def _same_evaluation(summary_path: str, wanted: dict, policy: tuple) -> bool:
+    if not os.path.isfile(summary_path):
+        return False
+    with open(summary_path) as f:
+        summary = json.load(f)
+    checkpoint = policy[policy.index("--checkpoint") + 1] if "--checkpoint" in policy else "scripted"
+    same = all(summary.get(k) == v for k, v in wanted.items()) and summary.get("checkpoint") == checkpoint
+    if same:
+        print(f"[learning_curve] {os.path.dirname(summary_path)} holds this evaluation already", flush=True)
+    return same
 
 
-def bar_chart(results: dict, path: str, title: str) -> None:
+def paired(out: str, first: str, second: str, cells=SET_CELLS) -> dict:
+    """``scripts/compare.py`` of two policies' evaluations, cell by cell, into ``<out>/paired/<first>_vs_<second>/``."""
+    results = {}
+    for objects, level in cells:
+        cell = cell_name(objects, level)
+        target = os.path.join(out, "paired", f"{first}_vs_{second}")
+        os.makedirs(target, exist_ok=True)
+        script("compare.py", os.path.join(out, first, cell), os.path.join(out, second, cell), "--out",
+               os.path.join(target, f"{cell}.json"))  # fmt: skip
+        with open(os.path.join(target, f"{cell}.json")) as f:
+            results[cell] = json.load(f)["success"]
+    return results
+
+
+def checkpoint_curve(out: str, run_dir: str, every: int, objects: str, level: float, episodes: int) -> list[dict]:
+    """Every ``every``-th checkpoint of ``run_dir`` evaluated on the selection seed's episodes (never the reported
+    ones); writes ``<out>/checkpoints/checkpoints.csv`` and ``checkpoints.png`` and returns the rows."""
+    found = sorted(
+        (int(f[6:-3]), f) for f in os.listdir(run_dir) if re.fullmatch(r"model_\d+\.pt", f) and int(f[6:-3]) % every == 0
+    )
+    rows = []
+    for iteration, name in found:
+        summary = evaluate(os.path.join(out, "checkpoints"), f"model_{iteration}", "--checkpoint",
+                           os.path.join(run_dir, name), cells=((objects, level),), episodes=episodes,
+                           seed=SELECTION_SEED)[cell_name(objects, level)]  # fmt: skip
+        rows.append({"iteration": iteration, "success": summary["success"]["rate"],
+                     "ci_low": summary["success"]["ci95"][0], "ci_high": summary["success"]["ci95"][1],
+                     "lifted": summary["lifted"]["rate"]})  # fmt: skip
+    folder = os.path.join(out, "checkpoints")
+    with open(os.path.join(folder, "checkpoints.csv"), "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=["iteration", "success", "ci_low", "ci_high", "lifted"])
+        writer.writeheader()
+        writer.writerows(rows)
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(max(5.5, 1.6 * len(results)), 3.4))
-    names = [textwrap.fill(n, 18) for n in results]  # long names wrap instead of running into each other
-    ax.bar(names, [r["success_rate"] for r in results.values()], color="tab:blue", label="success")
-    ax.plot(names, [r["lifted_rate"] for r in results.values()], "o", color="tab:orange", label="lifted 10 cm")
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    its = [r["iteration"] for r in rows]
+    ax.fill_between(its, [r["ci_low"] for r in rows], [r["ci_high"] for r in rows], alpha=0.2, label="95% CI")
+    ax.plot(its, [r["success"] for r in rows], "o-", label="success")
+    ax.plot(its, [r["lifted"] for r in rows], "s--", label="lifted 10 cm")
+    ax.set_xlabel("PPO iteration")
     ax.set_ylim(0, 1.05)
-    ax.set_title(title)
+    ax.set_title(f"Checkpoints on the selection episodes (seed {SELECTION_SEED}, {objects}, level {level:g}, n={episodes})")
+    ax.title.set_fontsize(9)
     ax.legend()
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(os.path.join(folder, "checkpoints.png"), dpi=110)
+    plt.close(fig)
+    return rows
+
+
+def latest_checkpoint(log_dir: str, required: bool = True) -> str | None:
+    found = [f for f in os.listdir(log_dir) if re.fullmatch(r"model_\d+\.pt", f)] if os.path.isdir(log_dir) else []
+    if not found:
+        if required:
+            raise SystemExit(f"error: no checkpoint in {log_dir}")
+        return None
+    return os.path.join(log_dir, max(found, key=lambda f: int(f[6:-3])))
+
+
+def bar_chart(results: dict, path: str, title: str) -> None:
+    """Success per evaluation cell (bars, with their 95% Wilson intervals) and lifted rate (dots), one colour per
+    policy; ``results``: policy -> cell -> summary."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cells = list(next(iter(results.values())))
+    width = 0.8 / len(results)
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.9 * len(cells)), 3.6))
+    for i, (policy, by_cell) in enumerate(results.items()):
+        xs = [c + (i - (len(results) - 1) / 2) * width for c in range(len(cells))]
+        rates = [by_cell[c]["success"]["rate"] for c in cells]
+        errors = [[r - by_cell[c]["success"]["ci95"][0] for r, c in zip(rates, cells)],
+                  [by_cell[c]["success"]["ci95"][1] - r for r, c in zip(rates, cells)]]  # fmt: skip
+        ax.bar(xs, rates, width, yerr=errors, capsize=3, label=textwrap.fill(policy, 24))
+        ax.plot(xs, [by_cell[c]["lifted"]["rate"] for c in cells], "k.", markersize=5)
+    ax.set_xticks(range(len(cells)), [c.replace("_level", "\nlevel ") for c in cells])
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("success (dots: lifted 10 cm)")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=8)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -193,7 +305,7 @@ labelled step so far. The recurrent student trained on the last rollout only suc
 
 
 def scratch(args, extra) -> dict:
-    log_dir = os.path.abspath(args.from_log or os.path.join(args.out, "run"))
+    log_dir = os.path.relpath(args.from_log or os.path.join(args.out, "run"))
     if args.from_log is None:
         script("train.py", *CPU_PRESET, "--num_envs", str(args.num_envs), "--max_iterations", str(args.iterations),
                "--log_dir", log_dir, *extra, timeout_s=args.minutes * 60)  # fmt: skip
@@ -201,13 +313,12 @@ def scratch(args, extra) -> dict:
         raise SystemExit(f"error: no run folder {log_dir}")
     rows = curve_table(read_scalars(log_dir))
     summary = write_curves(rows, args.out, args.title or f"State task from scratch, CPU, {args.num_envs} envs")
-    if args.from_log is None:  # the last policy in 64 episodes that all start normally: its mean, then sampling
+    if args.from_log is None:  # the last policy in episodes that all start normally: its mean, then sampling
         last = latest_checkpoint(log_dir)
-        summary["final_policy"] = evaluate(
-            args.out, "final", "--checkpoint", last, episodes=64, objects=",cube", seen=()
-        )
+        cells = (("cube", 0.0), ("cube", 0.5), ("cube", 1.0))
+        summary["final_policy"] = evaluate(args.out, "final", "--checkpoint", last, cells=cells, seen=())
         summary["final_policy_sampled"] = evaluate(
-            args.out, "final_sampled", "--checkpoint", last, "--stochastic", episodes=64, objects=",cube", seen=()
+            args.out, "final_sampled", "--checkpoint", last, "--stochastic", cells=cells, seen=()
         )
     return summary
 
@@ -218,22 +329,37 @@ def rl_on_expert(args, extra) -> dict:
     if student is None:
         out = script("distill.py", "--task", STATE, "--teacher", "scripted", "--num_envs", "64", "--max_iterations",
                      str(BC_ITERATIONS), "--seed", "1", "--device", "cpu", "--log_dir", bc_dir, *BEHAVIOUR_CLONING)  # fmt: skip
-        student = re.search(r"student_checkpoint: (\S+)", out).group(1)
+        student = os.path.relpath(re.search(r"student_checkpoint: (\S+)", out).group(1))
+    if latest_checkpoint(ppo_dir, required=False) is None:
+        script("train.py", "--task", STATE, "--device", "cpu", "--num_envs", str(args.num_envs), "--max_iterations",
+               str(args.iterations), "--seed", "1", "--log_dir", ppo_dir, "--init_actor", student, *RL_ON_EXPERT,
+               *([] if args.unguided else GUIDED), *extra, timeout_s=args.minutes * 60)  # fmt: skip
+    final = latest_checkpoint(ppo_dir)  # the last policy: no checkpoint is chosen, on any episodes
+    ppo_name = "BC + PPO" if args.unguided else "BC + guided PPO"
     results = {
-        "scripted expert": evaluate(args.out, "expert", "--policy", "scripted", episodes=64, objects=""),
-        "behaviour cloning": evaluate(args.out, "bc_student", "--checkpoint", student, episodes=64, objects=""),
+        "scripted expert": evaluate(args.out, "expert", "--policy", "scripted"),
+        "behaviour cloning": evaluate(args.out, "bc_student", "--checkpoint", student),
+        ppo_name: evaluate(args.out, "ppo", "--checkpoint", final),
     }
-    script("train.py", "--task", STATE, "--device", "cpu", "--num_envs", str(args.num_envs), "--max_iterations",
-           str(args.iterations), "--seed", "1", "--log_dir", ppo_dir, "--init_actor", student, *RL_ON_EXPERT,
-           *([] if args.unguided else GUIDED), *extra, timeout_s=args.minutes * 60)  # fmt: skip
-    final = latest_checkpoint(ppo_dir)
-    results["BC + PPO" if args.unguided else "BC + guided PPO"] = evaluate(
-        args.out, "ppo", "--checkpoint", final, episodes=64, objects=""
-    )
+    comparisons = {
+        "ppo_vs_expert": paired(args.out, "ppo", "expert"),
+        "ppo_vs_bc_student": paired(args.out, "ppo", "bc_student"),
+        "bc_student_vs_expert": paired(args.out, "bc_student", "expert"),
+    }
+    if args.curve_every:
+        checkpoint_curve(args.out, ppo_dir, args.curve_every, "train", 0.5, 64)
     title = "PPO from the behaviour-cloned actor" + ("" if args.unguided else ", guided by the expert")
     write_curves(curve_table(read_scalars(ppo_dir)), args.out, title)
-    bar_chart(results, os.path.join(args.out, "success.png"), "Procedural set, ADR level 0, 64 episodes")
-    return results
+    bar_chart(results, os.path.join(args.out, "success.png"), f"Procedural sets, {EPISODES} episodes per cell (seed {REPORT_SEED})")
+    return {"evaluations": _rates(results), "paired": comparisons, "final_checkpoint": final}
+
+
+def _rates(results: dict) -> dict:
+    """policy -> cell -> success and lifted (the summaries themselves lie in the cells' folders)."""
+    return {
+        policy: {cell: {key: summary[key] for key in ("success", "lifted")} for cell, summary in by_cell.items()}
+        for policy, by_cell in results.items()
+    }
 
 
 def stereo_student(args, extra) -> dict:
@@ -241,26 +367,25 @@ def stereo_student(args, extra) -> dict:
     out = script("distill.py", "--task", STEREO, "--teacher", "scripted", "--num_envs", "32", "--max_iterations",
                  str(args.iterations), "--seed", "1", "--device", "cpu", "--log_dir", run_dir, "presets=res32,cube",
                  *STEREO_CLONING, *extra)  # fmt: skip
-    student = re.search(r"student_checkpoint: (\S+)", out).group(1)
-    script("evaluate.py", "--task", STEREO, "--teacher", "scripted", "--student", student, "--episodes", "32",
-           "--num_envs", "32", "--seed", "0", "--device", "cpu", "--out", args.out, "presets=res32,cube",
-           NO_LAST_ACTION)  # fmt: skip
+    student = os.path.relpath(re.search(r"student_checkpoint: (\S+)", out).group(1))
+    results, comparisons = {"scripted expert": {}, "stereo RGB student": {}}, {}
+    for objects, level in CUBE_CELLS:
+        # the task's own 10 s episodes; the teacher and the student on the same planned episodes, paired
+        cell = cell_name(objects, level)
+        folder = os.path.join(args.out, cell)
+        script("evaluate.py", "--task", STEREO, "--teacher", "scripted", "--student", student, "--episodes",
+               str(EPISODES), "--num_envs", "64", "--seed", str(REPORT_SEED), "--level", str(level), "--objects",
+               objects, "--device", "cpu", "--out", folder, "presets=res32", NO_LAST_ACTION, "env.terminations.success_hold=null")  # fmt: skip
+        for name, sub in (("scripted expert", "teacher"), ("stereo RGB student", "student")):
+            with open(os.path.join(folder, sub, "summary.json")) as f:
+                results[name][cell] = json.load(f)
+        with open(os.path.join(folder, "paired.json")) as f:
+            comparisons[cell] = json.load(f)["success"]
     script("label_gap.py", "--task", STEREO, "--checkpoint", student, "--num_envs", "4", "--steps", "300", "--seed", "0",
            "--device", "cpu", "--out", os.path.join(args.out, "label_gap"), "presets=res32,cube", NO_LAST_ACTION)  # fmt: skip
     write_curves(curve_table(read_scalars(run_dir)), os.path.join(args.out, "training"), "Stereo RGB student, DAgger")
-    results = {}
-    for name, folder in (("scripted expert", "teacher"), ("stereo RGB student", "student")):
-        with open(os.path.join(args.out, folder, "summary.json")) as f:
-            results[name] = json.load(f)
-    # evaluate.py ends an episode once the object has been held at the goal for 2 s; the task's own episodes run 10 s
-    results["scripted expert, 10 s episodes"] = evaluate(
-        args.out, "teacher_10s", "--policy", "scripted", episodes=32, objects=",cube", task=STEREO
-    )
-    results["stereo RGB student, 10 s episodes"] = evaluate(
-        args.out, "student_10s", "--checkpoint", student, episodes=32, objects=",cube", task=STEREO
-    )
-    bar_chart(results, os.path.join(args.out, "success.png"), "Stereo RGB 32x32, cube, ADR level 0")
-    return results
+    bar_chart(results, os.path.join(args.out, "success.png"), f"Stereo RGB 32x32, cube, {EPISODES} episodes per cell")
+    return {"evaluations": _rates(results), "paired_teacher_vs_student": comparisons, "student": student}
 
 
 RECIPES = {"scratch": scratch, "rl_on_expert": rl_on_expert, "stereo_student": stereo_student}
@@ -279,6 +404,9 @@ def main() -> int:
     )
     parser.add_argument(
         "--unguided", action="store_true", help="rl_on_expert: plain PPO from the clone, without the expert's guidance"
+    )
+    parser.add_argument(
+        "--curve_every", type=int, default=80, help="rl_on_expert: evaluate every Nth PPO iteration's checkpoint (0: none)"
     )
     parser.add_argument("--title", default=None)
     args, extra = parser.parse_known_args()

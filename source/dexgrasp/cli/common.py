@@ -74,8 +74,8 @@ def check_evaluation_args(args: argparse.Namespace) -> None:
 
 def evaluation_cfg(env_cfg, args: argparse.Namespace) -> int:
     """Apply ``--objects`` to ``env_cfg`` and return the number of environments: ``--num_envs``, else enough for
-    every object of the set to have one (at least 4 where the set is smaller). Refuses fewer environments than
-    objects, which would leave planned episodes without an environment to run them."""
+    every object of the set to have one (at least 4 where the set is smaller). With fewer environments than
+    objects, episodes are drawn over the objects the environments hold (the summary's ``objects_held``)."""
     from dexgrasp.tasks.grasp.scene_cfg import OBJECT_SETS, ObjectSetPresetCfg, object_count
 
     if args.objects is not None:
@@ -83,7 +83,11 @@ def evaluation_cfg(env_cfg, args: argparse.Namespace) -> int:
     count = object_count(env_cfg.objects)
     num_envs = args.num_envs or max(count, min(args.episodes, 4))
     if num_envs < count:
-        raise UsageError(f"--num_envs {num_envs} is fewer than the {count} objects of the set: use at least {count}")
+        print(
+            f"[dexgrasp] warning: {num_envs} environments hold at most {num_envs} of the set's {count} objects;"
+            f" the episodes are drawn over those (use --num_envs {count} or more to evaluate the whole set)",
+            flush=True,
+        )
     env_cfg.scene.num_envs = num_envs
     return num_envs
 

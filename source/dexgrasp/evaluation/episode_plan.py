@@ -43,21 +43,22 @@ def balanced_objects(seed: int, episodes: int, num_objects: int) -> list[int]:
 class EpisodePlan:
     """Which episode each environment runs next, and which one it just finished.
 
-    ``env_objects`` is the object index each environment holds. An environment takes the next unstarted episode
-    of its object; when none is left it idles (its episodes are not counted). Every object the plan draws must be
-    held by at least one environment.
+    ``env_objects`` is the object index each environment holds; episodes are drawn over the objects that some
+    environment holds (all of the set's ``num_objects`` when there are enough environments; :attr:`held` says how
+    many). An environment takes the next unstarted episode of its object; when none is left it idles (its episodes
+    are not counted).
     """
 
     def __init__(self, seed: int, episodes: int, num_objects: int, env_objects: list[int]):
         if episodes < 1:
             raise ValueError(f"an evaluation needs at least one episode, got {episodes}")
         self.seed, self.episodes = int(seed), int(episodes)
-        self.objects = balanced_objects(seed, episodes, num_objects)
-        missing = sorted(set(self.objects) - set(env_objects))
-        if missing:
-            raise ValueError(
-                f"objects {missing} of the set are held by no environment: use at least {num_objects} environments"
-            )
+        self.num_objects = int(num_objects)
+        held = sorted(set(env_objects))
+        self.held = len(held)
+        """How many of the set's objects the episodes are drawn over."""
+        self.objects = [held[i] for i in balanced_objects(seed, episodes, len(held))]
+        """The object of each episode."""
         self._queues: dict[int, deque[int]] = {}
         for k, obj in enumerate(self.objects):
             self._queues.setdefault(obj, deque()).append(k)

@@ -14,7 +14,7 @@ import os
 
 from . import stats
 
-SAME_EPISODES = ("seed", "level", "objects", "episodes")
+SAME_EPISODES = ("seed", "level", "objects", "objects_held", "episodes")
 """Summary fields two evaluations must share to be paired."""
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import time
 from collections import Counter
 
 import torch
@@ -163,6 +164,7 @@ def run_episodes(
     rounds = max(-(-count // holders[obj]) for obj, count in Counter(plan.objects).items())
     max_steps = int(env.max_episode_length) * (rounds + 2)
     snapshot_every = max(1, int(env.max_episode_length) // 4)
+    progress = _Progress(plan.episodes, n)
     for step in range(max_steps):
         obs, rewards, dones, groups = runner.step(obs)
         ep_return += rewards.to(env.device)
@@ -199,6 +201,7 @@ def run_episodes(
                 values[done_ids] = new[done_ids]
         ep_return[done_ids] = 0.0
         ep_length[done_ids] = 0
+        progress.update(step + 1, len(records))
         if len(records) >= plan.episodes:
             break
     if len(records) < plan.episodes:
@@ -210,11 +213,32 @@ def run_episodes(
     setting = {
         "level": env.curriculum.level,
         "objects": object_set_name(env.cfg.objects),
+        "objects_held": f"{plan.held} of {plan.num_objects}",
         "seed": plan.seed,
         "num_envs": n,
         "device": str(env.device),
     }
     return write_evaluation(records, labels, {**info, **setting}, out, snapshots, frames)
+
+
+class _Progress:
+    """Prints episodes done, env-steps/s and a time estimate every ``every_s`` seconds."""
+
+    def __init__(self, episodes: int, num_envs: int, every_s: float = 15.0):
+        self.episodes, self.num_envs, self.every_s = episodes, num_envs, every_s
+        self.start = self.last = time.monotonic()
+
+    def update(self, steps: int, done: int) -> None:
+        now = time.monotonic()
+        if now - self.last < self.every_s:
+            return
+        self.last = now
+        elapsed = now - self.start
+        eta = f", about {elapsed * (self.episodes - done) / done / 60:.1f} min left" if done else ""
+        print(
+            f"[evaluate] {done}/{self.episodes} episodes, {steps * self.num_envs / elapsed:.0f} env-steps/s{eta}",
+            flush=True,
+        )
 
 
 def _start_states(env) -> dict[str, torch.Tensor]:
