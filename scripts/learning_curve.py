@@ -1,25 +1,35 @@
 """Learning evidence on a CPU: each recipe is one command that trains, evaluates and writes CSV, PNG and JSON.
 
     python scripts/learning_curve.py scratch --out docs/figures/learning_curve/from_scratch
-    python scripts/learning_curve.py rl_on_expert --out docs/figures/rl_on_expert
-    python scripts/learning_curve.py stereo_student --out docs/figures/stereo_student
+    python scripts/learning_curve.py rl_on_expert --out docs/figures/rl_on_expert/randomised
+    python scripts/learning_curve.py stereo_student --out docs/figures/stereo_student/randomised
+
+Every evaluation is ``scripts/play.py`` or ``scripts/evaluate.py`` on planned episodes (``REPORT_SEED``; 256 per
+cell, 64 environments): each cell is an object set and an ADR level held fixed (``SET_CELLS``: the training and the
+held-out procedural sets at levels 0 and 1; ``CUBE_CELLS``). Policies are compared on the same episodes with
+``scripts/compare.py`` (exact McNemar, object-bootstrap interval). No checkpoint is chosen on the reported episodes:
+the recipes report the last one, and ``rl_on_expert`` draws its checkpoint curve on the disjoint episodes of
+``SELECTION_SEED``.
 
 * ``scratch``: PPO on the state task from scratch (``CPU_PRESET``), then its curves: reward, episode-end success,
   share of episodes that lifted the object 10 cm, closest hand approach (first and last 10 % of iterations), and its
-  last checkpoint in 64 episodes of the cube without assisted starts, acting on its mean (``final/``) and sampling
-  its actions as in training (``final_sampled/``).
+  last checkpoint on the cube at levels 0, 0.5 and 1 without assisted starts, acting on its mean (``final/``) and
+  sampling its actions as in training (``final_sampled/``).
 * ``rl_on_expert``: behaviour cloning (DAgger) of the scripted expert into the state task's MLP actor, PPO from
-  it guided by the expert (``--unguided``: plain PPO), and the expert, the initial policy and the final policy
-  evaluated on the same episodes.
+  it guided by the expert (``--unguided``: plain PPO), the expert, the clone and the last PPO policy evaluated in
+  every cell of ``SET_CELLS`` on the same episodes, their paired comparisons (``paired/``), and every
+  ``--curve_every``-th checkpoint on the selection episodes (``checkpoints/``).
 * ``stereo_student``: DAgger of the scripted expert into a feed-forward 32x32 stereo RGB student (aggregated
-  dataset), then teacher against student (episodes that end after a 2 s hold at the goal, and the task's own 10 s
-  episodes), the student's training curves, and its actions against the expert's labels (``scripts/label_gap.py``).
+  dataset), then teacher against student on the same episodes of the cube at levels 0 and 1 (the distillation
+  scene's episodes, which end after a 2 s hold at the goal), the student's training curves, and its actions against
+  the expert's labels (``scripts/label_gap.py``).
 
 Every step is one of this package's scripts, run as a subprocess (its command is printed). ``--minutes`` bounds
 the PPO stage by wall time (checkpoints are kept; the last one is evaluated). ``--from_log DIR`` (scratch) only
 writes the curves of a run that exists; ``--student CHECKPOINT`` (rl_on_expert) starts PPO from a cloned student
-that exists (cloning is deterministic: the same seed gives the same student). Extra arguments go to the training
-command.
+that exists (cloning is deterministic: the same seed gives the same student). A rerun skips what its folder holds
+already: the PPO stage when ``ppo_run/`` has a checkpoint, an evaluation cell whose ``summary.json`` is the same
+evaluation. Extra arguments go to the training command.
 """
 
 import argparse
@@ -336,11 +346,9 @@ def rl_on_expert(args, extra) -> dict:
                *([] if args.unguided else GUIDED), *extra, timeout_s=args.minutes * 60)  # fmt: skip
     final = latest_checkpoint(ppo_dir)  # the last policy: no checkpoint is chosen, on any episodes
     ppo_name = "BC + PPO" if args.unguided else "BC + guided PPO"
-    results = {
-        "scripted expert": evaluate(args.out, "expert", "--policy", "scripted"),
-        "behaviour cloning": evaluate(args.out, "bc_student", "--checkpoint", student),
-        ppo_name: evaluate(args.out, "ppo", "--checkpoint", final),
-    }
+    results = {ppo_name: evaluate(args.out, "ppo", "--checkpoint", final)}
+    results["behaviour cloning"] = evaluate(args.out, "bc_student", "--checkpoint", student)
+    results["scripted expert"] = evaluate(args.out, "expert", "--policy", "scripted")
     comparisons = {
         "ppo_vs_expert": paired(args.out, "ppo", "expert"),
         "ppo_vs_bc_student": paired(args.out, "ppo", "bc_student"),
@@ -369,13 +377,14 @@ def stereo_student(args, extra) -> dict:
                  *STEREO_CLONING, *extra)  # fmt: skip
     student = os.path.relpath(re.search(r"student_checkpoint: (\S+)", out).group(1))
     results, comparisons = {"scripted expert": {}, "stereo RGB student": {}}, {}
-    for objects, level in CUBE_CELLS:
-        # the task's own 10 s episodes; the teacher and the student on the same planned episodes, paired
+    for (objects, level), episodes in zip(CUBE_CELLS, (64, EPISODES)):
+        # the distillation scene's episodes (they end after 2 s at the goal); teacher and student on the same planned
+        # episodes, paired. At level 0 the cube has one start, so 64 episodes repeat it as 256 would.
         cell = cell_name(objects, level)
         folder = os.path.join(args.out, cell)
         script("evaluate.py", "--task", STEREO, "--teacher", "scripted", "--student", student, "--episodes",
-               str(EPISODES), "--num_envs", "64", "--seed", str(REPORT_SEED), "--level", str(level), "--objects",
-               objects, "--device", "cpu", "--out", folder, "presets=res32", NO_LAST_ACTION, "env.terminations.success_hold=null")  # fmt: skip
+               str(episodes), "--num_envs", "64", "--seed", str(REPORT_SEED), "--level", str(level), "--objects",
+               objects, "--device", "cpu", "--out", folder, "presets=res32", NO_LAST_ACTION)  # fmt: skip
         for name, sub in (("scripted expert", "teacher"), ("stereo RGB student", "student")):
             with open(os.path.join(folder, sub, "summary.json")) as f:
                 results[name][cell] = json.load(f)

@@ -4,6 +4,7 @@ the student playing and compared with its teacher, and the bad inputs of the thr
 Expensive steps run once per module (teacher, dataset, distilled student), as real subprocesses.
 """
 
+import csv
 import json
 import os
 import re
@@ -369,6 +370,8 @@ def test_teacher_and_student_compared_on_the_same_seeds(work, teacher, distilled
                 distilled["checkpoint"],
                 "--episodes",
                 "2",
+                "--level",
+                "1",
                 "--out",
                 str(out_dir),
                 *SCENE,
@@ -382,6 +385,13 @@ def test_teacher_and_student_compared_on_the_same_seeds(work, teacher, distilled
     assert "| teacher |" in (out_dir / "comparison.md").read_text()
     assert (out_dir / "teacher" / "frames.png").is_file() and (out_dir / "student" / "frames.png").is_file()
     assert "student: episodes 2" in out
+    starts = {}
+    for name in ("teacher", "student"):
+        with open(out_dir / name / "episodes.csv", newline="") as f:
+            starts[name] = [(r["episode"], r["object"], r["start_x"], r["start_y"], r["mass"]) for r in csv.DictReader(f)]
+    assert starts["teacher"] == starts["student"] and len(set(starts["teacher"])) == 2, "the same planned episodes for both"
+    paired = json.loads((out_dir / "paired.json").read_text())
+    assert paired["success"]["episodes"] == 2 and 0.0 <= paired["success"]["mcnemar_p"] <= 1.0
 
 
 def test_resume_goes_on_from_a_student(work, dataset, distilled):

@@ -14,7 +14,7 @@ import os
 
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 HEADER = (
-    "| policy | objects | level | n (starts) | success [95% CI] | lifted | paired comparison (success) | commit |"
+    "| policy | objects | level | n (starts) | success [95% CI] | lifted | paired difference in success [95% CI over objects], McNemar p | commit |"
     " machine | command | files |\n|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
@@ -33,9 +33,13 @@ def _paired(root: str, claims: list[dict]) -> str:
     parts = []
     for claim in claims:
         result = _load(root, claim["file"])["success"]
+        difference = result["difference"]
         low, high = result["difference_ci95_object_bootstrap"]
+        if claim.get("flip"):  # the file holds the other policy first: this row's policy minus it, all the same
+            difference, low, high = -difference, -high, -low
+        interval = f"[{low:+.2f}, {high:+.2f}]" if result["objects"] > 1 else "(one object: no interval)"
         parts.append(
-            f"vs {claim['against']}: {result['difference']:+.2f} [{low:+.2f}, {high:+.2f}],"
+            f"minus {claim['against']}: {difference:+.2f} {interval},"
             f" p = {result['mcnemar_p']:.2g} (`{claim['file']}`)"
         )
     return "<br>".join(parts) if parts else "-"

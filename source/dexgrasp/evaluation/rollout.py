@@ -154,6 +154,7 @@ def run_episodes(
     """Step ``runner`` (``reset()`` and ``step(obs)`` as :class:`CheckpointPolicy` has them) until every episode of
     ``plan`` (installed on ``env``) has ended; write and return their statistics, with ``info`` (task, checkpoint,
     actions) in the summary."""
+    commit = source_commit()  # the code that runs, before anything may change the checkout
     n = env.num_envs
     ep_return = torch.zeros(n, device=env.device)
     ep_length = torch.zeros(n, dtype=torch.long, device=env.device)
@@ -215,6 +216,7 @@ def run_episodes(
         "objects": object_set_name(env.cfg.objects),
         "objects_held": f"{plan.held} of {plan.num_objects}",
         "seed": plan.seed,
+        "commit": commit,
         "num_envs": n,
         "device": str(env.device),
     }
@@ -272,8 +274,8 @@ def write_evaluation(records: list[dict], labels: list[str], info: dict, out: st
     for row in objects:
         row["label"] = labels[row["object"]]
     summary = {
-        **info,
         "commit": source_commit(),
+        **info,
         "episodes": count,
         "distinct_starts": len({(r["object"], *(r.get(key) for key in START_COLUMNS)) for r in records}),
         "success": _rate(records, "success"),
