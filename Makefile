@@ -15,8 +15,9 @@ train: setup
 		presets=res32 env.episode_length_s=4 agent.num_steps_per_env=8 \
 		agent.actor.rnn_hidden_dim=64 agent.critic.rnn_hidden_dim=64 $(TRAIN_ARGS)
 
+# one math thread per process: the suite starts simulation and learner processes that share the machine's cores
 test: setup
-	$(PY) -m pytest -q -ra
+	OMP_NUM_THREADS=1 $(PY) -m pytest -q -ra
 
 # The learner-side GPU checks for an offline node with only PyTorch: writes gpu_kit/ (wheels, source, specs);
 # there, `bash gpu_kit/run.sh OUT_DIR` (docs/benchmarks.md, "Learner on a GPU").

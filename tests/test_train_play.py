@@ -1,5 +1,6 @@
 """train -> checkpoint -> play round trips on the CPU, for the state and depth tasks, with RSL-RL and skrl."""
 
+import csv
 import glob
 import json
 import os
@@ -69,7 +70,15 @@ def test_train_checkpoint_play(trained, task, library, tmp_path):
     assert match and 0.0 <= float(match.group(1)) <= 1.0, last
     summary = json.loads((out / "summary.json").read_text())
     assert summary["episodes"] == 2 and summary["mean_length"] > 0
-    assert (out / "frames.png").stat().st_size > 0 and (out / "episodes.csv").exists()
+    assert (out / "frames.png").stat().st_size > 0
+    with open(out / "episodes.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [int(r["episode"]) for r in rows] == [0, 1], "one row per planned episode"
+    assert summary["success"]["k"] == sum(r["success"] == "True" for r in rows)
+    assert summary["lifted"]["k"] == sum(r["lifted"] == "True" for r in rows)
+    assert summary["mean_length"] == sum(int(r["length"]) for r in rows) / 2
+    assert summary["mean_return"] == pytest.approx(sum(float(r["return"]) for r in rows) / 2)
+    assert float(match.group(1)) == summary["success_rate"] == summary["success"]["rate"]
 
 
 @pytest.mark.parametrize("library", ["rsl_rl", "skrl"])
