@@ -106,7 +106,9 @@ def test_writer_killed_at_random_moments_leaves_whole_episodes(tmp_path):
             [sys.executable, "-c", WRITER_UNTIL_KILLED, path], cwd=ROOT, stdout=subprocess.PIPE, text=True
         )
         assert proc.stdout.readline().strip() == "ready"
-        time.sleep(rng.uniform(0.2, 1.2))
+        delay = rng.uniform(0.2, 1.2)
+        print(f"killing the writer {delay:.3f} s after it was ready (rng seed 1)")  # shown when the test fails
+        time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         found = DatasetFile(path)
