@@ -127,3 +127,33 @@ def test_sigterm_during_the_update_saves_a_consistent_checkpoint(tmp_path):
         saved = torch.load(logs / f"model_{it}.pt", weights_only=False)
         adam_steps = int(saved["optimizer_state_dict"]["state"][0]["step"])
         assert (saved["iter"], adam_steps) == (it, per_update * (it + 1)), f"model_{it}.pt"
+
+
+def _train_with_faults(tmp_path: Path, faults: dict, worker_timeout: float) -> int:
+    layout = Layout(sim_devices=["cpu", "cpu"], learner_devices=["cpu"], num_envs=16)
+    return run_disaggregated(
+        layout,
+        make_toy_env,
+        {"faults": faults, "pid_dir": str(tmp_path)},
+        train_learner,
+        {"log_dir": str(tmp_path / "logs"), "out_path": str(tmp_path / "report.json"), "iterations": 1},
+        worker_timeout=worker_timeout,
+    )
+
+
+def test_first_step_gets_the_startup_deadline(tmp_path, capfd):
+    """A first step slower than --worker_timeout (on a GPU: Warp kernels compiled, CUDA graphs captured) is waited
+    for under the startup deadline; the steps after it are held to the worker timeout."""
+    assert _train_with_faults(tmp_path, {1: {"first_step_delay_s": 8.0}}, worker_timeout=4.0) == 0
+    assert (tmp_path / "logs" / "model_0.pt").exists()
+    assert _train_with_faults(tmp_path, {1: {"hang_at_step": 2}}, worker_timeout=4.0) != 0
+    assert "simulation process 1 (rank 2, device cpu) did not answer within 4.0 s" in capfd.readouterr().err
+
+
+def test_simulation_process_dying_in_close_after_training_is_a_warning(tmp_path, capfd):
+    """Training ended and saved, then a simulator crashes in close(): the run succeeded, with a warning."""
+    assert _train_with_faults(tmp_path, {1: {"die_in_close": True}}, worker_timeout=10.0) == 0
+    err = capfd.readouterr().err
+    assert "warning: simulation process 1 (rank 2, device cpu) was killed by SIGKILL while closing" in err
+    assert "stopping every process" not in err
+    assert (tmp_path / "logs" / "model_0.pt").exists()

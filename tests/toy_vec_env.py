@@ -45,6 +45,8 @@ class ToyVecEnv(VecEnv):
         hang_in_close: bool = False,
         resettable: bool = True,
         step_delay_s: float = 0.0,
+        first_step_delay_s: float = 0.0,
+        die_in_close: bool = False,
     ) -> None:
         self.num_envs = num_envs
         self.num_actions = NUM_ACTIONS
@@ -60,8 +62,10 @@ class ToyVecEnv(VecEnv):
         self.curriculum_step = 0
         self.outcomes = [0, 0]
         self.step_delay_s = step_delay_s
+        self.first_step_delay_s = first_step_delay_s
         self.faults = {"nan_at_step": nan_at_step, "nan_env": nan_env, "die": die_at_step, "hang": hang_at_step}
         self.hang_in_close = hang_in_close
+        self.die_in_close = die_in_close
         if not resettable:
             self.reset_envs = None
         self.obs_buf = self._compute_observations()
@@ -85,7 +89,7 @@ class ToyVecEnv(VecEnv):
             os.kill(os.getpid(), signal.SIGKILL)
         if self.faults["hang"] == self.steps:
             time.sleep(3600)
-        time.sleep(self.step_delay_s)
+        time.sleep(self.first_step_delay_s if self.steps == 1 else self.step_delay_s)
         a = actions.clamp(-1.0, 1.0)
         s = self.state
         new = s.clone()
@@ -109,9 +113,12 @@ class ToyVecEnv(VecEnv):
         return self.obs_buf, rewards, dones.long(), {"time_outs": time_outs, "log": log}
 
     def close(self) -> None:
-        """Nothing to release; with ``hang_in_close`` it never returns (as a simulator's ``close()`` can)."""
+        """Nothing to release; with ``hang_in_close`` it never returns, with ``die_in_close`` the process dies (as a
+        simulator's ``close()`` can)."""
         if self.hang_in_close:
             time.sleep(3600)
+        if self.die_in_close:
+            os.kill(os.getpid(), signal.SIGKILL)
 
     def drain_episode_outcomes(self) -> tuple[int, int]:
         """(successes, episodes) ended since the last call, for a learner's curriculum."""

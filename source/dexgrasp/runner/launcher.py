@@ -19,7 +19,8 @@ gives it ``shutdown_grace`` seconds to run its failure callbacks (checkpoint) an
 what is left (whole process groups, so helpers a simulator started go too). A simulation process that hangs
 without dying is caught by the learner's ``worker_timeout``; the learner then exits non-zero and the same path
 follows. After a successful run, simulation processes get ``close_timeout`` seconds to close and exit; one that
-hangs in ``close()`` is then killed and the run still returns 0.
+hangs in ``close()`` is then killed and the run still returns 0, and one that fails there (it had received the
+learner's CLOSE, so training ended and was saved) is reported as a warning, not as a failure of the run.
 
 Under torchrun (``RANK`` and ``WORLD_SIZE`` set), each process plays the role of its rank in the layout (ranks
 ``0..L-1`` learners, the rest simulation processes); torchrun does the watching and stopping.
@@ -42,7 +43,7 @@ from collections.abc import Callable
 import torch
 
 from .layout import Layout
-from .process import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_PEER_LOST, RunSpec, finish, log, run_role
+from .process import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_PEER_LOST, RunSpec, ended_marker, finish, log, run_role
 from .spec import ObsKey
 
 DISTRIBUTED_VARS = ("WORLD_SIZE", "RANK", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "GROUP_RANK", "ROLE_RANK")
@@ -193,6 +194,8 @@ class _Supervisor:
         self.grace = grace
         self.close_timeout = close_timeout
         self.procs: dict[int, subprocess.Popen] = {}
+        self.run_dir = ""
+        """The run's temporary folder: the payload, and the markers of simulation processes whose training ended."""
 
     def run(self) -> int:
         payload = {"sys_path": list(sys.path), "run": pickle.dumps(self.run_spec)}
@@ -204,6 +207,7 @@ class _Supervisor:
                 with open(path, "wb") as f:
                     pickle.dump(payload, f)
                 log(self.layout.describe())
+                self.run_dir = tmp
                 try:
                     self._spawn(path)
                     return self._watch()
@@ -258,7 +262,9 @@ class _Supervisor:
                     return 0
                 continue
             exited.add(rank)
-            if code != 0:
+            if code != 0 and os.path.exists(ended_marker(self.run_dir, rank)):
+                log(f"warning: {self._name(rank)} {_describe_exit(code)} while closing after training ended")
+            elif code != 0:
                 log(f"{self._name(rank)} {_describe_exit(code)}: stopping every process")
                 self._stop()
                 return EXIT_FAILED

@@ -111,12 +111,21 @@ class StopOnSignal:
             self.open = was_open and not self.raised
 
 
-def run_role(run: RunSpec, rank: int, local_device: str) -> int:
-    """Play the role ``rank`` has in ``run.layout``; return the process's exit code."""
+def run_role(run: RunSpec, rank: int, local_device: str, ended_marker: str | None = None) -> int:
+    """Play the role ``rank`` has in ``run.layout``; return the process's exit code.
+
+    ``ended_marker``: a simulation process creates this file once its learner said CLOSE (training ended and
+    saved), so the launcher can tell a crash in ``close()`` from a failure of the run.
+    """
     kind, index = run.layout.role(rank)
     if kind == "learner":
         return _learner_role(run, rank, index, local_device)
-    return _simulation_role(run, rank, index, local_device)
+    return _simulation_role(run, rank, index, local_device, ended_marker)
+
+
+def ended_marker(run_dir: str, rank: int) -> str:
+    """The file simulation process ``rank`` creates in the launcher's ``run_dir`` once training ended."""
+    return os.path.join(run_dir, f"training-ended-{rank}")
 
 
 def _learner_role(run: RunSpec, rank: int, index: int, local_device: str) -> int:
@@ -166,7 +175,7 @@ def _learner_role(run: RunSpec, rank: int, index: int, local_device: str) -> int
         return EXIT_INTERRUPTED if interrupted else EXIT_FAILED
 
 
-def _simulation_role(run: RunSpec, rank: int, index: int, local_device: str) -> int:
+def _simulation_role(run: RunSpec, rank: int, index: int, local_device: str, marker: str | None) -> int:
     layout = run.layout
     name = f"simulation process {index} (rank {rank}, device {layout.sim_devices[index]})"
     try:
@@ -191,6 +200,7 @@ def _simulation_role(run: RunSpec, rank: int, index: int, local_device: str) -> 
             wire_dtypes=run.wire_dtypes,
             startup_timeout=run.startup_timeout,
             learner_timeout=run.learner_timeout,
+            training_ended=(lambda: open(marker, "w").close()) if marker else (lambda: None),
         )
         return 0
     except PeerFailure as exc:
@@ -245,6 +255,7 @@ def main(argv: list[str]) -> None:
     kind, _ = run.layout.role(rank)
     _die_with_parent(int(os.environ["DEXGRASP_LAUNCHER_PID"]), signal.SIGTERM if kind == "learner" else signal.SIGKILL)
     device = run.layout.device_of(rank)
-    code = run_role(run, rank, "cuda:0" if device.startswith("cuda") else "cpu")
+    local_device = "cuda:0" if device.startswith("cuda") else "cpu"
+    code = run_role(run, rank, local_device, ended_marker(os.path.dirname(payload_path), rank))
     finish(code)
     sys.exit(code)
