@@ -157,3 +157,27 @@ def test_simulation_process_dying_in_close_after_training_is_a_warning(tmp_path,
     assert "warning: simulation process 1 (rank 2, device cpu) was killed by SIGKILL while closing" in err
     assert "stopping every process" not in err
     assert (tmp_path / "logs" / "model_0.pt").exists()
+
+
+def test_peer_failure_under_torchrun_leaves_a_loadable_checkpoint(tmp_path):
+    """torchrun starts its workers with TORCH_NCCL_ASYNC_ERROR_HANDLING=1, under which NCCL's watchdog kills the
+    learner before it saves: the run sets its own mode before any process group exists. Here (gloo on the CPU) a
+    simulation process dies mid-run; the learner must run with the run's mode and leave a checkpoint that loads."""
+    from toy_vec_env import ToyVecEnv, build_runner
+
+    env = {k: v for k, v in os.environ.items() if k not in ("WORLD_SIZE", "RANK", "LOCAL_RANK")}
+    env["PYTHONPATH"] = os.pathsep.join([str(TESTS), env.get("PYTHONPATH", "")])
+    torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "3"]
+    proc = subprocess.run(
+        [*torchrun, str(TESTS / "toy_vec_env.py"), "die", str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode != 0
+    infos = torch.load(tmp_path / "checkpoint.pt", weights_only=False)["infos"]
+    assert infos["nccl_error_handling"] == "2"
+    runner = build_runner(ToyVecEnv(16), ppo_cfg(), seed=0)
+    runner.load(str(tmp_path / "checkpoint.pt"))
+    assert runner.current_learning_iteration >= 1

@@ -335,7 +335,9 @@ def train_learner(env, log_dir: str, out_path: str, cnn: bool = False, iteration
 def long_learner(env, out_dir: str) -> None:
     """Train "forever"; save a checkpoint when the run fails; mark when learning has started."""
     runner = build_runner(env, ppo_cfg(), seed=0)
-    env.on_failure(lambda exc: runner.save(os.path.join(out_dir, "checkpoint.pt"), infos={"reason": str(exc)}))
+    nccl_error_handling = os.environ.get("TORCH_NCCL_ASYNC_ERROR_HANDLING")
+    infos = {"nccl_error_handling": nccl_error_handling}
+    env.on_failure(lambda exc: runner.save(os.path.join(out_dir, "checkpoint.pt"), infos={**infos, "reason": str(exc)}))
     with open(os.path.join(out_dir, "learner.pid"), "w") as f:
         f.write(str(os.getpid()))
     update = runner.alg.update
@@ -402,7 +404,8 @@ def hybrid_learner(env, log_dir: str, out_dir: str, iterations: int) -> None:
 
 def drive(argv: list[str]) -> int:
     """``sigint OUT_DIR``: a long run to interrupt. ``torchrun OUT_DIR``: a short training run under torchrun.
-    ``restart OUT_DIR``: the same, where simulation process 1 dies in torchrun's first attempt."""
+    ``restart OUT_DIR``: the same, where simulation process 1 dies in torchrun's first attempt. ``die OUT_DIR``: a
+    long run under torchrun in which simulation process 1 dies once learning has started."""
     from dexgrasp.runner import Layout, run_disaggregated
 
     mode, out_dir = argv
@@ -410,7 +413,9 @@ def drive(argv: list[str]) -> int:
     factory_kwargs = {"pid_dir": out_dir}
     if mode == "restart" and os.environ.get("TORCHELASTIC_RESTART_COUNT") == "0":
         factory_kwargs["faults"] = {1: {"die_at_step": 5}}
-    if mode == "sigint":
+    if mode == "die":
+        factory_kwargs["faults"] = {1: {"die_at_step": 20}}
+    if mode in ("sigint", "die"):
         return run_disaggregated(layout, make_toy_env, factory_kwargs, long_learner, {"out_dir": out_dir}, 10.0)
     learner_kwargs = {"log_dir": out_dir, "out_path": os.path.join(out_dir, "report.json")}
     return run_disaggregated(layout, make_toy_env, factory_kwargs, train_learner, learner_kwargs, 10.0)

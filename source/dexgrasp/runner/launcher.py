@@ -49,9 +49,6 @@ from .spec import ObsKey
 DISTRIBUTED_VARS = ("WORLD_SIZE", "RANK", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "GROUP_RANK", "ROLE_RANK")
 """Variables RSL-RL (and Isaac Lab's AppLauncher) read to enter their own multi-GPU mode."""
 
-NCCL_ERROR_HANDLING = ("TORCH_NCCL_ASYNC_ERROR_HANDLING", "2")
-"""On an NCCL timeout or error, abort the communicators and fail the wait (not the process: the learner saves)."""
-
 _CHILD_MAIN = "import sys; from dexgrasp.runner.process import main; main(sys.argv[1:])"
 
 
@@ -152,7 +149,6 @@ def _run_as_torchrun_rank(run: RunSpec) -> int:
         )
     for var in DISTRIBUTED_VARS:
         os.environ.pop(var, None)
-    os.environ.setdefault(*NCCL_ERROR_HANDLING)
     code = run_role(run, rank, local_device)
     finish(code)
     return code
@@ -229,7 +225,6 @@ class _Supervisor:
     def _spawn(self, payload_path: str) -> None:
         base = {k: v for k, v in os.environ.items() if k not in DISTRIBUTED_VARS}
         base.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(free_port()), DEXGRASP_LAUNCHER_PID=str(os.getpid()))
-        base.setdefault(*NCCL_ERROR_HANDLING)
         for rank in range(self.layout.world_size):
             env = dict(base, CUDA_VISIBLE_DEVICES=_visible_gpu(self.layout.device_of(rank)))
             self.procs[rank] = subprocess.Popen(

@@ -18,10 +18,10 @@ a whole step earlier would otherwise get less time). :class:`Pending` remembers 
 so every wait ends at the same deadline, ``timeout_s`` after :func:`wait_all` was called, on either backend.
 Each process holds its pipe as a :class:`Pipe` made by :func:`join_run`, not as module state.
 
-NCCL: the pipe group gets the run's timeout (NCCL's own default is 600 s), and processes run with
-``TORCH_NCCL_ASYNC_ERROR_HANDLING=2`` (set by the launcher unless the user set it): a timed-out or failed
-operation aborts the communicators and fails the wait instead of killing the process, so the learner still
-writes its checkpoint. NCCL connects a pair of ranks at their first operation, the handshake, which
+NCCL: the pipe group gets the run's timeout (NCCL's own default is 600 s), and :func:`join_run` sets
+``TORCH_NCCL_ASYNC_ERROR_HANDLING=2`` before it creates the process's first group, whatever was set before
+(torchrun sets 1 for its workers, which kills the process): a timed-out or failed operation aborts the
+communicators and fails the wait instead of killing the process, so the learner still writes its checkpoint. NCCL connects a pair of ranks at their first operation, the handshake, which
 ``startup_timeout`` bounds like every other wait.
 """
 
@@ -42,6 +42,9 @@ CLOSE, STEP = 0, 1
 
 HEADER_SIZE = 3
 """``[command, episode_lengths_follow, curriculum_step]``."""
+
+NCCL_ERROR_HANDLING = ("TORCH_NCCL_ASYNC_ERROR_HANDLING", "2")
+"""On an NCCL timeout or error, abort the communicators and fail the wait (not the process: the learner saves)."""
 
 TAG_HEADER, TAG_ACTIONS, TAG_EPISODE_LENGTH, TAG_SCALARS, TAG_OBS = 1, 2, 3, 4, 16
 """gloo tags; observation group ``i`` uses ``TAG_OBS + i``."""
@@ -104,6 +107,10 @@ def join_run(
     ``timeout_s`` bounds the rendezvous and every operation without an explicit timeout (on simulation processes:
     waiting for the learner's next actions, which includes the learner's whole PPO update).
     """
+    if dist.is_initialized():
+        raise RuntimeError("a default process group exists before the run's: NCCL's error handling is already fixed")
+    name, mode = NCCL_ERROR_HANDLING
+    os.environ[name] = mode  # read when a NCCL group is created
     if local_device.startswith("cuda"):
         torch.cuda.set_device(torch.device(local_device))
     timeout = timedelta(seconds=timeout_s)
