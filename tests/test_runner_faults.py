@@ -181,3 +181,20 @@ def test_peer_failure_under_torchrun_leaves_a_loadable_checkpoint(tmp_path):
     runner = build_runner(ToyVecEnv(16), ppo_cfg(), seed=0)
     runner.load(str(tmp_path / "checkpoint.pt"))
     assert runner.current_learning_iteration >= 1
+
+
+def test_hung_learner_ends_a_hybrid_run_within_the_deadline(tmp_path, capfd):
+    """Hybrid topology: the learners sum the curriculum's counts each step. One learner hangs; the other must give
+    up within its deadline (the startup deadline for the first step, two worker timeouts after), save, and end the
+    run, instead of waiting in the collective for as long as the process group allows."""
+    from toy_vec_env import hanging_hybrid_learner
+
+    layout = Layout(sim_devices=["cpu", "cpu"], learner_devices=["cpu", "cpu"], num_envs=16)
+    kwargs = {"log_dir": str(tmp_path / "logs"), "hang_at_step": 12}
+    start = time.monotonic()
+    code = run_disaggregated(layout, make_toy_env, {}, hanging_hybrid_learner, kwargs, worker_timeout=3.0)
+    assert code != 0
+    assert time.monotonic() - start < 60
+    err = capfd.readouterr().err
+    assert "the other processes of the process group did not answer within 6.0 s" in err, err[-3000:]
+    assert "learner saved" in err

@@ -399,6 +399,25 @@ def hybrid_learner(env, log_dir: str, out_dir: str, iterations: int) -> None:
     torch.save(report, os.path.join(out_dir, f"learner{rank}.pt"))
 
 
+def hanging_hybrid_learner(env, log_dir: str, hang_at_step: int) -> None:
+    """One learner of a hybrid run (``learn_rsl_rl`` with the learners' shared curriculum); learner 1 stops
+    answering the others after collecting ``hang_at_step`` steps."""
+    import torch.distributed as dist
+    from dexgrasp.learners.rsl_rl_ppo import learn_rsl_rl
+
+    if dist.get_rank() == 1:
+        collect, collected = env.collect, [0]
+
+        def hanging_collect():
+            collected[0] += 1
+            if collected[0] == hang_at_step:
+                time.sleep(3600)
+            return collect()
+
+        env.collect = hanging_collect
+    learn_rsl_rl(env, "toy", ppo_cfg(), log_dir, None, 100, TOY_ADR)
+
+
 # -- script mode --------------------------------------------------------------------------------------------------
 
 

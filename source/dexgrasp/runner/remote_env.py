@@ -294,9 +294,15 @@ class DisaggregatedVecEnv(VecEnv):
         self._log_count.zero_()
         self._log_episodes.zero_()
         self._nonfinite.zero_()
-        self._relay.count(*self._outcomes.tolist(), log)
+        self._relay.count(*self._outcomes.tolist(), log, timeout_s=self._other_learners_timeout())
         self._outcomes.zero_()
         return frame.obs, frame.rewards, frame.dones, {"time_outs": frame.time_outs, "log": log}
+
+    def _other_learners_timeout(self) -> float:
+        """How long another learner (hybrid topology) may take to reach the step just collected: its own wait for
+        that step (the startup deadline up to the first step), plus one step."""
+        own = self.startup_timeout if self._latest <= 1 else self.worker_timeout
+        return own + self.worker_timeout
 
     # -- Lifecycle ----------------------------------------------------------------------------------------------
 

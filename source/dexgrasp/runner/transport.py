@@ -174,6 +174,14 @@ def wait_all(works: list[Pending], timeout_s: float, peer: str) -> None:
             raise peer_failure(peer, exc) from exc
 
 
+def all_reduce_within(tensor: torch.Tensor, timeout_s: float, peers: str) -> None:
+    """Sum ``tensor`` over the default process group, waiting at most ``timeout_s``; raise PeerFailure naming
+    ``peers`` when one of them failed or did not take part in time (a blocking collective would wait for a dead
+    or hung peer as long as the group's timeout allows, and under NCCL the wait is on the host's next sync)."""
+    work = dist.all_reduce(tensor, async_op=True)
+    wait_all([Pending(work, time.monotonic(), counts_from_post=False)], timeout_s, peers)
+
+
 def peer_failure(peer: str, exc: BaseException) -> PeerFailure:
     """``exc`` (a plain RuntimeError from gloo or NCCL) as a :class:`PeerFailure` naming ``peer``, in one line."""
     reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
