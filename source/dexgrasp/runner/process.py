@@ -141,6 +141,7 @@ def _learner_role(run: RunSpec, rank: int, index: int, local_device: str) -> int
             local_device,
             max(run.startup_timeout, run.worker_timeout),
             _learner_ranks(layout),
+            [layout.rank_of_sim(i) for i in layout.sims_of(index)],
         )
         peers = [SimPeer(i, layout.rank_of_sim(i), layout.sim_devices[i]) for i in layout.sims_of(index)]
         env = DisaggregatedVecEnv(
@@ -186,6 +187,7 @@ def _simulation_role(run: RunSpec, rank: int, index: int, local_device: str, mar
             local_device,
             max(run.startup_timeout, run.learner_timeout),
             _learner_ranks(layout),
+            [layout.rank_of_learner(layout.feeds[index])],
         )
         serve_environment(
             pipe,
