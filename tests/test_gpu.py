@@ -145,12 +145,3 @@ def test_benchmark_measures_device_memory(tmp_path):
     assert results["capacity_on_device_predicted"]["learner"] > 0
     assert results["throughput"]["disaggregated"]["waits_per_step"]["sim_step_s"] > 0
 
-
-def test_warp_cuda_context_counts_as_cuda_in_use():
-    """Once Warp has initialised CUDA, CUDA_VISIBLE_DEVICES no longer applies to the process: a torchrun rank must
-    know (it then names its GPU instead of relying on being limited to it)."""
-    import warp
-    from dexgrasp.runner.launcher import _cuda_in_use
-
-    warp.init()
-    assert _cuda_in_use()

@@ -327,9 +327,17 @@ def train_learner(env, log_dir: str, out_path: str, cnn: bool = False, iteration
         "nonfinite_obs_resets": env.nonfinite_obs_resets,
         "storage_dtypes": {key: str(v.dtype) for key, v in runner.alg.storage.observations.items()},
         "environ": {v: os.environ.get(v) for v in ("WORLD_SIZE", "RANK", "LOCAL_RANK")},
+        "cuda_visible_devices_at_start": _environ_at_start().get("CUDA_VISIBLE_DEVICES"),
     }
     with open(out_path, "w") as f:
         json.dump(report, f)
+
+
+def _environ_at_start() -> dict:
+    """The environment this process started with (Linux): a variable set later in the process is not in it."""
+    with open("/proc/self/environ", "rb") as f:
+        entries = f.read().decode().split("\0")
+    return dict(entry.split("=", 1) for entry in entries if "=" in entry)
 
 
 def long_learner(env, out_dir: str) -> None:

@@ -99,6 +99,11 @@ def device_error(device: str) -> str | None:
         return None
     if not device.startswith("cuda:") or not device[5:].isdigit():
         return f"unknown device {device!r}: use cuda:N, or cpu"
+    from dexgrasp.runner.cuda_driver import driver_error, driver_version
+
+    too_old = driver_error(torch.version.cuda, driver_version())
+    if too_old:
+        return too_old
     if not torch.cuda.is_available():
         return f"no CUDA device on this node (torch {torch.__version__}); the checks need one, or --device cpu"
     if int(device[5:]) >= torch.cuda.device_count():

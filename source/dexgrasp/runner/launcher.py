@@ -23,7 +23,8 @@ hangs in ``close()`` is then killed and the run still returns 0, and one that fa
 learner's CLOSE, so training ended and was saved) is reported as a warning, not as a failure of the run.
 
 Under torchrun (``RANK`` and ``WORLD_SIZE`` set), each process plays the role of its rank in the layout (ranks
-``0..L-1`` learners, the rest simulation processes); torchrun does the watching and stopping.
+``0..L-1`` learners, the rest simulation processes), after starting itself again with its ``CUDA_VISIBLE_DEVICES``
+set (see :func:`_run_as_torchrun_rank`); torchrun does the watching and stopping.
 """
 
 from __future__ import annotations
@@ -48,6 +49,9 @@ from .spec import ObsKey
 
 DISTRIBUTED_VARS = ("WORLD_SIZE", "RANK", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "GROUP_RANK", "ROLE_RANK")
 """Variables RSL-RL (and Isaac Lab's AppLauncher) read to enter their own multi-GPU mode."""
+
+RANK_DEVICE_VAR = "DEXGRASP_RANK_DEVICE"
+"""Set when a torchrun rank started itself again with its device's ``CUDA_VISIBLE_DEVICES`` (the device's name)."""
 
 _CHILD_MAIN = "import sys; from dexgrasp.runner.process import main; main(sys.argv[1:])"
 
@@ -134,36 +138,27 @@ def _visible_gpu(device: str) -> str:
 
 
 def _run_as_torchrun_rank(run: RunSpec) -> int:
-    """Play this torchrun rank's role in place (torchrun set RANK/WORLD_SIZE/MASTER_*)."""
+    """Play this torchrun rank's role in place (torchrun set RANK/WORLD_SIZE/MASTER_*).
+
+    The rank must see only its own GPU (or none, for "cpu"), as a spawned process does. ``CUDA_VISIBLE_DEVICES``
+    only applies if it is set before anything in the process initialised CUDA (torch, Warp, the simulator), which
+    cannot be checked for every library: so the process starts itself again (``exec``, same process id, so torchrun
+    still watches it) with the variable set, and only then plays its role.
+    """
     rank, world_size = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
     if world_size != run.layout.world_size:
         raise ValueError(f"torchrun started {world_size} processes, the layout needs {run.layout.world_size}")
     device = run.layout.device_of(rank)
-    local_device = device
-    if not _cuda_in_use():
-        os.environ["CUDA_VISIBLE_DEVICES"] = _visible_gpu(device)
-        local_device = "cuda:0" if device.startswith("cuda") else "cpu"
-    elif device.startswith("cuda"):
-        log(
-            f"rank {rank}: CUDA was initialised before the run started, so this process sees every GPU and uses {device}"
-        )
+    if os.environ.get(RANK_DEVICE_VAR) != device:
+        env = dict(os.environ, CUDA_VISIBLE_DEVICES=_visible_gpu(device), **{RANK_DEVICE_VAR: device})
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], env)
     for var in DISTRIBUTED_VARS:
         os.environ.pop(var, None)
-    code = run_role(run, rank, local_device)
+    code = run_role(run, rank, "cuda:0" if device.startswith("cuda") else "cpu")
     finish(code)
     return code
-
-
-def _cuda_in_use() -> bool:
-    """Whether this process already holds a CUDA context, after which ``CUDA_VISIBLE_DEVICES`` no longer applies:
-    torch's, or Warp's (Warp opens one on every visible GPU when it initialises, even for CPU work)."""
-    if torch.cuda.is_initialized():
-        return True
-    for module in ("warp._src.context", "warp.context"):  # where Warp keeps its runtime (newer, older versions)
-        runtime = getattr(sys.modules.get(module), "runtime", None)
-        if getattr(runtime, "cuda_devices", None):
-            return True
-    return False
 
 
 def free_port() -> int:
