@@ -40,6 +40,11 @@ EXIT_FAILED, EXIT_PEER_LOST, EXIT_INTERRUPTED = 1, 3, 130
 """Exit codes: this process failed; a simulation process lost its learner (a consequence); stopped by a signal."""
 
 
+class Refused(ValueError):
+    """A learner function refuses to run with the run's settings (e.g. it cannot fit its device); its one-line
+    message is the whole report, without a traceback."""
+
+
 class Stopped(BaseException):
     """The process was told to stop (SIGTERM/SIGINT). A BaseException, so ``except Exception`` does not eat it."""
 
@@ -164,8 +169,12 @@ def _learner_role(run: RunSpec, rank: int, index: int, local_device: str) -> int
     except BaseException as exc:  # noqa: BLE001 - every failure ends the run the same way
         stop.raised, stop.open = True, False  # ignore further signals while the callbacks run
         interrupted = isinstance(exc, Stopped)
-        log(f"{name} stopping: {exc}" if interrupted or isinstance(exc, PeerFailure) else f"{name} failed:")
-        if not interrupted and not isinstance(exc, PeerFailure):
+        if isinstance(exc, Refused):
+            log(f"{name} refused to start: {exc}")
+        elif interrupted or isinstance(exc, PeerFailure):
+            log(f"{name} stopping: {exc}")
+        else:
+            log(f"{name} failed:")
             traceback.print_exc()
         for callback in env.failure_callbacks if env is not None else []:
             try:

@@ -229,12 +229,12 @@ def wait_all(works: list[Pending], timeout_s: float, peer: str) -> None:
             raise peer_failure(peer, exc) from exc
 
 
-def all_reduce_within(tensor: torch.Tensor, timeout_s: float, peers: str) -> None:
-    """Sum ``tensor`` over the default process group, waiting at most ``timeout_s``; raise PeerFailure naming
+def all_reduce_within(tensor: torch.Tensor, timeout_s: float, peers: str, op=dist.ReduceOp.SUM) -> None:
+    """Reduce ``tensor`` over the default process group, waiting at most ``timeout_s``; raise PeerFailure naming
     ``peers`` when one of them failed or did not take part in time (a blocking collective would wait for a dead
     or hung peer as long as the group's timeout allows, and under NCCL the wait is on the host's next sync)."""
     def reduce() -> None:  # posting the first NCCL collective connects the group: under the deadline too
-        work = dist.all_reduce(tensor, async_op=True)
+        work = dist.all_reduce(tensor, op=op, async_op=True)
         wait_all([Pending(work, time.monotonic(), counts_from_post=False)], timeout_s, peers)
 
     within(timeout_s, peers, reduce)
