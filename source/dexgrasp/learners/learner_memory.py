@@ -12,7 +12,7 @@ mini-batch's part, all from the built runner:
   each mini-batch's rows;
 - **activations**: the tensors autograd saves for the backward pass of one mini-batch, counted with
   ``torch.autograd.graph.saved_tensors_hooks`` on forwards of the actor and the critic over a few environments of
-  the storage (their growth per environment, scaled to the mini-batch); plus the largest of them once more, for the
+  the storage (a line through two sizes, taken to the mini-batch's); plus the largest of them once more, for the
   gradient the backward pass holds beside it.
 
 :func:`fit_mini_batches` picks the smallest mini-batch count, from the agent's up, whose estimate fits the
@@ -53,6 +53,8 @@ class LearnerMemory:
     """Parameters, their gradients and Adam's two moments."""
     copy: float
     """The observations the mini-batch generator copies: all of them (recurrent), or one mini-batch's share of them."""
+    activations_fixed: float
+    """What one mini-batch's forward saves whatever its size (e.g. copies of recurrent weights)."""
     activations_per_sample: float
     largest_saved: float
     """The largest tensor saved for the backward pass, at the agent's mini-batch size."""
@@ -65,7 +67,11 @@ class LearnerMemory:
         """Estimated peak bytes with ``num_mini_batches`` mini-batches."""
         per_batch = self.samples // num_mini_batches
         copy = self.copy if self.recurrent else self.copy / num_mini_batches
-        return self.storage + self.parameters + copy + self.activations_per_sample * per_batch + self.largest_saved
+        return self.storage + self.parameters + copy + self.activations(per_batch) + self.largest_saved
+
+    def activations(self, samples: int) -> float:
+        """Bytes autograd saves for a mini-batch of ``samples``."""
+        return self.activations_fixed + self.activations_per_sample * samples
 
     def per_env(self, num_mini_batches: int) -> float:
         """Bytes per environment at ``num_mini_batches``: everything but the parameters' part grows with them."""
@@ -101,12 +107,13 @@ def estimate(alg) -> LearnerMemory:
     storage_bytes = sum(_bytes(v) for v in vars(storage).values())
     recurrent = bool(alg.actor.is_recurrent or alg.critic.is_recurrent)
     steps, num_envs = storage.num_transitions_per_env, storage.num_envs
-    activations, largest = _saved_per_sample(alg, recurrent)
+    fixed, per_sample, largest = _saved_per_sample(alg, recurrent)
     return LearnerMemory(
         storage=storage_bytes,
         parameters=parameters + 3 * trainable,  # gradients, Adam's exp_avg and exp_avg_sq
         copy=_bytes(storage.observations),
-        activations_per_sample=activations,
+        activations_fixed=fixed,
+        activations_per_sample=per_sample,
         largest_saved=largest,
         samples=steps * num_envs,
         recurrent=recurrent,
@@ -114,11 +121,11 @@ def estimate(alg) -> LearnerMemory:
     )
 
 
-def _saved_per_sample(alg, recurrent: bool) -> tuple[float, float]:
-    """Bytes autograd saves per sample of one update's forward (actor and critic, as the update runs them): the
-    growth between forwards over :data:`PROBE_ENVS` and twice as many environments of the storage, so what every
-    forward saves once (e.g. copies of recurrent weights) does not count per sample; and the largest saved tensor
-    scaled to one mini-batch of the agent's count."""
+def _saved_per_sample(alg, recurrent: bool) -> tuple[float, float, float]:
+    """Bytes autograd saves in one update's forward (actor and critic, as the update runs them), as a line through
+    forwards over :data:`PROBE_ENVS` and twice as many environments of the storage: what every forward saves once
+    (e.g. copies of recurrent weights), and the growth per sample; and the largest saved tensor scaled to one
+    mini-batch of the agent's count."""
     storage = alg.storage
     steps = storage.num_transitions_per_env
     small = min(PROBE_ENVS, max(storage.num_envs // 2, 1))
@@ -130,8 +137,9 @@ def _saved_per_sample(alg, recurrent: bool) -> tuple[float, float]:
         per_sample = (saved_large - saved_small) / ((large - small) * samples)
     else:  # one environment: no growth to measure
         per_sample = saved_large / samples
+    fixed = max(saved_large - per_sample * large * samples, 0.0)
     per_batch = storage.num_envs * steps // max(alg.num_mini_batches, 1)
-    return per_sample, largest / (large * samples) * per_batch
+    return fixed, per_sample, largest / (large * samples) * per_batch
 
 
 def _saved_bytes(alg, recurrent: bool, n: int) -> tuple[int, int]:
@@ -141,12 +149,12 @@ def _saved_bytes(alg, recurrent: bool, n: int) -> tuple[int, int]:
     steps = storage.num_transitions_per_env
     excluded = {p.untyped_storage().data_ptr() for m in (alg.actor, alg.critic) for p in m.parameters()}
     excluded |= {t.untyped_storage().data_ptr() for t in _tensors(vars(storage))}
-    saved: dict[int, int] = {}
+    saved: dict[int, torch.Tensor] = {}  # held until counted: a freed block reused would hide a tensor
 
     def pack(tensor: torch.Tensor) -> torch.Tensor:
         ptr = tensor.untyped_storage().data_ptr()
         if ptr not in excluded:
-            saved[ptr] = tensor.untyped_storage().nbytes()
+            saved[ptr] = tensor
         return tensor
 
     kept = [model.get_hidden_state() for model in (alg.actor, alg.critic)]  # the rollout's, put back after
@@ -165,7 +173,8 @@ def _saved_bytes(alg, recurrent: bool, n: int) -> tuple[int, int]:
     finally:
         for model, state in zip((alg.actor, alg.critic), kept):
             model.reset(hidden_state=state)
-    return sum(saved.values()), max(saved.values(), default=0)
+    sizes = [tensor.untyped_storage().nbytes() for tensor in saved.values()]
+    return sum(sizes), max(sizes, default=0)
 
 
 def _zero_hidden(model, obs):
