@@ -45,6 +45,9 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..")
 DEPTH_SPEC = os.path.join(ROOT, "docs", "figures", "benchmark_160x120", "spec.json")
 STUDENT_SPEC = os.path.join(ROOT, "docs", "figures", "gpu_kit", "stereo_student_160x120_spec.json")
 TOY_DIR = os.path.join(ROOT, "tests")
+DEPTH_AGENT = "dexgrasp.tasks.grasp.config.kuka_allegro.agents.rsl_rl_ppo_cfg:GraspDepthPPORunnerCfg"
+"""The depth task's agent configuration: the checks measure the learner with its training settings (mini-batches,
+epochs, rollout length), whatever settings the benchmark that recorded the spec used."""
 SEED = 3
 PIPELINE_TOLERANCE = {"rtol": 1e-4, "atol": 1e-4}
 """Float tolerance of the rollout comparison; uint8 images may differ by one step of rounding."""
@@ -125,6 +128,25 @@ def sized_spec(spec: dict, image: tuple[int, int] | None, steps: int | None, rnn
         for model in agent.values():
             if isinstance(model, dict) and "rnn_hidden_dim" in model:
                 model["rnn_hidden_dim"] = rnn_hidden
+    return spec
+
+
+def task_training(agent_class: str = DEPTH_AGENT) -> dict:
+    """The training settings of a task's agent configuration (``module:Class``): rollout length and algorithm.
+
+    Needs Isaac Lab's configuration classes (no simulator): raises ``ImportError`` without them, as on a
+    GPU kit's node, whose spec the kit's build already gave these settings (:func:`with_training`)."""
+    import importlib
+
+    module, name = agent_class.split(":")
+    agent = getattr(importlib.import_module(module), name)().to_dict()
+    return {"num_steps_per_env": agent["num_steps_per_env"], "algorithm": agent["algorithm"]}
+
+
+def with_training(spec: dict, training: dict) -> dict:
+    """A copy of a learner spec whose agent trains as ``training`` (:func:`task_training`) says."""
+    spec = copy.deepcopy(spec)
+    spec["agent_cfg"].update(copy.deepcopy(training))
     return spec
 
 
@@ -349,9 +371,17 @@ def main(argv: list[str]) -> int:
     os.makedirs(opts.out, exist_ok=True)
     start = time.perf_counter()
     results: dict = {"node": _node(opts.device), "options": {k: v for k, v in vars(opts).items() if k != "out"}}
+    try:
+        training = task_training()
+        results["depth_training_from"] = DEPTH_AGENT
+    except ImportError:  # a kit's node: the kit's build wrote the task's settings into the spec
+        training, results["depth_training_from"] = None, "the spec, as the kit's build set it"
     for name, path in (("depth_160x120", opts.depth_spec), ("stereo_student_160x120", opts.student_spec)):
         with open(path) as f:
-            spec = sized_spec(json.load(f), opts.image, opts.steps_per_env, opts.rnn_hidden)
+            spec = json.load(f)
+        if training is not None and name == "depth_160x120":
+            spec = with_training(spec, training)
+        spec = sized_spec(spec, opts.image, opts.steps_per_env, opts.rnn_hidden)
         results[name] = learner_memory(name, spec, opts, opts.out)
     results["pipeline"] = pipeline_check(opts)
     results["two_learners"] = two_learners_check(opts.device)
