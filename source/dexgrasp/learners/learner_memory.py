@@ -17,7 +17,7 @@ mini-batch's part, all from the built runner:
 
 :func:`fit_mini_batches` picks the smallest mini-batch count, from the agent's up, whose estimate fits the
 device, or refuses in one line with the estimate and the environment count that would fit. Only CUDA devices are
-checked (their capacity from ``torch.cuda.mem_get_info``); a CPU learner uses host memory and is not.
+checked (what is free from ``torch.cuda.mem_get_info``); a CPU learner uses host memory and is not.
 """
 
 from __future__ import annotations
@@ -62,6 +62,8 @@ class LearnerMemory:
     """Samples (environment-steps) of one update: environments x steps per environment."""
     recurrent: bool
     num_envs: int
+    in_place: float
+    """What of it is allocated already when the runner is built: the storage and the parameters."""
 
     def peak(self, num_mini_batches: int) -> float:
         """Estimated peak bytes with ``num_mini_batches`` mini-batches."""
@@ -118,6 +120,7 @@ def estimate(alg) -> LearnerMemory:
         samples=steps * num_envs,
         recurrent=recurrent,
         num_envs=num_envs,
+        in_place=storage_bytes + parameters,
     )
 
 
@@ -188,13 +191,16 @@ def _zero_hidden(model, obs):
     return tuple(torch.zeros_like(h) for h in state) if isinstance(state, tuple) else torch.zeros_like(state)
 
 
-def device_capacity(device: str) -> float | None:
-    """Bytes the learner may use on ``device``: CUDA's free memory plus what this process's allocator already holds
-    (the storage and the model, counted in the estimate), times :data:`USABLE_SHARE`; None on the CPU."""
+def device_available(device: str) -> float | None:
+    """Bytes of ``device`` the learner's update may still take: CUDA's free memory plus what this process's caching
+    allocator holds unused, times :data:`USABLE_SHARE`; None on the CPU (not checked). What is allocated already
+    (the environment's buffers, the storage, the model) is not available."""
     if not device.startswith("cuda"):
         return None
-    free, _ = torch.cuda.mem_get_info(torch.device(device))
-    return (free + torch.cuda.memory_reserved(torch.device(device))) * USABLE_SHARE
+    index = torch.device(device)
+    free, _ = torch.cuda.mem_get_info(index)
+    unused = torch.cuda.memory_reserved(index) - torch.cuda.memory_allocated(index)
+    return (free + unused) * USABLE_SHARE
 
 
 def mini_batch_counts(memory: LearnerMemory, configured: int) -> list[int]:
@@ -222,16 +228,19 @@ def fit_mini_batches(memory: LearnerMemory, configured: int, capacity: float | N
     )
 
 
-def fit_learner_memory(alg, device: str, capacity: float | None, timeout_s: float = 600.0) -> LearnerMemory | None:
-    """Before the first update: estimate ``alg``'s memory and set its mini-batch count to the smallest that fits
-    ``capacity`` bytes (see :func:`fit_mini_batches`; None: a CPU learner, not checked); several learners (a process
-    group) take the largest any of them needs, within ``timeout_s``, so their updates stay in step. Returns the
-    estimate (None when not checked)."""
+def fit_learner_memory(alg, device: str, available: float | None, timeout_s: float = 600.0) -> LearnerMemory | None:
+    """Before the first update: estimate ``alg``'s memory and set its mini-batch count to the smallest whose update
+    fits ``available`` bytes beside what is allocated already (:func:`device_available`; None: a CPU learner, not
+    checked; see :func:`fit_mini_batches`); several learners (a process group) take the largest any of them needs,
+    within ``timeout_s``, so their updates stay in step. Returns the estimate (None when not checked)."""
     import torch.distributed as dist
 
     configured = alg.num_mini_batches
-    memory = estimate(alg) if capacity is not None else None  # a CPU learner is not checked
-    chosen = configured if memory is None else fit_mini_batches(memory, configured, capacity, device)
+    memory = estimate(alg) if available is not None else None  # a CPU learner is not checked
+    if memory is None:
+        chosen = configured
+    else:  # the storage and the model are allocated already: they count in the estimate and in what the device has
+        chosen = fit_mini_batches(memory, configured, available + memory.in_place, device)
     if dist.is_initialized() and dist.get_world_size() > 1:
         agreed = torch.tensor([chosen], dtype=torch.float64, device="cuda" if dist.get_backend() == "nccl" else "cpu")
         all_reduce_within(agreed, timeout_s, "the other learners", op=dist.ReduceOp.MAX)

@@ -34,7 +34,7 @@ def learn_rsl_rl(
     from dexgrasp.runner.remote_env import DisaggregatedVecEnv
     from dexgrasp.runs import read_metadata
 
-    from .learner_memory import device_capacity, fit_learner_memory
+    from .learner_memory import device_available, fit_learner_memory
     from .rsl_rl_runners import GraspOnPolicyRunner, learners_env_counts
 
     agent_cfg = {**agent_cfg, "device": vec_env.device}
@@ -52,7 +52,7 @@ def learn_rsl_rl(
 
     runner = GraspOnPolicyRunner(vec_env, agent_cfg, log_dir, vec_env.device, metadata=metadata)
     # the first update is where a large run runs out of memory: fit its mini-batches to the device first
-    fit_learner_memory(runner.alg, vec_env.device, device_capacity(vec_env.device))
+    fit_learner_memory(runner.alg, vec_env.device, device_available(vec_env.device))
     agent_cfg["algorithm"] = {**agent_cfg["algorithm"], "num_mini_batches": runner.alg.num_mini_batches}
 
     def save_on_failure(exc: BaseException) -> None:

@@ -238,7 +238,7 @@ def _to_cpu(value):
     return [_to_cpu(v) for v in value]
 
 
-def _pipelined_run(device: str, num_envs: int, iterations: int, synchronous: bool, record: bool, tmp: str) -> dict:
+def pipelined_run(device: str, num_envs: int, iterations: int, synchronous: bool, record: bool, tmp: str) -> dict:
     from dexgrasp.runner import Layout, run_disaggregated
 
     toy = _toy()
@@ -278,11 +278,11 @@ def compare_rollouts(want: list[dict], have: list[dict]) -> dict:
 def pipeline_check(opts) -> dict:
     """Check 2: equivalence, float16 storage, pinned buffers, env-steps/s (see the module doc)."""
     with tempfile.TemporaryDirectory(prefix="gpu-checks-") as tmp:
-        sync = _pipelined_run(opts.device, opts.pipeline_envs, 2, True, True, tmp)
-        pipelined = _pipelined_run(opts.device, opts.pipeline_envs, 2, False, True, tmp)
+        sync = pipelined_run(opts.device, opts.pipeline_envs, 2, True, True, tmp)
+        pipelined = pipelined_run(opts.device, opts.pipeline_envs, 2, False, True, tmp)
         rate = pipelined
         if opts.throughput_envs:
-            rate = _pipelined_run(opts.device, opts.throughput_envs, opts.throughput_iterations, False, False, tmp)
+            rate = pipelined_run(opts.device, opts.throughput_envs, opts.throughput_iterations, False, False, tmp)
     report = pipelined["report"]
     depth = report["storage"]["depth"]
     cuda = opts.device.startswith("cuda")
