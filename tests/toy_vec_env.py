@@ -89,7 +89,7 @@ class ToyVecEnv(VecEnv):
             os.kill(os.getpid(), signal.SIGKILL)
         if self.faults["hang"] == self.steps:
             time.sleep(3600)
-        time.sleep(self.first_step_delay_s if self.steps == 1 else self.step_delay_s)
+        time.sleep(self.step_delay_s + (self.first_step_delay_s if self.steps == 1 else 0.0))
         a = actions.clamp(-1.0, 1.0)
         s = self.state
         new = s.clone()
