@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 TRAIN_ARGS ?=
 
-.PHONY: setup train test gpu-kit
+.PHONY: setup train test gpu-kit gpu-smoke
 
 setup:
 	@bash scripts/setup.sh
@@ -23,3 +23,7 @@ test: setup
 # there, `bash gpu_kit/run.sh OUT_DIR` (docs/benchmarks.md, "Learner on a GPU").
 gpu-kit: setup
 	$(PY) -m dexgrasp.metrics.gpu_kit build gpu_kit
+
+# The first thing to run on a node with a GPU: one GPU, under 10 minutes, one table (docs/user_guide.md, "GPUs").
+gpu-smoke: setup
+	bash scripts/gpu_smoke.sh $(SMOKE_ARGS)

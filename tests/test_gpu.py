@@ -10,10 +10,13 @@ import glob
 import json
 import os
 import signal
+import subprocess
+import sys
+import time
 
 import pytest
 import torch
-from conftest import TINY_DEPTH, kill_rank_mid_run, no_survivors, run
+from conftest import ROOT, TINY_DEPTH, kill_rank_mid_run, no_survivors, run
 from dexgrasp.runs import check_checkpoint
 
 pytestmark = [pytest.mark.gpu, pytest.mark.slow]
@@ -53,8 +56,19 @@ def trained(log_dir, placement: list[str], **kwargs) -> str:
     return proc.stdout + proc.stderr
 
 
-def latest(log_dir) -> str:
-    return sorted(glob.glob(os.path.join(str(log_dir), "model_*.pt")), key=os.path.getmtime)[-1]
+def saved_for_the_failure_then_resumed(log_dir, seconds_since_kill: float, placement: list[str]) -> None:
+    """The learner wrote a checkpoint after the kill (a periodic one from before it does not count), the checkpoint
+    loads, and training resumes from it."""
+    killed_at = time.time() - seconds_since_kill
+    after = [p for p in glob.glob(os.path.join(str(log_dir), "model_*.pt")) if os.path.getmtime(p) >= killed_at]
+    assert after, "no checkpoint was written after the kill"
+    checkpoint = max(after, key=os.path.getmtime)
+    check_checkpoint(checkpoint, DEPTH, "rsl_rl")
+    resumed = os.path.join(str(log_dir), "resumed")
+    proc = run([*train_args(resumed, placement, iterations=1), "--resume", checkpoint], timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    iteration = torch.load(checkpoint, map_location="cpu", weights_only=False)["iter"]
+    assert os.path.exists(os.path.join(resumed, f"model_{iteration + 1}.pt")), os.listdir(resumed)
 
 
 def disaggregated(sims: str, learner: str) -> list[str]:
@@ -103,13 +117,14 @@ def test_data_parallel_nccl(tmp_path):
 @gpus(2)
 def test_killed_simulation_process_ends_an_nccl_run(tmp_path):
     """NCCL waits are host-blocking with a timeout: a dead simulation process still ends the run in time."""
-    args = train_args(tmp_path, [*disaggregated("cuda:0,cuda:0", "cuda:1"), "--worker_timeout", "20"], 50)
+    placement = [*disaggregated("cuda:0,cuda:0", "cuda:1"), "--worker_timeout", "20"]
+    args = train_args(tmp_path, placement, 50)
     code, out, seconds, processes = kill_rank_mid_run(args, tmp_path, rank=2, worker_timeout=20)  # simulation 1
     assert seconds < 20 + 90
     assert code != 0
     assert "rank 2" in out and "cuda:0" in out, out[-3000:]
     assert no_survivors(processes)
-    check_checkpoint(latest(tmp_path), DEPTH, "rsl_rl")  # NCCL's watchdog let the learner save first
+    saved_for_the_failure_then_resumed(tmp_path, seconds, placement)  # NCCL's watchdog let the learner save first
 
 
 @gpus(2)
@@ -117,14 +132,15 @@ def test_hung_simulation_process_under_nccl_times_out_and_saves(tmp_path):
     """A simulation process that stops answering (SIGSTOP) under NCCL: the learner gives up after --worker_timeout
     (the project's deadline, not NCCL's 600 s), and NCCL's error handling aborts the wait, not the learner, so
     the learner writes its checkpoint before the run ends."""
-    args = train_args(tmp_path, [*disaggregated("cuda:0,cuda:0", "cuda:1"), "--worker_timeout", "20"], 50)
+    placement = [*disaggregated("cuda:0,cuda:0", "cuda:1"), "--worker_timeout", "20"]
+    args = train_args(tmp_path, placement, 50)
     code, out, seconds, processes = kill_rank_mid_run(args, tmp_path, rank=2, worker_timeout=20, sig=signal.SIGSTOP)
     assert seconds < 20 + 90
     assert code != 0
     assert "simulation process 1 (rank 2, device cuda:0) did not answer within 20.0 s" in out, out[-3000:]
     assert "learner saved" in out, out[-3000:]
-    check_checkpoint(latest(tmp_path), DEPTH, "rsl_rl")
     assert no_survivors(processes)
+    saved_for_the_failure_then_resumed(tmp_path, seconds, placement)
 
 
 @gpus(2)
@@ -146,11 +162,15 @@ def test_benchmark_measures_device_memory(tmp_path):
     assert results["throughput"]["disaggregated"]["waits_per_step"]["sim_step_s"] > 0
 
 
-def test_warp_cuda_context_counts_as_cuda_in_use():
-    """Once Warp has initialised CUDA, CUDA_VISIBLE_DEVICES no longer applies to the process: a torchrun rank must
-    know (it then names its GPU instead of relying on being limited to it)."""
-    import warp
-    from dexgrasp.runner.launcher import _cuda_in_use
-
-    warp.init()
-    assert _cuda_in_use()
+def test_gpu_smoke_script():
+    """``scripts/gpu_smoke.sh`` on this machine's first GPU: every learner size fits (with the mini-batches its
+    estimate chose) or is refused in one line, the pipelined runner and the NCCL group work, all in 10 minutes."""
+    env = {**os.environ, "PYTHON": sys.executable, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run(
+        ["bash", "scripts/gpu_smoke.sh", "--device", "cuda:0"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    for n in (4096, 12288, 20480):
+        assert f"learner_{n}envs" in proc.stdout
+    assert "nccl.async_error_handling_is_2" in proc.stdout and "pipeline.storage_on_device" in proc.stdout

@@ -152,3 +152,19 @@ def test_node_without_cuda_gets_one_line(kit, blocker, tmp_path):
     proc = run_kit(kit, tmp_path / "out", ["--iterations", "1"], blocker, timeout=300)
     assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0, proc.stderr[-2000:]
     assert proc.stderr.startswith("error: no CUDA device on this node") and not (tmp_path / "out").exists()
+
+
+def test_kit_measures_the_training_settings_of_the_task(kit):
+    """The recorded depth spec comes from a benchmark that trained with 2 mini-batches; the task trains with its
+    agent configuration's count, and the kit (whose node cannot read that configuration) must measure that one."""
+    from dexgrasp.metrics.gpu_checks import DEPTH_SPEC, task_training
+    from dexgrasp.tasks.grasp.config.kuka_allegro.agents.rsl_rl_ppo_cfg import GraspDepthPPORunnerCfg
+
+    task = GraspDepthPPORunnerCfg()
+    assert task_training()["algorithm"]["num_mini_batches"] == task.algorithm.num_mini_batches
+    recorded = json.loads(open(DEPTH_SPEC).read())["agent_cfg"]
+    shipped = json.loads((kit / "docs/figures/benchmark_160x120/spec.json").read_text())["agent_cfg"]
+    assert recorded["algorithm"]["num_mini_batches"] != task.algorithm.num_mini_batches  # what the kit corrects
+    assert shipped["algorithm"]["num_mini_batches"] == task.algorithm.num_mini_batches
+    assert shipped["num_steps_per_env"] == task.num_steps_per_env
+    assert shipped["actor"] == recorded["actor"]  # the model as the benchmark's scene reported it

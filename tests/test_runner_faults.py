@@ -127,3 +127,74 @@ def test_sigterm_during_the_update_saves_a_consistent_checkpoint(tmp_path):
         saved = torch.load(logs / f"model_{it}.pt", weights_only=False)
         adam_steps = int(saved["optimizer_state_dict"]["state"][0]["step"])
         assert (saved["iter"], adam_steps) == (it, per_update * (it + 1)), f"model_{it}.pt"
+
+
+def _train_with_faults(tmp_path: Path, faults: dict, worker_timeout: float) -> int:
+    layout = Layout(sim_devices=["cpu", "cpu"], learner_devices=["cpu"], num_envs=16)
+    return run_disaggregated(
+        layout,
+        make_toy_env,
+        {"faults": faults, "pid_dir": str(tmp_path)},
+        train_learner,
+        {"log_dir": str(tmp_path / "logs"), "out_path": str(tmp_path / "report.json"), "iterations": 1},
+        worker_timeout=worker_timeout,
+    )
+
+
+def test_first_step_gets_the_startup_deadline(tmp_path, capfd):
+    """A first step slower than --worker_timeout (on a GPU: Warp kernels compiled, CUDA graphs captured) is waited
+    for under the startup deadline; the steps after it are held to the worker timeout."""
+    assert _train_with_faults(tmp_path, {1: {"first_step_delay_s": 8.0}}, worker_timeout=4.0) == 0
+    assert (tmp_path / "logs" / "model_0.pt").exists()
+    assert _train_with_faults(tmp_path, {1: {"hang_at_step": 2}}, worker_timeout=4.0) != 0
+    assert "simulation process 1 (rank 2, device cpu) did not answer within 4.0 s" in capfd.readouterr().err
+
+
+def test_simulation_process_dying_in_close_after_training_is_a_warning(tmp_path, capfd):
+    """Training ended and saved, then a simulator crashes in close(): the run succeeded, with a warning."""
+    assert _train_with_faults(tmp_path, {1: {"die_in_close": True}}, worker_timeout=10.0) == 0
+    err = capfd.readouterr().err
+    assert "warning: simulation process 1 (rank 2, device cpu) was killed by SIGKILL while closing" in err
+    assert "stopping every process" not in err
+    assert (tmp_path / "logs" / "model_0.pt").exists()
+
+
+def test_peer_failure_under_torchrun_leaves_a_loadable_checkpoint(tmp_path):
+    """torchrun starts its workers with TORCH_NCCL_ASYNC_ERROR_HANDLING=1, under which NCCL's watchdog kills the
+    learner before it saves: the run sets its own mode before any process group exists. Here (gloo on the CPU) a
+    simulation process dies mid-run; the learner must run with the run's mode and leave a checkpoint that loads."""
+    from toy_vec_env import ToyVecEnv, build_runner
+
+    env = {k: v for k, v in os.environ.items() if k not in ("WORLD_SIZE", "RANK", "LOCAL_RANK")}
+    env["PYTHONPATH"] = os.pathsep.join([str(TESTS), env.get("PYTHONPATH", "")])
+    torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "3"]
+    proc = subprocess.run(
+        [*torchrun, str(TESTS / "toy_vec_env.py"), "die", str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode != 0
+    infos = torch.load(tmp_path / "checkpoint.pt", weights_only=False)["infos"]
+    assert infos["nccl_error_handling"] == "2"
+    runner = build_runner(ToyVecEnv(16), ppo_cfg(), seed=0)
+    runner.load(str(tmp_path / "checkpoint.pt"))
+    assert runner.current_learning_iteration >= 1
+
+
+def test_hung_learner_ends_a_hybrid_run_within_the_deadline(tmp_path, capfd):
+    """Hybrid topology: the learners sum the curriculum's counts each step. One learner hangs; the other must give
+    up within its deadline (the startup deadline for the first step, two worker timeouts after), save, and end the
+    run, instead of waiting in the collective for as long as the process group allows."""
+    from toy_vec_env import hanging_hybrid_learner
+
+    layout = Layout(sim_devices=["cpu", "cpu"], learner_devices=["cpu", "cpu"], num_envs=16)
+    kwargs = {"log_dir": str(tmp_path / "logs"), "hang_at_step": 12}
+    start = time.monotonic()
+    code = run_disaggregated(layout, make_toy_env, {}, hanging_hybrid_learner, kwargs, worker_timeout=3.0)
+    assert code != 0
+    assert time.monotonic() - start < 60
+    err = capfd.readouterr().err
+    assert "the other processes of the process group did not answer within 6.0 s" in err, err[-3000:]
+    assert "learner saved" in err

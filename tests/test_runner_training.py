@@ -42,8 +42,10 @@ def test_ppo_trains_two_iterations_with_a_cnn(tmp_path):
 @pytest.mark.parametrize("mode", ["torchrun", "restart"])
 def test_torchrun_ranks_take_their_roles(tmp_path, mode):
     """Under torchrun, and after a restart: simulation process 1 dies in the first attempt, and the second attempt
-    must not read the first one's keys from torchrun's store."""
-    env = {k: v for k, v in os.environ.items() if k not in ("WORLD_SIZE", "RANK", "LOCAL_RANK")}
+    must not read the first one's keys from torchrun's store. Each rank hides the GPUs from itself before it
+    starts (a CPU learner sees none), not after something in it may have initialised CUDA."""
+    hidden = ("WORLD_SIZE", "RANK", "LOCAL_RANK", "CUDA_VISIBLE_DEVICES")
+    env = {k: v for k, v in os.environ.items() if k not in hidden}
     env["PYTHONPATH"] = os.pathsep.join([str(TESTS), env.get("PYTHONPATH", "")])
     cmd = [
         sys.executable,
@@ -66,6 +68,7 @@ def test_torchrun_ranks_take_their_roles(tmp_path, mode):
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["iterations"] == 2
     assert report["environ"] == {"WORLD_SIZE": None, "RANK": None, "LOCAL_RANK": None}
+    assert report["cuda_visible_devices_at_start"] == ""
 
 
 def test_hybrid_learners_with_unequal_shares_agree(tmp_path, capfd):

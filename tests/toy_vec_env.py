@@ -45,6 +45,8 @@ class ToyVecEnv(VecEnv):
         hang_in_close: bool = False,
         resettable: bool = True,
         step_delay_s: float = 0.0,
+        first_step_delay_s: float = 0.0,
+        die_in_close: bool = False,
     ) -> None:
         self.num_envs = num_envs
         self.num_actions = NUM_ACTIONS
@@ -60,8 +62,10 @@ class ToyVecEnv(VecEnv):
         self.curriculum_step = 0
         self.outcomes = [0, 0]
         self.step_delay_s = step_delay_s
+        self.first_step_delay_s = first_step_delay_s
         self.faults = {"nan_at_step": nan_at_step, "nan_env": nan_env, "die": die_at_step, "hang": hang_at_step}
         self.hang_in_close = hang_in_close
+        self.die_in_close = die_in_close
         if not resettable:
             self.reset_envs = None
         self.obs_buf = self._compute_observations()
@@ -85,7 +89,7 @@ class ToyVecEnv(VecEnv):
             os.kill(os.getpid(), signal.SIGKILL)
         if self.faults["hang"] == self.steps:
             time.sleep(3600)
-        time.sleep(self.step_delay_s)
+        time.sleep(self.step_delay_s + (self.first_step_delay_s if self.steps == 1 else 0.0))
         a = actions.clamp(-1.0, 1.0)
         s = self.state
         new = s.clone()
@@ -109,9 +113,12 @@ class ToyVecEnv(VecEnv):
         return self.obs_buf, rewards, dones.long(), {"time_outs": time_outs, "log": log}
 
     def close(self) -> None:
-        """Nothing to release; with ``hang_in_close`` it never returns (as a simulator's ``close()`` can)."""
+        """Nothing to release; with ``hang_in_close`` it never returns, with ``die_in_close`` the process dies (as a
+        simulator's ``close()`` can)."""
         if self.hang_in_close:
             time.sleep(3600)
+        if self.die_in_close:
+            os.kill(os.getpid(), signal.SIGKILL)
 
     def drain_episode_outcomes(self) -> tuple[int, int]:
         """(successes, episodes) ended since the last call, for a learner's curriculum."""
@@ -320,15 +327,25 @@ def train_learner(env, log_dir: str, out_path: str, cnn: bool = False, iteration
         "nonfinite_obs_resets": env.nonfinite_obs_resets,
         "storage_dtypes": {key: str(v.dtype) for key, v in runner.alg.storage.observations.items()},
         "environ": {v: os.environ.get(v) for v in ("WORLD_SIZE", "RANK", "LOCAL_RANK")},
+        "cuda_visible_devices_at_start": _environ_at_start().get("CUDA_VISIBLE_DEVICES"),
     }
     with open(out_path, "w") as f:
         json.dump(report, f)
 
 
+def _environ_at_start() -> dict:
+    """The environment this process started with (Linux): a variable set later in the process is not in it."""
+    with open("/proc/self/environ", "rb") as f:
+        entries = f.read().decode().split("\0")
+    return dict(entry.split("=", 1) for entry in entries if "=" in entry)
+
+
 def long_learner(env, out_dir: str) -> None:
     """Train "forever"; save a checkpoint when the run fails; mark when learning has started."""
     runner = build_runner(env, ppo_cfg(), seed=0)
-    env.on_failure(lambda exc: runner.save(os.path.join(out_dir, "checkpoint.pt"), infos={"reason": str(exc)}))
+    nccl_error_handling = os.environ.get("TORCH_NCCL_ASYNC_ERROR_HANDLING")
+    infos = {"nccl_error_handling": nccl_error_handling}
+    env.on_failure(lambda exc: runner.save(os.path.join(out_dir, "checkpoint.pt"), infos={**infos, "reason": str(exc)}))
     with open(os.path.join(out_dir, "learner.pid"), "w") as f:
         f.write(str(os.getpid()))
     update = runner.alg.update
@@ -390,12 +407,32 @@ def hybrid_learner(env, log_dir: str, out_dir: str, iterations: int) -> None:
     torch.save(report, os.path.join(out_dir, f"learner{rank}.pt"))
 
 
+def hanging_hybrid_learner(env, log_dir: str, hang_at_step: int) -> None:
+    """One learner of a hybrid run (``learn_rsl_rl`` with the learners' shared curriculum); learner 1 stops
+    answering the others after collecting ``hang_at_step`` steps."""
+    import torch.distributed as dist
+    from dexgrasp.learners.rsl_rl_ppo import learn_rsl_rl
+
+    if dist.get_rank() == 1:
+        collect, collected = env.collect, [0]
+
+        def hanging_collect():
+            collected[0] += 1
+            if collected[0] == hang_at_step:
+                time.sleep(3600)
+            return collect()
+
+        env.collect = hanging_collect
+    learn_rsl_rl(env, "toy", ppo_cfg(), log_dir, None, 100, TOY_ADR)
+
+
 # -- script mode --------------------------------------------------------------------------------------------------
 
 
 def drive(argv: list[str]) -> int:
     """``sigint OUT_DIR``: a long run to interrupt. ``torchrun OUT_DIR``: a short training run under torchrun.
-    ``restart OUT_DIR``: the same, where simulation process 1 dies in torchrun's first attempt."""
+    ``restart OUT_DIR``: the same, where simulation process 1 dies in torchrun's first attempt. ``die OUT_DIR``: a
+    long run under torchrun in which simulation process 1 dies once learning has started."""
     from dexgrasp.runner import Layout, run_disaggregated
 
     mode, out_dir = argv
@@ -403,7 +440,9 @@ def drive(argv: list[str]) -> int:
     factory_kwargs = {"pid_dir": out_dir}
     if mode == "restart" and os.environ.get("TORCHELASTIC_RESTART_COUNT") == "0":
         factory_kwargs["faults"] = {1: {"die_at_step": 5}}
-    if mode == "sigint":
+    if mode == "die":
+        factory_kwargs["faults"] = {1: {"die_at_step": 20}}
+    if mode in ("sigint", "die"):
         return run_disaggregated(layout, make_toy_env, factory_kwargs, long_learner, {"out_dir": out_dir}, 10.0)
     learner_kwargs = {"log_dir": out_dir, "out_path": os.path.join(out_dir, "report.json")}
     return run_disaggregated(layout, make_toy_env, factory_kwargs, train_learner, learner_kwargs, 10.0)

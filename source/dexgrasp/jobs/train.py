@@ -90,7 +90,12 @@ def train(s: TrainSettings) -> int:
         synchronous=s.synchronous,
     )
     learner, kwargs = _learner(s, topology, spec, agent_cfg, log_dir)
-    result = topology.start(spec, learner, kwargs, log_dir)
+    from dexgrasp.runner.process import Refused
+
+    try:
+        result = topology.start(spec, learner, kwargs, log_dir)
+    except Refused as exc:  # the learner ran in this process (single topology)
+        raise SettingsError(str(exc)) from exc
     if topology.returns_exit_code:
         return result
     if not topology.shares_curriculum:  # the whole run was this process

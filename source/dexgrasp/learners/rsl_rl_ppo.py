@@ -34,6 +34,7 @@ def learn_rsl_rl(
     from dexgrasp.runner.remote_env import DisaggregatedVecEnv
     from dexgrasp.runs import read_metadata
 
+    from .learner_memory import device_available, fit_learner_memory
     from .rsl_rl_runners import GraspOnPolicyRunner, learners_env_counts
 
     agent_cfg = {**agent_cfg, "device": vec_env.device}
@@ -50,6 +51,9 @@ def learn_rsl_rl(
         return checkpoint_metadata(task, "rsl_rl", groups, vec_env.curriculum_state(), agent_cfg=agent_cfg)
 
     runner = GraspOnPolicyRunner(vec_env, agent_cfg, log_dir, vec_env.device, metadata=metadata)
+    # the first update is where a large run runs out of memory: fit its mini-batches to the device first
+    fit_learner_memory(runner.alg, vec_env.device, device_available(vec_env.device))
+    agent_cfg["algorithm"] = {**agent_cfg["algorithm"], "num_mini_batches": runner.alg.num_mini_batches}
 
     def save_on_failure(exc: BaseException) -> None:
         if runner.gpu_global_rank != 0:  # with several learners, the first one keeps the checkpoints

@@ -45,6 +45,9 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..")
 DEPTH_SPEC = os.path.join(ROOT, "docs", "figures", "benchmark_160x120", "spec.json")
 STUDENT_SPEC = os.path.join(ROOT, "docs", "figures", "gpu_kit", "stereo_student_160x120_spec.json")
 TOY_DIR = os.path.join(ROOT, "tests")
+DEPTH_AGENT = "dexgrasp.tasks.grasp.config.kuka_allegro.agents.rsl_rl_ppo_cfg:GraspDepthPPORunnerCfg"
+"""The depth task's agent configuration: the checks measure the learner with its training settings (mini-batches,
+epochs, rollout length), whatever settings the benchmark that recorded the spec used."""
 SEED = 3
 PIPELINE_TOLERANCE = {"rtol": 1e-4, "atol": 1e-4}
 """Float tolerance of the rollout comparison; uint8 images may differ by one step of rounding."""
@@ -99,6 +102,11 @@ def device_error(device: str) -> str | None:
         return None
     if not device.startswith("cuda:") or not device[5:].isdigit():
         return f"unknown device {device!r}: use cuda:N, or cpu"
+    from dexgrasp.runner.cuda_driver import driver_error, driver_version
+
+    too_old = driver_error(torch.version.cuda, driver_version())
+    if too_old:
+        return too_old
     if not torch.cuda.is_available():
         return f"no CUDA device on this node (torch {torch.__version__}); the checks need one, or --device cpu"
     if int(device[5:]) >= torch.cuda.device_count():
@@ -120,6 +128,25 @@ def sized_spec(spec: dict, image: tuple[int, int] | None, steps: int | None, rnn
         for model in agent.values():
             if isinstance(model, dict) and "rnn_hidden_dim" in model:
                 model["rnn_hidden_dim"] = rnn_hidden
+    return spec
+
+
+def task_training(agent_class: str = DEPTH_AGENT) -> dict:
+    """The training settings of a task's agent configuration (``module:Class``): rollout length and algorithm.
+
+    Needs Isaac Lab's configuration classes (no simulator): raises ``ImportError`` without them, as on a
+    GPU kit's node, whose spec the kit's build already gave these settings (:func:`with_training`)."""
+    import importlib
+
+    module, name = agent_class.split(":")
+    agent = getattr(importlib.import_module(module), name)().to_dict()
+    return {"num_steps_per_env": agent["num_steps_per_env"], "algorithm": agent["algorithm"]}
+
+
+def with_training(spec: dict, training: dict) -> dict:
+    """A copy of a learner spec whose agent trains as ``training`` (:func:`task_training`) says."""
+    spec = copy.deepcopy(spec)
+    spec["agent_cfg"].update(copy.deepcopy(training))
     return spec
 
 
@@ -211,7 +238,7 @@ def _to_cpu(value):
     return [_to_cpu(v) for v in value]
 
 
-def _pipelined_run(device: str, num_envs: int, iterations: int, synchronous: bool, record: bool, tmp: str) -> dict:
+def pipelined_run(device: str, num_envs: int, iterations: int, synchronous: bool, record: bool, tmp: str) -> dict:
     from dexgrasp.runner import Layout, run_disaggregated
 
     toy = _toy()
@@ -251,11 +278,11 @@ def compare_rollouts(want: list[dict], have: list[dict]) -> dict:
 def pipeline_check(opts) -> dict:
     """Check 2: equivalence, float16 storage, pinned buffers, env-steps/s (see the module doc)."""
     with tempfile.TemporaryDirectory(prefix="gpu-checks-") as tmp:
-        sync = _pipelined_run(opts.device, opts.pipeline_envs, 2, True, True, tmp)
-        pipelined = _pipelined_run(opts.device, opts.pipeline_envs, 2, False, True, tmp)
+        sync = pipelined_run(opts.device, opts.pipeline_envs, 2, True, True, tmp)
+        pipelined = pipelined_run(opts.device, opts.pipeline_envs, 2, False, True, tmp)
         rate = pipelined
         if opts.throughput_envs:
-            rate = _pipelined_run(opts.device, opts.throughput_envs, opts.throughput_iterations, False, False, tmp)
+            rate = pipelined_run(opts.device, opts.throughput_envs, opts.throughput_iterations, False, False, tmp)
     report = pipelined["report"]
     depth = report["storage"]["depth"]
     cuda = opts.device.startswith("cuda")
@@ -344,9 +371,17 @@ def main(argv: list[str]) -> int:
     os.makedirs(opts.out, exist_ok=True)
     start = time.perf_counter()
     results: dict = {"node": _node(opts.device), "options": {k: v for k, v in vars(opts).items() if k != "out"}}
+    try:
+        training = task_training()
+        results["depth_training_from"] = DEPTH_AGENT
+    except ImportError:  # a kit's node: the kit's build wrote the task's settings into the spec
+        training, results["depth_training_from"] = None, "the spec, as the kit's build set it"
     for name, path in (("depth_160x120", opts.depth_spec), ("stereo_student_160x120", opts.student_spec)):
         with open(path) as f:
-            spec = sized_spec(json.load(f), opts.image, opts.steps_per_env, opts.rnn_hidden)
+            spec = json.load(f)
+        if training is not None and name == "depth_160x120":
+            spec = with_training(spec, training)
+        spec = sized_spec(spec, opts.image, opts.steps_per_env, opts.rnn_hidden)
         results[name] = learner_memory(name, spec, opts, opts.out)
     results["pipeline"] = pipeline_check(opts)
     results["two_learners"] = two_learners_check(opts.device)

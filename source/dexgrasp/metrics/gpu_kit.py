@@ -7,7 +7,8 @@
   its distribution, minus PyTorch and its own requirements; each wheel is packed from the files installed in this
   environment (their ``RECORD``), so the kit holds exactly the tested versions and the build needs no network;
 - ``source/dexgrasp``, ``tests/toy_vec_env.py``, ``scripts/gpu_checks.py`` and the spec files, at the paths they
-  have in the repository (the checks find them relative to the package);
+  have in the repository (the checks find them relative to the package); the depth spec with the training
+  settings of the depth task's agent configuration (``gpu_checks.task_training``), which the node cannot read;
 - ``manifest.json`` (the Python and PyTorch versions the kit was built with, the wheels) and ``run.sh``.
 
 ``check KIT`` (run by ``run.sh`` before installing anything) refuses, in one line, a node whose Python or PyTorch
@@ -155,6 +156,14 @@ def _copy_source(kit: str) -> None:
         os.makedirs(os.path.dirname(os.path.join(kit, rel)), exist_ok=True)
         shutil.copy2(os.path.join(ROOT, rel), os.path.join(kit, rel))
     shutil.copy2(os.path.join(ROOT, "scripts", "gpu_kit_run.sh"), os.path.join(kit, "run.sh"))
+    # the node has no Isaac Lab to read the depth task's agent configuration: its training settings go in the spec
+    from .gpu_checks import task_training, with_training
+
+    depth = os.path.join(kit, KIT_FILES[2])
+    with open(depth) as f:
+        spec = with_training(json.load(f), task_training())
+    with open(depth, "w") as f:
+        json.dump(spec, f, indent=2)
 
 
 def _size(folder: str) -> int:

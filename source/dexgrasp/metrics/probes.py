@@ -116,11 +116,20 @@ def sim_probe(task: str, overrides: list[str], num_envs: int, device: str, steps
 
 
 def learner_probe(
-    spec: dict, num_envs: int, device: str, iterations: int, dataset: str | None = None, dataset_steps: int = 1024
+    spec: dict,
+    num_envs: int,
+    device: str,
+    iterations: int,
+    dataset: str | None = None,
+    dataset_steps: int = 1024,
+    fit_memory: bool = False,
 ) -> dict:
     """Memory of RSL-RL's learner for ``num_envs`` environments, and its update time.
 
     Observations are synthetic, or replayed from ``dataset`` (at most ``dataset_steps`` recorded steps loaded).
+    ``fit_memory``: as a training run does, set the mini-batch count from the learner's memory estimate first
+    (:func:`dexgrasp.learners.learner_memory.fit_learner_memory`), and report the estimate's device peak beside the
+    measured one.
     A distillation learner's teacher keeps its random initial weights: its memory does not depend on them, and
     a spec carries no checkpoint.
     """
@@ -147,6 +156,14 @@ def learner_probe(
     alg = runner.alg
     if distillation:
         alg.teacher_loaded = True
+    predicted = None
+    if fit_memory and not distillation:
+        from dexgrasp.learners.learner_memory import device_available, fit_learner_memory
+
+        memory = fit_learner_memory(alg, device, device_available(device))
+        if memory is not None:  # the estimate, plus what is allocated outside it (the environment's buffers)
+            outside = torch.cuda.memory_allocated(torch.device(device)) - memory.in_place
+            predicted = outside + memory.peak(alg.num_mini_batches)
     storage = alg.storage
     storage_bytes = sum(tensor_bytes(v) for v in vars(storage).values())
     params = {id(p): p for m in vars(alg).values() if isinstance(m, torch.nn.Module) for p in m.parameters()}
@@ -178,6 +195,8 @@ def learner_probe(
         else None,
         "cuda_total_bytes": _cuda_total(device),
         "update_s": min(update_times),
+        "num_mini_batches": getattr(alg, "num_mini_batches", None),
+        "predicted_peak_bytes": predicted,
         "observations": "dataset" if dataset else "synthetic",
         "learner": "distillation" if distillation else "ppo",
     }

@@ -53,12 +53,13 @@ class CurriculumRelay:
             return self._sent_step
         return self.curriculum.step
 
-    def count(self, successes: float, episodes: float, log: dict) -> None:
-        """Count one collected step's outcomes over all processes; log the level and the last success rate."""
+    def count(self, successes: float, episodes: float, log: dict, timeout_s: float) -> None:
+        """Count one collected step's outcomes over all processes (waiting at most ``timeout_s`` for other learners);
+        log the level and the last success rate."""
         if self.curriculum is None:
             return
         self._sent_step = self.curriculum.step
-        self.curriculum.add(successes, episodes)
+        self.curriculum.add(successes, episodes, timeout_s)
         log[LEVEL_LOG_KEY] = self.curriculum.level
         log[RATE_LOG_KEY] = self.curriculum.last_rate
 

@@ -19,10 +19,12 @@ gives it ``shutdown_grace`` seconds to run its failure callbacks (checkpoint) an
 what is left (whole process groups, so helpers a simulator started go too). A simulation process that hangs
 without dying is caught by the learner's ``worker_timeout``; the learner then exits non-zero and the same path
 follows. After a successful run, simulation processes get ``close_timeout`` seconds to close and exit; one that
-hangs in ``close()`` is then killed and the run still returns 0.
+hangs in ``close()`` is then killed and the run still returns 0, and one that fails there (it had received the
+learner's CLOSE, so training ended and was saved) is reported as a warning, not as a failure of the run.
 
 Under torchrun (``RANK`` and ``WORLD_SIZE`` set), each process plays the role of its rank in the layout (ranks
-``0..L-1`` learners, the rest simulation processes); torchrun does the watching and stopping.
+``0..L-1`` learners, the rest simulation processes), after starting itself again with its ``CUDA_VISIBLE_DEVICES``
+set (see :func:`_run_as_torchrun_rank`); torchrun does the watching and stopping.
 """
 
 from __future__ import annotations
@@ -42,14 +44,14 @@ from collections.abc import Callable
 import torch
 
 from .layout import Layout
-from .process import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_PEER_LOST, RunSpec, finish, log, run_role
+from .process import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_PEER_LOST, RunSpec, ended_marker, finish, log, run_role
 from .spec import ObsKey
 
 DISTRIBUTED_VARS = ("WORLD_SIZE", "RANK", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "GROUP_RANK", "ROLE_RANK")
 """Variables RSL-RL (and Isaac Lab's AppLauncher) read to enter their own multi-GPU mode."""
 
-NCCL_ERROR_HANDLING = ("TORCH_NCCL_ASYNC_ERROR_HANDLING", "2")
-"""On an NCCL timeout or error, abort the communicators and fail the wait (not the process: the learner saves)."""
+RANK_DEVICE_VAR = "DEXGRASP_RANK_DEVICE"
+"""Set when a torchrun rank started itself again with its device's ``CUDA_VISIBLE_DEVICES`` (the device's name)."""
 
 _CHILD_MAIN = "import sys; from dexgrasp.runner.process import main; main(sys.argv[1:])"
 
@@ -136,37 +138,27 @@ def _visible_gpu(device: str) -> str:
 
 
 def _run_as_torchrun_rank(run: RunSpec) -> int:
-    """Play this torchrun rank's role in place (torchrun set RANK/WORLD_SIZE/MASTER_*)."""
+    """Play this torchrun rank's role in place (torchrun set RANK/WORLD_SIZE/MASTER_*).
+
+    The rank must see only its own GPU (or none, for "cpu"), as a spawned process does. ``CUDA_VISIBLE_DEVICES``
+    only applies if it is set before anything in the process initialised CUDA (torch, Warp, the simulator), which
+    cannot be checked for every library: so the process starts itself again (``exec``, same process id, so torchrun
+    still watches it) with the variable set, and only then plays its role.
+    """
     rank, world_size = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
     if world_size != run.layout.world_size:
         raise ValueError(f"torchrun started {world_size} processes, the layout needs {run.layout.world_size}")
     device = run.layout.device_of(rank)
-    local_device = device
-    if not _cuda_in_use():
-        os.environ["CUDA_VISIBLE_DEVICES"] = _visible_gpu(device)
-        local_device = "cuda:0" if device.startswith("cuda") else "cpu"
-    elif device.startswith("cuda"):
-        log(
-            f"rank {rank}: CUDA was initialised before the run started, so this process sees every GPU and uses {device}"
-        )
+    if os.environ.get(RANK_DEVICE_VAR) != device:
+        env = dict(os.environ, CUDA_VISIBLE_DEVICES=_visible_gpu(device), **{RANK_DEVICE_VAR: device})
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], env)
     for var in DISTRIBUTED_VARS:
         os.environ.pop(var, None)
-    os.environ.setdefault(*NCCL_ERROR_HANDLING)
-    code = run_role(run, rank, local_device)
+    code = run_role(run, rank, "cuda:0" if device.startswith("cuda") else "cpu")
     finish(code)
     return code
-
-
-def _cuda_in_use() -> bool:
-    """Whether this process already holds a CUDA context, after which ``CUDA_VISIBLE_DEVICES`` no longer applies:
-    torch's, or Warp's (Warp opens one on every visible GPU when it initialises, even for CPU work)."""
-    if torch.cuda.is_initialized():
-        return True
-    for module in ("warp._src.context", "warp.context"):  # where Warp keeps its runtime (newer, older versions)
-        runtime = getattr(sys.modules.get(module), "runtime", None)
-        if getattr(runtime, "cuda_devices", None):
-            return True
-    return False
 
 
 def free_port() -> int:
@@ -193,6 +185,8 @@ class _Supervisor:
         self.grace = grace
         self.close_timeout = close_timeout
         self.procs: dict[int, subprocess.Popen] = {}
+        self.run_dir = ""
+        """The run's temporary folder: the payload, and the markers of simulation processes whose training ended."""
 
     def run(self) -> int:
         payload = {"sys_path": list(sys.path), "run": pickle.dumps(self.run_spec)}
@@ -204,6 +198,7 @@ class _Supervisor:
                 with open(path, "wb") as f:
                     pickle.dump(payload, f)
                 log(self.layout.describe())
+                self.run_dir = tmp
                 try:
                     self._spawn(path)
                     return self._watch()
@@ -225,7 +220,6 @@ class _Supervisor:
     def _spawn(self, payload_path: str) -> None:
         base = {k: v for k, v in os.environ.items() if k not in DISTRIBUTED_VARS}
         base.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(free_port()), DEXGRASP_LAUNCHER_PID=str(os.getpid()))
-        base.setdefault(*NCCL_ERROR_HANDLING)
         for rank in range(self.layout.world_size):
             env = dict(base, CUDA_VISIBLE_DEVICES=_visible_gpu(self.layout.device_of(rank)))
             self.procs[rank] = subprocess.Popen(
@@ -258,7 +252,9 @@ class _Supervisor:
                     return 0
                 continue
             exited.add(rank)
-            if code != 0:
+            if code != 0 and os.path.exists(ended_marker(self.run_dir, rank)):
+                log(f"warning: {self._name(rank)} {_describe_exit(code)} while closing after training ended")
+            elif code != 0:
                 log(f"{self._name(rank)} {_describe_exit(code)}: stopping every process")
                 self._stop()
                 return EXIT_FAILED

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import torch
 
+from .cuda_driver import check_driver
+
 _DEVICE_RE = re.compile(r"^(cpu|cuda:(\d+))$")
 
 
@@ -27,6 +29,7 @@ def check_device(device: str) -> str:
     if match is None:
         raise ValueError(f"unknown device {device!r}: use 'cpu' or 'cuda:N'")
     if match.group(2) is not None:
+        check_driver()  # an old driver otherwise shows as "no CUDA device"
         count = torch.cuda.device_count()
         if int(match.group(2)) >= count:
             raise ValueError(f"device {device!r} does not exist: this machine has {count} CUDA device(s)")

@@ -40,6 +40,11 @@ EXIT_FAILED, EXIT_PEER_LOST, EXIT_INTERRUPTED = 1, 3, 130
 """Exit codes: this process failed; a simulation process lost its learner (a consequence); stopped by a signal."""
 
 
+class Refused(ValueError):
+    """A learner function refuses to run with the run's settings (e.g. it cannot fit its device); its one-line
+    message is the whole report, without a traceback."""
+
+
 class Stopped(BaseException):
     """The process was told to stop (SIGTERM/SIGINT). A BaseException, so ``except Exception`` does not eat it."""
 
@@ -111,12 +116,21 @@ class StopOnSignal:
             self.open = was_open and not self.raised
 
 
-def run_role(run: RunSpec, rank: int, local_device: str) -> int:
-    """Play the role ``rank`` has in ``run.layout``; return the process's exit code."""
+def run_role(run: RunSpec, rank: int, local_device: str, ended_marker: str | None = None) -> int:
+    """Play the role ``rank`` has in ``run.layout``; return the process's exit code.
+
+    ``ended_marker``: a simulation process creates this file once its learner said CLOSE (training ended and
+    saved), so the launcher can tell a crash in ``close()`` from a failure of the run.
+    """
     kind, index = run.layout.role(rank)
     if kind == "learner":
         return _learner_role(run, rank, index, local_device)
-    return _simulation_role(run, rank, index, local_device)
+    return _simulation_role(run, rank, index, local_device, ended_marker)
+
+
+def ended_marker(run_dir: str, rank: int) -> str:
+    """The file simulation process ``rank`` creates in the launcher's ``run_dir`` once training ended."""
+    return os.path.join(run_dir, f"training-ended-{rank}")
 
 
 def _learner_role(run: RunSpec, rank: int, index: int, local_device: str) -> int:
@@ -132,6 +146,7 @@ def _learner_role(run: RunSpec, rank: int, index: int, local_device: str) -> int
             local_device,
             max(run.startup_timeout, run.worker_timeout),
             _learner_ranks(layout),
+            [layout.rank_of_sim(i) for i in layout.sims_of(index)],
         )
         peers = [SimPeer(i, layout.rank_of_sim(i), layout.sim_devices[i]) for i in layout.sims_of(index)]
         env = DisaggregatedVecEnv(
@@ -154,8 +169,12 @@ def _learner_role(run: RunSpec, rank: int, index: int, local_device: str) -> int
     except BaseException as exc:  # noqa: BLE001 - every failure ends the run the same way
         stop.raised, stop.open = True, False  # ignore further signals while the callbacks run
         interrupted = isinstance(exc, Stopped)
-        log(f"{name} stopping: {exc}" if interrupted or isinstance(exc, PeerFailure) else f"{name} failed:")
-        if not interrupted and not isinstance(exc, PeerFailure):
+        if isinstance(exc, Refused):
+            log(f"{name} refused to start: {exc}")
+        elif interrupted or isinstance(exc, PeerFailure):
+            log(f"{name} stopping: {exc}")
+        else:
+            log(f"{name} failed:")
             traceback.print_exc()
         for callback in env.failure_callbacks if env is not None else []:
             try:
@@ -166,7 +185,7 @@ def _learner_role(run: RunSpec, rank: int, index: int, local_device: str) -> int
         return EXIT_INTERRUPTED if interrupted else EXIT_FAILED
 
 
-def _simulation_role(run: RunSpec, rank: int, index: int, local_device: str) -> int:
+def _simulation_role(run: RunSpec, rank: int, index: int, local_device: str, marker: str | None) -> int:
     layout = run.layout
     name = f"simulation process {index} (rank {rank}, device {layout.sim_devices[index]})"
     try:
@@ -177,6 +196,7 @@ def _simulation_role(run: RunSpec, rank: int, index: int, local_device: str) -> 
             local_device,
             max(run.startup_timeout, run.learner_timeout),
             _learner_ranks(layout),
+            [layout.rank_of_learner(layout.feeds[index])],
         )
         serve_environment(
             pipe,
@@ -191,6 +211,7 @@ def _simulation_role(run: RunSpec, rank: int, index: int, local_device: str) -> 
             wire_dtypes=run.wire_dtypes,
             startup_timeout=run.startup_timeout,
             learner_timeout=run.learner_timeout,
+            training_ended=(lambda: open(marker, "w").close()) if marker else (lambda: None),
         )
         return 0
     except PeerFailure as exc:
@@ -245,6 +266,7 @@ def main(argv: list[str]) -> None:
     kind, _ = run.layout.role(rank)
     _die_with_parent(int(os.environ["DEXGRASP_LAUNCHER_PID"]), signal.SIGTERM if kind == "learner" else signal.SIGKILL)
     device = run.layout.device_of(rank)
-    code = run_role(run, rank, "cuda:0" if device.startswith("cuda") else "cpu")
+    local_device = "cuda:0" if device.startswith("cuda") else "cpu"
+    code = run_role(run, rank, local_device, ended_marker(os.path.dirname(payload_path), rank))
     finish(code)
     sys.exit(code)

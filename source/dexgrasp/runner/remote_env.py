@@ -109,6 +109,7 @@ class DisaggregatedVecEnv(VecEnv):
         self.stop_gate = stop_gate
         self.device = device
         self.worker_timeout = worker_timeout
+        self.startup_timeout = startup_timeout
         self.synchronous = synchronous
         self.wire_device = wire_device(backend, device)
         self.failure_callbacks: list[Callable[[BaseException], None]] = []
@@ -176,7 +177,7 @@ class DisaggregatedVecEnv(VecEnv):
         for w in range(len(self.peers)):
             self._pending[w] = self._post_receives(w)
         for w in range(len(self.peers)):
-            self.receive(w, timeout_s=startup_timeout)
+            self.receive(w)
         self.collect()
         self._closed = False
 
@@ -223,13 +224,17 @@ class DisaggregatedVecEnv(VecEnv):
             raise peer_failure(str(self.peers[w]), exc) from exc
 
     def receive(self, w: int, timeout_s: float | None = None) -> tuple[TensorDict, torch.Tensor]:
-        """Wait for simulation process ``w``'s step; return views of its observations and dones on the learner."""
+        """Wait for simulation process ``w``'s step; return views of its observations and dones on the learner.
+
+        Each process's first step gets ``startup_timeout``: on a GPU it compiles Warp kernels and captures CUDA
+        graphs, which can take minutes. Every later step gets ``worker_timeout``.
+        """
         pending = self._pending[w]
         if pending is None or self._results[w] > self._latest + 1:
             raise RuntimeError(f"nothing to receive from {self.peers[w]} before the next collect()")
         waiting = time.perf_counter()
         with self.stop_gate():
-            wait_all([work for work, _ in pending], timeout_s or self.worker_timeout, str(self.peers[w]))
+            wait_all([work for work, _ in pending], timeout_s or self.step_timeout(w), str(self.peers[w]))
         self._learner_wait += time.perf_counter() - waiting
         self._pending[w] = None
         frame, sl, spec = self._frames[self._results[w] % 3], self.slices[w], self.specs[w]
@@ -252,6 +257,10 @@ class DisaggregatedVecEnv(VecEnv):
         self._outcomes += layout.part(scalars, "outcomes")
         self._sim_timing += layout.part(scalars, "timing")
         return frame.obs[sl], frame.dones[sl]
+
+    def step_timeout(self, w: int) -> float:
+        """Seconds the next result of simulation process ``w`` may take (see :meth:`receive`)."""
+        return self.startup_timeout if self._results[w] <= 1 else self.worker_timeout
 
     def collect(self) -> tuple[TensorDict, torch.Tensor, torch.Tensor, dict]:
         """After every process was received this step: the full step, as ``VecEnv.step`` returns it."""
@@ -285,9 +294,15 @@ class DisaggregatedVecEnv(VecEnv):
         self._log_count.zero_()
         self._log_episodes.zero_()
         self._nonfinite.zero_()
-        self._relay.count(*self._outcomes.tolist(), log)
+        self._relay.count(*self._outcomes.tolist(), log, timeout_s=self._other_learners_timeout())
         self._outcomes.zero_()
         return frame.obs, frame.rewards, frame.dones, {"time_outs": frame.time_outs, "log": log}
+
+    def _other_learners_timeout(self) -> float:
+        """How long another learner (hybrid topology) may take to reach the step just collected: its own wait for
+        that step (the startup deadline up to the first step), plus one step."""
+        own = self.startup_timeout if self._latest <= 1 else self.worker_timeout
+        return own + self.worker_timeout
 
     # -- Lifecycle ----------------------------------------------------------------------------------------------
 

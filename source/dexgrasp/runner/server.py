@@ -186,11 +186,14 @@ def serve_environment(
     wire_dtypes: dict[ObsKey, torch.dtype] | None,
     startup_timeout: float,
     learner_timeout: float,
+    training_ended: Callable[[], None] = lambda: None,
 ) -> None:
     """Create the environment, hand the learner its spec, and serve steps until told to close.
 
     Losing the learner (its process died, or it sent nothing for ``learner_timeout`` seconds) raises
-    :class:`~dexgrasp.runner.transport.PeerFailure`.
+    :class:`~dexgrasp.runner.transport.PeerFailure`. Once the learner said CLOSE, training is over and saved:
+    ``training_ended()`` records that (the launcher then counts a failure in ``close()`` as a warning, a simulator
+    can crash there), and an exception from ``close()`` is only a warning.
     """
     env = env_factory(**env_factory_kwargs, rank=sim_index, device=device, num_envs=num_envs, seed=seed)
     if int(env.num_envs) != num_envs:
@@ -200,6 +203,10 @@ def serve_environment(
         spec, learner_rank, wire_device(backend, device), startup_timeout, f"learner (rank {learner_rank})"
     )
     SimulationServer(pipe, env, spec, learner_rank, backend, learner_timeout).serve()
+    training_ended()
     close = getattr(env, "close", None)
     if callable(close):
-        close()
+        try:
+            close()
+        except Exception as exc:  # noqa: BLE001 - the learner has saved its last checkpoint: the run succeeded
+            warnings.warn(f"simulation process {sim_index}: closing the environment failed: {exc!r}", stacklevel=2)

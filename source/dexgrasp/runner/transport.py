@@ -18,18 +18,22 @@ a whole step earlier would otherwise get less time). :class:`Pending` remembers 
 so every wait ends at the same deadline, ``timeout_s`` after :func:`wait_all` was called, on either backend.
 Each process holds its pipe as a :class:`Pipe` made by :func:`join_run`, not as module state.
 
-NCCL: the pipe group gets the run's timeout (NCCL's own default is 600 s), and processes run with
-``TORCH_NCCL_ASYNC_ERROR_HANDLING=2`` (set by the launcher unless the user set it): a timed-out or failed
-operation aborts the communicators and fails the wait instead of killing the process, so the learner still
-writes its checkpoint. NCCL connects a pair of ranks at their first operation, the handshake, which
-``startup_timeout`` bounds like every other wait.
+NCCL: the pipe's groups get the run's timeout (NCCL's own default is 600 s), and :func:`join_run` sets
+``TORCH_NCCL_ASYNC_ERROR_HANDLING=2`` before it creates the process's first group, whatever was set before
+(torchrun sets 1 for its workers, which kills the process): a timed-out or failed operation aborts the
+communicators and fails the wait instead of killing the process, so the learner still writes its checkpoint.
+NCCL connects a pair of ranks at their first operation, the handshake, inside the call that posts it, where no
+wait's timeout applies: the handshake runs under :func:`within`, a deadline of its own. Each pair that talks has
+its own group, so NCCL's abort after a failure reaches that pair's waits only.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -42,6 +46,9 @@ CLOSE, STEP = 0, 1
 
 HEADER_SIZE = 3
 """``[command, episode_lengths_follow, curriculum_step]``."""
+
+NCCL_ERROR_HANDLING = ("TORCH_NCCL_ASYNC_ERROR_HANDLING", "2")
+"""On an NCCL timeout or error, abort the communicators and fail the wait (not the process: the learner saves)."""
 
 TAG_HEADER, TAG_ACTIONS, TAG_EPISODE_LENGTH, TAG_SCALARS, TAG_OBS = 1, 2, 3, 4, 16
 """gloo tags; observation group ``i`` uses ``TAG_OBS + i``."""
@@ -57,45 +64,95 @@ def wire_device(backend: str, local_device: str) -> str:
 
 
 class Pipe:
-    """The process group that carries one run's learner <-> simulation traffic, and the sends and receives on it.
+    """The process groups that carry one run's learner <-> simulation traffic, and the sends and receives on them.
+
+    One group per pair of ranks that talk (a learner and each simulation process that feeds it), so a failure
+    between one pair can only fail waits on that pair: NCCL aborts every communicator of a group when one of its
+    operations fails or times out, which in a group shared by all pairs would fail the wait on a healthy process
+    that happened to be waited on, and name it as the failed one.
 
     Made by :func:`join_run` and handed to whoever talks over it (the learner's environment, a simulation process's
     server); the default ``torch.distributed`` group is the learners' (see :func:`join_run`).
     """
 
-    def __init__(self, group) -> None:
-        self.group = group
-        self._counts_from_post = isinstance(group, dist.ProcessGroupNCCL)
+    def __init__(self, rank: int, groups: dict[int, Any]) -> None:
+        self.rank = rank
+        self.groups = groups
+        """Per global rank of a peer, the two-rank group shared with it (the lower global rank is rank 0 there)."""
+        self._counts_from_post = any(isinstance(g, dist.ProcessGroupNCCL) for g in groups.values())
+
+    def _post(self, op: str, tensor: torch.Tensor, peer: int, tag: int) -> Pending:
+        group = self.groups[peer]
+        work = getattr(group, op)([tensor], int(peer > self.rank), tag)
+        return Pending(work, time.monotonic(), self._counts_from_post)
 
     def isend(self, tensor: torch.Tensor, dst: int, tag: int = 0) -> Pending:
         """Start sending ``tensor`` to global rank ``dst``."""
-        return Pending(self.group.send([tensor], dst, tag), time.monotonic(), self._counts_from_post)
+        return self._post("send", tensor, dst, tag)
 
     def irecv(self, tensor: torch.Tensor, src: int, tag: int = 0) -> Pending:
         """Start receiving into ``tensor`` from global rank ``src``."""
-        return Pending(self.group.recv([tensor], src, tag), time.monotonic(), self._counts_from_post)
+        return self._post("recv", tensor, src, tag)
 
     def send_object(self, obj: Any, dst: int, device: str, timeout_s: float, peer: str) -> None:
-        """Pickle and send one object (handshake only): its size, then its bytes."""
+        """Pickle and send one object (handshake only): its size, then its bytes, all within ``timeout_s``.
+
+        The handshake is a pair's first operation, during which NCCL connects the pair inside the posting call,
+        where no wait's timeout applies: the whole exchange runs under :func:`within`.
+        """
         data = torch.frombuffer(bytearray(pickle.dumps(obj)), dtype=torch.uint8).to(device)
         size = torch.tensor([data.numel()], dtype=torch.long, device=device)
-        wait_all([self.isend(size, dst), self.isend(data, dst)], timeout_s, peer)
+        within(timeout_s, peer, lambda: wait_all([self.isend(size, dst), self.isend(data, dst)], timeout_s, peer))
 
     def recv_object(self, src: int, device: str, timeout_s: float, peer: str) -> Any:
-        """Receive one object sent by :meth:`send_object` within ``timeout_s`` (handshake only)."""
-        size = torch.zeros(1, dtype=torch.long, device=device)
-        wait_all([self.irecv(size, src)], timeout_s, peer)
-        data = torch.empty(int(size.item()), dtype=torch.uint8, device=device)
-        wait_all([self.irecv(data, src)], timeout_s, peer)
-        return pickle.loads(data.cpu().numpy().tobytes())
+        """Receive one object sent by :meth:`send_object` within ``timeout_s`` (handshake only, see there)."""
+
+        def exchange():
+            size = torch.zeros(1, dtype=torch.long, device=device)
+            wait_all([self.irecv(size, src)], timeout_s, peer)
+            data = torch.empty(int(size.item()), dtype=torch.uint8, device=device)
+            wait_all([self.irecv(data, src)], timeout_s, peer)
+            return pickle.loads(data.cpu().numpy().tobytes())
+
+        return within(timeout_s, peer, exchange)
+
+
+def within(timeout_s: float, peer: str, call: Callable[[], Any]) -> Any:
+    """``call()`` with a deadline even where it blocks outside any wait (NCCL's connection set-up): it runs in a
+    helper thread, and PeerFailure naming ``peer`` is raised if it has not returned after ``timeout_s``. The thread
+    is left behind then; the failing process exits without joining it."""
+    outcome: list = []
+
+    def run() -> None:
+        try:
+            outcome.append((True, call()))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            outcome.append((False, exc))
+
+    thread = threading.Thread(target=run, name=f"dexgrasp-within-{peer}", daemon=True)
+    thread.start()
+    thread.join(timeout_s)
+    if not outcome:
+        raise PeerFailure(f"{peer} did not answer within {timeout_s:.1f} s")
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return value
 
 
 def join_run(
-    backend: str, rank: int, world_size: int, local_device: str, timeout_s: float, learner_ranks: list[int]
+    backend: str,
+    rank: int,
+    world_size: int,
+    local_device: str,
+    timeout_s: float,
+    learner_ranks: list[int],
+    peers: list[int],
 ) -> Pipe:
-    """Join the run: a private group for the pipe (returned), and the default group among the learners only.
+    """Join the run: a private two-rank group with each of ``peers`` for the pipe (returned), and the default group
+    among the learners only.
 
-    The learner <-> simulation traffic goes through a process group of its own, built on the run's store
+    The learner <-> simulation traffic goes through process groups of its own, built on the run's store
     (``MASTER_ADDR``/``MASTER_PORT``) and never made the default. The default ``torch.distributed`` group holds the
     learners alone, because the learner libraries reduce over the default group whenever one exists (RSL-RL's
     observation normaliser and its multi-GPU gradient averaging): with one learner those are no-ops, with
@@ -104,6 +161,10 @@ def join_run(
     ``timeout_s`` bounds the rendezvous and every operation without an explicit timeout (on simulation processes:
     waiting for the learner's next actions, which includes the learner's whole PPO update).
     """
+    if dist.is_initialized():
+        raise RuntimeError("a default process group exists before the run's: NCCL's error handling is already fixed")
+    name, mode = NCCL_ERROR_HANDLING
+    os.environ[name] = mode  # read when a NCCL group is created
     if local_device.startswith("cuda"):
         torch.cuda.set_device(torch.device(local_device))
     timeout = timedelta(seconds=timeout_s)
@@ -118,11 +179,12 @@ def join_run(
     )
     # a torchrun restart reuses the store: keys of an earlier attempt must not be read
     attempt = os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")
-    pipe_store = dist.PrefixStore(f"dexgrasp/{attempt}/pipe", store)
-    if backend == "nccl":
-        group = dist.ProcessGroupNCCL(pipe_store, rank, world_size, timeout)
-    else:
-        group = dist.ProcessGroupGloo(pipe_store, rank, world_size, timeout)
+    group_class = dist.ProcessGroupNCCL if backend == "nccl" else dist.ProcessGroupGloo
+    groups = {}
+    for peer in sorted(peers):
+        low, high = sorted((rank, peer))
+        pair_store = dist.PrefixStore(f"dexgrasp/{attempt}/pipe/{low}-{high}", store)
+        groups[peer] = group_class(pair_store, int(rank > peer), 2, timeout)
     if rank in learner_ranks:
         dist.init_process_group(
             backend,
@@ -131,7 +193,7 @@ def join_run(
             world_size=len(learner_ranks),
             timeout=timeout,
         )
-    return Pipe(group)
+    return Pipe(rank, groups)
 
 
 def leave_run() -> None:
@@ -154,6 +216,11 @@ class Pending:
         self.work.wait(timeout=timedelta(seconds=max(deadline - start, 0.001)))
 
 
+CLOCK_SLACK_S = 0.05
+"""A wait that fails this close to its deadline timed out: the backends round the timeout (gloo to milliseconds)
+and may end it a little early, with an error that is not a peer's."""
+
+
 def wait_all(works: list[Pending], timeout_s: float, peer: str) -> None:
     """Wait for pending sends/receives with one peer, all within ``timeout_s`` from now; raise PeerFailure naming
     ``peer`` on error or timeout."""
@@ -162,9 +229,20 @@ def wait_all(works: list[Pending], timeout_s: float, peer: str) -> None:
         try:
             work.wait(deadline)
         except Exception as exc:  # noqa: BLE001 - gloo/NCCL raise plain RuntimeErrors
-            if time.monotonic() >= deadline:
+            if time.monotonic() >= deadline - CLOCK_SLACK_S:
                 raise PeerFailure(f"{peer} did not answer within {timeout_s:.1f} s") from exc
             raise peer_failure(peer, exc) from exc
+
+
+def all_reduce_within(tensor: torch.Tensor, timeout_s: float, peers: str, op=dist.ReduceOp.SUM) -> None:
+    """Reduce ``tensor`` over the default process group, waiting at most ``timeout_s``; raise PeerFailure naming
+    ``peers`` when one of them failed or did not take part in time (a blocking collective would wait for a dead
+    or hung peer as long as the group's timeout allows, and under NCCL the wait is on the host's next sync)."""
+    def reduce() -> None:  # posting the first NCCL collective connects the group: under the deadline too
+        work = dist.all_reduce(tensor, op=op, async_op=True)
+        wait_all([Pending(work, time.monotonic(), counts_from_post=False)], timeout_s, peers)
+
+    within(timeout_s, peers, reduce)
 
 
 def peer_failure(peer: str, exc: BaseException) -> PeerFailure:
