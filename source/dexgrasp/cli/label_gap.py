@@ -20,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_task_args(parser)
     parser.add_argument("--checkpoint", required=True, help="checkpoint written by scripts/train.py or distill.py")
     parser.add_argument("--steps", type=int, default=300, help="steps to roll out")
-    parser.add_argument("--out", default="label_gap_out", help="folder for the summary, trace and plot")
+    parser.add_argument("--out", default="logs/label_gap", help="folder for the summary, trace and plot")
     add_launcher_args(parser)
     parser.set_defaults(device=None, num_envs=16)
     return parser

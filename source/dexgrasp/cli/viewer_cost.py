@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--steps", type=int, default=120, help="timed steps per phase")
     parser.add_argument("--connect_s", type=float, default=20.0, help="seconds the page gets to load and draw")
     parser.add_argument("--viz_port", type=int, default=DEFAULT_PORT)
-    parser.add_argument("--out", default="docs/figures/viser")
+    parser.add_argument("--out", default="logs/viewer_cost", help="folder for the cost table and plots")
     return parser
 
 
