@@ -2,6 +2,7 @@
 dataset), evaluate, behaviour cloning into the state actor that PPO then starts from, and the student's actions
 against the expert's labels (real processes)."""
 
+import csv
 import json
 import re
 
@@ -87,8 +88,10 @@ def test_distill_from_the_expert_offline_then_online_and_evaluate(stereo_dataset
         timeout=600,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    rows = (tmp_path / "eval" / "comparison.csv").read_text().splitlines()
-    assert rows[1].startswith("teacher,2,") and rows[1].endswith(",scripted") and rows[2].startswith("student,2,")
+    with open(tmp_path / "eval" / "comparison.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["policy"], r["episodes"]) for r in rows] == [("teacher", "2"), ("student", "2")]
+    assert rows[0]["checkpoint"] == "scripted" and rows[1]["checkpoint"] == student
 
 
 def test_behaviour_cloning_then_ppo(tmp_path):
