@@ -121,5 +121,5 @@ def paired_comparison(first: Sequence[dict], second: Sequence[dict], key: str = 
         "difference_ci95_object_bootstrap": [round(low, 4), round(high, 4)],
         "only_first": only_first,
         "only_second": only_second,
-        "mcnemar_p": round(mcnemar_exact(only_first, only_second), 6),
+        "mcnemar_p": float(f"{mcnemar_exact(only_first, only_second):.4g}"),  # significant digits: tiny p stays > 0
     }
