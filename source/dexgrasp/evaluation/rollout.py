@@ -266,15 +266,14 @@ def _rate(records: list[dict], key: str) -> dict:
 
 def write_evaluation(records: list[dict], labels: list[str], info: dict, out: str, snapshots=(), video=()) -> dict:
     """Write ``episodes.csv``, ``objects.csv`` and ``summary.json`` into ``out``, and the frames and video when given;
-    returns the summary: success and lifted with 95% Wilson intervals (``ci95``) and object-bootstrap intervals, the
-    number of distinct start states (at ADR level 0 an object has one start, so its episodes repeat it), the
-    per-object table, the setting and the commit."""
+    returns the summary: ``info`` (the setting and the commit, which :func:`run_episodes` takes before it starts),
+    success and lifted with 95% Wilson intervals (``ci95``) and object-bootstrap intervals, the number of distinct
+    start states (at ADR level 0 an object has one start, so its episodes repeat it) and the per-object table."""
     count = len(records)
     objects = stats.per_object(records)
     for row in objects:
         row["label"] = labels[row["object"]]
     summary = {
-        "commit": source_commit(),
         **info,
         "episodes": count,
         "distinct_starts": len({(r["object"], *(r.get(key) for key in START_COLUMNS)) for r in records}),
