@@ -3,6 +3,7 @@
     python scripts/learning_curve.py scratch --out docs/figures/learning_curve/from_scratch
     python scripts/learning_curve.py rl_on_expert --out docs/figures/rl_on_expert/randomised
     python scripts/learning_curve.py stereo_student --out docs/figures/stereo_student/randomised
+    python scripts/learning_curve.py factors --out docs/figures/expert_factors
 
 Every evaluation is ``scripts/play.py`` or ``scripts/evaluate.py`` on planned episodes (``REPORT_SEED``; 256 per
 cell, 64 environments): each cell is an object set and an ADR level held fixed (``SET_CELLS``: the training and the
@@ -23,6 +24,9 @@ the recipes report the last one, and ``rl_on_expert`` draws its checkpoint curve
   dataset), then teacher against student on the same episodes of the cube at levels 0 and 1 (the distillation
   scene's episodes, which end after a 2 s hold at the goal), the student's training curves, and its actions against
   the expert's labels (``scripts/label_gap.py``).
+* ``factors``: the scripted expert (``--checkpoint``: a state policy) on the training set at ``--level`` (default 1)
+  with one randomisation at a time (:data:`dexgrasp.evaluation.factors.FACTORS`), with none and with all, each
+  paired with "none" on the same episodes: ``factors.csv``, ``factors.json``, ``factors.png``.
 
 Every step is one of this package's scripts, run as a subprocess (its command is printed). ``--minutes`` bounds
 the PPO stage by wall time (checkpoints are kept; the last one is evaluated). ``--from_log DIR`` (scratch) only
@@ -397,7 +401,23 @@ def stereo_student(args, extra) -> dict:
     return {"evaluations": _rates(results), "paired_teacher_vs_student": comparisons, "student": student}
 
 
-RECIPES = {"scratch": scratch, "rl_on_expert": rl_on_expert, "stereo_student": stereo_student}
+def factors(args, extra) -> dict:
+    from dexgrasp.evaluation import factors as sweep
+
+    policy = ("--checkpoint", args.checkpoint) if args.checkpoint else ("--policy", "scripted")
+    folders = {}
+    for cell in sweep.cell_names():
+        evaluate(args.out, sweep.folder_name(cell), *policy, cells=(("train", args.level),),
+                 seen=(NO_LAST_ACTION, *sweep.overrides_for(cell)))  # fmt: skip
+        folders[cell] = os.path.join(args.out, sweep.folder_name(cell), cell_name("train", args.level))
+    rows = sweep.factor_table(folders, args.out)
+    name = os.path.basename(args.checkpoint) if args.checkpoint else "scripted expert"
+    sweep.factor_chart(rows, os.path.join(args.out, "factors.png"),
+                       f"{name}, training set, level {args.level:g}, one randomisation at a time ({EPISODES} episodes)")  # fmt: skip
+    return {"policy": args.checkpoint or "scripted", "level": args.level, "factors": rows}
+
+
+RECIPES = {"scratch": scratch, "rl_on_expert": rl_on_expert, "stereo_student": stereo_student, "factors": factors}
 
 
 def main() -> int:
@@ -417,16 +437,20 @@ def main() -> int:
     parser.add_argument(
         "--curve_every", type=int, default=80, help="rl_on_expert: evaluate every Nth PPO iteration's checkpoint (0: none)"
     )
+    parser.add_argument("--checkpoint", default=None, help="factors: the policy to test (default: the scripted expert)")
+    parser.add_argument("--level", type=float, default=1.0, help="factors: the ADR level of every cell")
     parser.add_argument("--title", default=None)
     args, extra = parser.parse_known_args()
     if args.student is not None and (args.recipe != "rl_on_expert" or not os.path.isfile(args.student)):
         parser.error(f"--student needs the rl_on_expert recipe and a checkpoint that exists: {args.student}")
+    if args.checkpoint is not None and (args.recipe != "factors" or not os.path.isfile(args.checkpoint)):
+        parser.error(f"--checkpoint needs the factors recipe and a checkpoint that exists: {args.checkpoint}")
     if args.unguided and args.recipe != "rl_on_expert":
         parser.error("--unguided belongs to the rl_on_expert recipe")
     if args.minutes is None:
-        args.minutes = {"scratch": 60.0, "rl_on_expert": 40.0, "stereo_student": 0.0}[args.recipe]
+        args.minutes = {"scratch": 60.0, "rl_on_expert": 40.0, "stereo_student": 0.0, "factors": 0.0}[args.recipe]
     if args.iterations is None:
-        args.iterations = {"scratch": 640, "rl_on_expert": 1000, "stereo_student": 100}[args.recipe]
+        args.iterations = {"scratch": 640, "rl_on_expert": 1000, "stereo_student": 100, "factors": 0}[args.recipe]
     os.makedirs(args.out, exist_ok=True)
     summary = RECIPES[args.recipe](args, extra)
     with open(os.path.join(args.out, "results.json"), "w") as f:

@@ -7,6 +7,7 @@ are left :data:`~dataclasses.MISSING`; a robot binding fills them (:mod:`dexgras
 
 from __future__ import annotations
 
+import math
 from dataclasses import MISSING
 
 from isaaclab.managers import CurriculumTermCfg as CurrTerm
@@ -114,7 +115,7 @@ class EventsCfg:
     reset_object = EventTerm(
         func=mdp.reset_object_scheduled,
         mode="reset",
-        params={"center": WORKSPACE_CENTER, "size": WORKSPACE_SIZE, "height": SPAWN_HEIGHT},
+        params={"center": WORKSPACE_CENTER, "size": WORKSPACE_SIZE, "height": SPAWN_HEIGHT, "rotation": math.pi},
     )
     # last: it overrides the resets above in the share of episodes it assists
     assisted_start = EventTerm(

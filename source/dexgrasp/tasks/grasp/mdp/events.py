@@ -67,12 +67,14 @@ def reset_object_scheduled(
     center: tuple[float, float],
     size: tuple[float, float],
     height: float,
+    rotation: float,
     asset_cfg: SceneEntityCfg = SceneEntityCfg("object"),
 ) -> None:
     """Drop the object from ``height`` (world z) over the workspace, at rest.
 
     As in the reference: x and y uniform in a box around ``center`` whose width is ``size`` times the level, and a
-    rotation about x then y, each uniform within +-pi times the level (upright at the centre at level 0).
+    rotation about x then y, each uniform within +-``rotation`` times the level (upright at the centre at level 0).
+    ``size`` (0, 0) or ``rotation`` 0 switch one of the two off, to measure what each costs a policy.
     """
     obj = env.scene[asset_cfg.name]
     level = curriculum_level(env)
@@ -82,7 +84,7 @@ def reset_object_scheduled(
     pose[:, :2] = torch.tensor(center, device=env.device) + (torch.rand(n, 2, device=env.device) - 0.5) * spread
     pose[:, 2] = height
     pose[:, :3] += env.scene.env_origins[env_ids]
-    angles = (2.0 * torch.rand(n, 2, device=env.device) - 1.0) * math.pi * level
+    angles = (2.0 * torch.rand(n, 2, device=env.device) - 1.0) * rotation * level
     x_axis = torch.tensor([1.0, 0.0, 0.0], device=env.device).expand(n, 3)
     y_axis = torch.tensor([0.0, 1.0, 0.0], device=env.device).expand(n, 3)
     pose[:, 3:] = math_utils.quat_mul(

@@ -1,0 +1,108 @@
+"""What each randomisation costs a policy: evaluations at one ADR level with one factor at a time (simulation-free).
+
+At level 1 every randomisation of the grasp task is on at once, and a policy that fails there does not say why. A
+factor sweep evaluates the same planned episodes with only one factor left on (the others switched off by
+configuration overrides), with none and with all of them, and compares each cell with the "none" cell on the
+same episodes (:func:`~dexgrasp.evaluation.paired.compare_folders`): the factors whose cells fall furthest are what
+the policy cannot handle.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+
+from .paired import compare_folders, read_evaluation
+
+FACTORS: dict[str, tuple[str, ...]] = {
+    "spawn position": ("env.events.reset_object.params.size=(0.0,0.0)",),
+    "spawn rotation": ("env.events.reset_object.params.rotation=0.0",),
+    "robot start noise": (
+        "env.events.reset_robot.params.position_noise=0.0",
+        "env.events.reset_robot.params.velocity_noise=0.0",
+    ),
+    "friction": ("env.events.robot_friction=null", "env.events.object_friction=null"),
+    "object mass": ("env.events.object_mass=null",),
+    "joint gains and friction": (
+        "env.events.joint_gains=null",
+        "env.events.arm_joint_friction=null",
+        "env.events.hand_joint_friction=null",
+    ),
+    "pushes": ("env.events.push_object=null",),
+    "observation noise": ("env.observations.policy.enable_corruption=false",),
+}
+"""Each randomisation of the state task, named by the overrides that switch it off (robot and object friction
+together; the arm's and the hand's joint friction with the gains, all three are actuator properties)."""
+
+NONE, ALL = "none", "all"
+
+
+def cell_names() -> list[str]:
+    """The sweep's cells in table order: none, each factor alone, all."""
+    return [NONE, *FACTORS, ALL]
+
+
+def folder_name(cell: str) -> str:
+    return cell.replace(" ", "_")
+
+
+def overrides_for(cell: str) -> list[str]:
+    """The overrides that leave only ``cell``'s factor on (``none``: every factor off; ``all``: none switched off)."""
+    if cell != ALL and cell != NONE and cell not in FACTORS:
+        raise ValueError(f"unknown randomisation factor {cell!r}; known: {', '.join(cell_names())}")
+    return [override for name, off in FACTORS.items() if name != cell and cell != ALL for override in off]
+
+
+def factor_table(folders: dict[str, str], out: str) -> list[dict]:
+    """One row per cell of a sweep (``folders``: cell -> its evaluation folder, every cell of :func:`cell_names`):
+    success and lifted with their Wilson intervals, and the paired difference from the ``none`` cell on the same
+    episodes (exact McNemar, interval over objects). Written into ``out`` as ``factors.csv`` and ``factors.json``;
+    each paired comparison as ``paired_none.json`` in its cell's folder."""
+    reference = folders[NONE]
+    rows = []
+    for cell in cell_names():
+        folder = folders[cell]
+        summary, _ = read_evaluation(folder)
+        row = {"factor": cell, "episodes": summary["episodes"], "level": summary["level"], "objects": summary["objects"]}
+        for key in ("success", "lifted"):
+            row[key], (row[f"{key}_ci_low"], row[f"{key}_ci_high"]) = summary[key]["rate"], summary[key]["ci95"]
+        if cell != NONE:
+            paired = compare_folders(folder, reference, os.path.join(folder, "paired_none.json"))["success"]
+            row["difference_from_none"] = paired["difference"]
+            row["difference_ci_low"], row["difference_ci_high"] = paired["difference_ci95_object_bootstrap"]
+            row["mcnemar_p"] = paired["mcnemar_p"]
+        row["commit"] = summary.get("commit")
+        rows.append(row)
+    fields = list(dict.fromkeys(key for row in rows for key in row))
+    with open(os.path.join(out, "factors.csv"), "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    with open(os.path.join(out, "factors.json"), "w") as f:
+        json.dump(rows, f, indent=2)
+    return rows
+
+
+def factor_chart(rows: list[dict], path: str, title: str) -> None:
+    """Success per cell (bars with 95% Wilson intervals) and lifted rate (dots), as PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8.0, 3.6))
+    xs = range(len(rows))
+    rates = [r["success"] for r in rows]
+    errors = [[r["success"] - r["success_ci_low"] for r in rows], [r["success_ci_high"] - r["success"] for r in rows]]
+    ax.bar(xs, rates, 0.7, yerr=errors, capsize=3, color="tab:blue", label="success")
+    ax.plot(xs, [r["lifted"] for r in rows], "k.", markersize=7, label="lifted 10 cm")
+    ax.set_xticks(list(xs), [r["factor"].replace(" ", "\n", 1) for r in rows], fontsize=7)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("rate")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=8)
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
