@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 TRAIN_ARGS ?=
 
-.PHONY: setup train test gpu-kit gpu-smoke
+.PHONY: setup train test test-fast tensorboard gpu-kit gpu-smoke
 
 setup:
 	@bash scripts/setup.sh
@@ -17,7 +17,15 @@ train: setup
 
 # one math thread per process: the suite starts simulation and learner processes that share the machine's cores
 test: setup
-	OMP_NUM_THREADS=1 $(PY) -m pytest -q -ra
+	OMP_NUM_THREADS=1 $(PY) -m pytest -q -ra --durations=15
+
+# A first check in minutes: every test that builds no Isaac Lab simulation (the tests marked slow do)
+test-fast: setup
+	OMP_NUM_THREADS=1 $(PY) -m pytest -q -ra -m "not slow"
+
+# TensorBoard on logs/ at http://localhost:6006 (TB_ARGS="--port 6007 --logdir ...")
+tensorboard: setup
+	$(PY) scripts/tensorboard_serve.py $(TB_ARGS)
 
 # The learner-side GPU checks for an offline node with only PyTorch: writes gpu_kit/ (wheels, source, specs);
 # there, `bash gpu_kit/run.sh OUT_DIR` (docs/benchmarks.md, "Learner on a GPU").

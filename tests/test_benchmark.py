@@ -7,6 +7,7 @@ import json
 import math
 
 import numpy as np
+import pytest
 import torch
 from conftest import run
 from dexgrasp.datasets import DatasetWriter, schema
@@ -20,6 +21,7 @@ TINY = [
 ]
 
 
+@pytest.mark.slow
 def test_benchmark_cpu_end_to_end(tmp_path):
     out = tmp_path / "bench"
     proc = run(

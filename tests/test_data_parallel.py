@@ -3,6 +3,7 @@
 import glob
 import os
 
+import pytest
 from conftest import run
 from dexgrasp.runs import check_checkpoint
 
@@ -15,6 +16,7 @@ TINY = [
 ]
 
 
+@pytest.mark.slow
 def test_two_cpu_processes_train_and_checkpoint(tmp_path):
     proc = run(
         [

@@ -69,6 +69,7 @@ def trained(tmp_path_factory):
     return log_dir, proc
 
 
+@pytest.mark.slow
 def test_trains_logs_and_checkpoints(trained):
     log_dir, proc = trained
     assert "sim0@cpu:2, sim1@cpu:2 -> learner0@cpu" in proc.stdout
@@ -82,6 +83,7 @@ def test_trains_logs_and_checkpoints(trained):
     assert not processes_marked(str(log_dir)), "a process of the finished run is still alive"
 
 
+@pytest.mark.slow
 def test_checkpoint_plays_and_resumes(trained, tmp_path):
     log_dir, _ = trained
     ckpt = latest(log_dir)
@@ -112,6 +114,7 @@ def test_checkpoint_plays_and_resumes(trained, tmp_path):
     assert torch.load(latest(tmp_path / "resumed"), map_location="cpu", weights_only=False)["iter"] == start + 1
 
 
+@pytest.mark.slow
 def test_killed_simulation_process_ends_the_run(tmp_path):
     args = train_args(tmp_path, 50, "--worker_timeout", "20")
     code, out, seconds, processes = kill_rank_mid_run(args, tmp_path, rank=2, worker_timeout=20)  # simulation 1
@@ -122,6 +125,7 @@ def test_killed_simulation_process_ends_the_run(tmp_path):
     check_checkpoint(latest(tmp_path), DEPTH, "rsl_rl")
 
 
+@pytest.mark.slow
 def test_nan_observation_resets_the_environment(tmp_path):
     """A NaN in one simulation process's observations resets that environment and is counted; training goes on."""
     from dexgrasp.envs.factory import load_cfgs
@@ -156,6 +160,7 @@ def test_nan_observation_resets_the_environment(tmp_path):
     check_checkpoint(latest(tmp_path), DEPTH, "rsl_rl")
 
 
+@pytest.mark.slow
 def test_skrl_learner(tmp_path):
     """The same topology with skrl's PPO in the learner process."""
     args = [
@@ -181,6 +186,7 @@ def test_skrl_learner(tmp_path):
     assert glob.glob(os.path.join(str(tmp_path), "events.out.tfevents.*"))
 
 
+@pytest.mark.slow
 def test_hybrid_two_learners_four_simulation_processes(tmp_path):
     """Each learner is fed by two simulation processes; the learners average gradients (gloo) and agree."""
     layout = ["--topology", "disaggregated", "--sim_devices", "cpu,cpu,cpu,cpu", "--learner_device", "cpu,cpu"]

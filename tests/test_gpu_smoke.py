@@ -7,9 +7,11 @@ import os
 import subprocess
 import sys
 
+import pytest
 from conftest import ROOT
 
 
+@pytest.mark.slow
 def test_smoke_script_runs_and_prints_one_table():
     env = {**os.environ, "PYTHON": sys.executable, "OMP_NUM_THREADS": "1"}
     args = ["--device", "cpu", "--env_counts", "4,8", "--image", "16x16", "--pipeline_iterations", "1"]

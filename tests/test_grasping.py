@@ -6,6 +6,8 @@ import re
 import pytest
 from conftest import report_of, run
 
+pytestmark = pytest.mark.slow  # every test here builds Isaac Lab scenes
+
 
 @pytest.fixture(scope="module")
 def report():

@@ -145,6 +145,7 @@ def test_bad_weights_are_refused():
         algorithm(actor={"class_name": "RNNModel", "rnn_type": "gru", "rnn_hidden_dim": 8}, guide_dataset_size=10)
 
 
+@pytest.mark.slow
 def test_guided_training_in_the_disaggregated_topology(tmp_path):
     """The labels travel with the observations from the simulation processes to the learner (real processes)."""
     proc = run(

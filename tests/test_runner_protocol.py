@@ -111,10 +111,15 @@ def test_waiting_times_are_measured(tmp_path):
     )
     assert code == 0
     report = json.loads(out.read_text())
+    # The step's own sleep lies inside the measured step, so 0.2 s is a hard floor. A wait starts when the waiting
+    # side has sent its half, a moment after the other side began its sleep, so it may fall short of that sleep by
+    # the time the sender needs to send and start its clock: on a loaded machine that is milliseconds, so waits
+    # are held to 80% of the sleep. Upper bounds leave a loaded machine a second or more; a wait that is not
+    # measured (0) still fails.
     for i, log in enumerate(report["logs"]):
-        assert 0.2 <= log["Pipeline/sim_step_s"] < 1.0, log
-        assert 0.3 <= log["Pipeline/sim_wait_s"], log  # waiting for the learner's next actions
-        assert 0.2 <= log["Pipeline/learner_wait_s"] < 1.5, log  # waiting for the simulation's step
+        assert 0.2 <= log["Pipeline/sim_step_s"] < 2.0, log
+        assert 0.8 * 0.3 <= log["Pipeline/sim_wait_s"], log  # waiting for the learner's next actions
+        assert 0.8 * 0.2 <= log["Pipeline/learner_wait_s"] < 3.0, log  # waiting for the simulation's step
         if i:  # per step, not summed (the first wait also covers the learner's start-up)
             assert log["Pipeline/sim_wait_s"] < 1.5, log
-    assert report["learner_wait_s"] >= 0.6
+    assert report["learner_wait_s"] >= 0.8 * 3 * 0.2

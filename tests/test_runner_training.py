@@ -69,6 +69,7 @@ def test_torchrun_ranks_take_their_roles(tmp_path, mode):
     assert report["iterations"] == 2
     assert report["environ"] == {"WORLD_SIZE": None, "RANK": None, "LOCAL_RANK": None}
     assert report["cuda_visible_devices_at_start"] == ""
+    assert report["torchrun_attempt"] == {"torchrun": "0", "restart": "1"}[mode]  # the report is the last attempt's
 
 
 def test_hybrid_learners_with_unequal_shares_agree(tmp_path, capfd):
@@ -93,7 +94,7 @@ def test_hybrid_learners_with_unequal_shares_agree(tmp_path, capfd):
 
 def test_learner_is_seeded_from_the_run_seed(tmp_path):
     """The project's learner function does not seed; the learner process does, from the run's seed: the same seed
-    gives the same first iteration (initial parameters, action noise, update)."""
+    gives the same first iteration (initial parameters, action noise, update), another seed another one."""
     layout = Layout(sim_devices=["cpu", "cpu"], learner_devices=["cpu"], num_envs=16)
 
     def first_iteration(name: str, seed: int) -> dict:
@@ -101,5 +102,6 @@ def test_learner_is_seeded_from_the_run_seed(tmp_path):
         assert run_disaggregated(layout, make_toy_env, {}, signalled_learner, kwargs, 10.0, seed=seed) == 0
         return torch.load(tmp_path / name / "model_0.pt", weights_only=False)["actor_state_dict"]
 
-    first, again = first_iteration("a", 5), first_iteration("b", 5)
+    first, again, other = first_iteration("a", 5), first_iteration("b", 5), first_iteration("c", 6)
     assert all(torch.equal(first[k], again[k]) for k in first)
+    assert not all(torch.equal(first[k], other[k]) for k in first), "another seed gave the same first iteration"

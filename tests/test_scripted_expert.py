@@ -18,6 +18,7 @@ TINY = ["presets=res32,cube", "env.episode_length_s=1"]
 """32x32 images, the cube, 1 s episodes."""
 
 
+@pytest.mark.slow
 def test_play_scripted(tmp_path):
     proc = run(
         ["scripts/play.py", "--task", STATE, "--policy", "scripted", "--device", "cpu", "--num_envs", "2",
@@ -64,6 +65,7 @@ def stereo_dataset(tmp_path_factory):
     return path
 
 
+@pytest.mark.slow
 def test_record_scripted_labels_its_episodes(stereo_dataset):
     with h5py.File(stereo_dataset) as f:
         demo = f["data"][sorted(f["data"])[0]]
@@ -73,6 +75,7 @@ def test_record_scripted_labels_its_episodes(stereo_dataset):
         assert (mean == demo["actions"][()]).all()  # the expert acted on its own labels
 
 
+@pytest.mark.slow
 def test_distill_from_the_expert_offline_then_online_and_evaluate(stereo_dataset, tmp_path):
     proc = run(
         ["scripts/distill.py", "--task", STEREO, "--teacher", "scripted", "--dataset", str(stereo_dataset),
@@ -94,6 +97,7 @@ def test_distill_from_the_expert_offline_then_online_and_evaluate(stereo_dataset
     assert rows[0]["checkpoint"] == "scripted" and rows[1]["checkpoint"] == student
 
 
+@pytest.mark.slow
 def test_behaviour_cloning_then_ppo(tmp_path):
     proc = run(
         ["scripts/distill.py", "--task", STATE, "--teacher", "scripted", "--max_iterations", "2", "--num_envs", "2",

@@ -5,6 +5,8 @@ import math
 import pytest
 from conftest import report_of, run
 
+pytestmark = pytest.mark.slow  # every test here builds Isaac Lab scenes
+
 STATE, DEPTH, STEREO = (
     "DexGrasp-KukaAllegro-State-v0",
     "DexGrasp-KukaAllegro-Depth-v0",

@@ -14,6 +14,8 @@ import pytest
 import torch
 from conftest import ROOT, run
 
+pytestmark = pytest.mark.slow  # every test here builds Isaac Lab scenes
+
 STATE, DEPTH = "DexGrasp-KukaAllegro-State-v0", "DexGrasp-KukaAllegro-Depth-v0"
 TINY_ENV = ["presets=res32", "env.episode_length_s=1"]
 TINY_AGENT = {
@@ -98,19 +100,30 @@ def test_play_samples_actions_when_asked(trained, library, tmp_path):
 
 
 def test_resume_continues_iterations(trained, tmp_path):
+    """Resumed with no overrides, the run goes on as it was configured (image size, episode length, network and
+    rollout sizes come from the checkpoint), after the checkpoint's iteration."""
     first = checkpoints(trained(STATE, "rsl_rl"), "rsl_rl")[-1]
     start = torch.load(first, map_location="cpu", weights_only=False)["iter"]
-    train(STATE, "rsl_rl", tmp_path, "--resume", first, iterations=1)
+    args = ["scripts/train.py", "--task", STATE, "--num_envs", "2", "--device", "cpu", "--max_iterations", "1"]
+    proc = run([*args, "--log_dir", str(tmp_path), "--resume", first], timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "as the checkpoint was trained: presets=res32 env.episode_length_s=1" in proc.stdout
     resumed = torch.load(checkpoints(tmp_path, "rsl_rl")[-1], map_location="cpu", weights_only=False)
     assert resumed["iter"] == start + 1
-    assert resumed["infos"]["dexgrasp"]["curriculum"]["num_steps"] > 0
+    meta = resumed["infos"]["dexgrasp"]
+    assert meta["curriculum"]["num_steps"] > 0
+    assert meta["agent_cfg"]["num_steps_per_env"] == 8 and meta["agent_cfg"]["actor"]["rnn_hidden_dim"] == 32
+    assert meta["overrides"] == [*TINY_ENV, *TINY_AGENT["rsl_rl"]]
 
 
 def test_play_writes_video(trained, tmp_path):
+    """Played without the image size it was trained at: the checkpoint brings its preset (32x32 depth), not the
+    episode length it trained with."""
     ckpt = checkpoints(trained(DEPTH, "rsl_rl"), "rsl_rl")[-1]
     args = ["scripts/play.py", "--task", DEPTH, "--checkpoint", ckpt, "--device", "cpu", "--num_envs", "2"]
-    proc = run(args + ["--episodes", "1", "--video", "--out", str(tmp_path), *TINY_ENV], timeout=600)
+    proc = run(args + ["--episodes", "1", "--video", "--out", str(tmp_path), "env.episode_length_s=1"], timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "as the checkpoint was trained: presets=res32\n" in proc.stdout
     assert (tmp_path / "video.mp4").stat().st_size > 1000
 
 

@@ -328,6 +328,7 @@ def train_learner(env, log_dir: str, out_path: str, cnn: bool = False, iteration
         "storage_dtypes": {key: str(v.dtype) for key, v in runner.alg.storage.observations.items()},
         "environ": {v: os.environ.get(v) for v in ("WORLD_SIZE", "RANK", "LOCAL_RANK")},
         "cuda_visible_devices_at_start": _environ_at_start().get("CUDA_VISIBLE_DEVICES"),
+        "torchrun_attempt": os.environ.get("TORCHELASTIC_RESTART_COUNT"),
     }
     with open(out_path, "w") as f:
         json.dump(report, f)

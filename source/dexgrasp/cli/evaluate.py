@@ -56,13 +56,15 @@ def main(argv: list[str]) -> int:
     from dexgrasp.evaluation.compare import evaluate_pair
     from dexgrasp.learners.distillation.config import LIBRARY, load_variant_cfgs
     from dexgrasp.learners.distillation.teacher import check_teacher_fits, read_teacher
+    from dexgrasp.envs.overrides import checkpoint_overrides
     from dexgrasp.runs import check_checkpoint
     from dexgrasp.tasks.grasp.distill_tasks import variant_for
 
     teacher = read_teacher(args.teacher)
-    check_checkpoint(args.student, args.task, LIBRARY)
+    meta = check_checkpoint(args.student, args.task, LIBRARY)
     try:
         variant = variant_for(args.task, teacher.task)
+        overrides = checkpoint_overrides(variant.env_id, "rsl_rl", meta, overrides)
         env_cfg, _ = load_variant_cfgs(variant, overrides, None, args.device, args.seed, play=True)
     except ValueError as exc:
         raise UsageError(str(exc).splitlines()[0]) from exc

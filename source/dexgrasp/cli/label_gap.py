@@ -34,6 +34,7 @@ def main(argv: list[str]) -> int:
     args.device = resolve_device(args.device)
 
     from dexgrasp.envs.factory import has_cameras, load_cfgs, open_env
+    from dexgrasp.envs.overrides import checkpoint_overrides
     from dexgrasp.evaluation.label_gap import label_gap
     from dexgrasp.evaluation.rollout import CheckpointPolicy
     from dexgrasp.runs import check_checkpoint
@@ -43,6 +44,7 @@ def main(argv: list[str]) -> int:
     if library not in ("rsl_rl", "rsl_rl_distill"):
         raise UsageError(f"{args.checkpoint} is a {library} checkpoint; this tool reads RSL-RL policies and students")
     try:
+        overrides = checkpoint_overrides(args.task, "rsl_rl", meta, overrides)
         env_cfg, agent_cfg = load_cfgs(args.task, "rsl_rl", overrides, args.num_envs, args.device, args.seed, play=True)
     except ValueError as exc:
         raise UsageError(str(exc).splitlines()[0]) from exc

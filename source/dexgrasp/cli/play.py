@@ -59,6 +59,7 @@ def main(argv: list[str]) -> int:
     args.viewer = viewer_from_args(args)
 
     from dexgrasp.envs.factory import load_cfgs
+    from dexgrasp.envs.overrides import checkpoint_overrides
     from dexgrasp.evaluation.rollout import STOCHASTIC_LIBRARIES, evaluate
     from dexgrasp.runs import check_checkpoint
 
@@ -69,6 +70,7 @@ def main(argv: list[str]) -> int:
     try:
         # a distilled student (rsl_rl_distill) carries its model in its checkpoint; the task's agent is a stand-in
         agent_library = "rsl_rl" if library in ("rsl_rl_distill", "scripted") else library
+        overrides = checkpoint_overrides(args.task, agent_library, meta, overrides)
         env_cfg, agent_cfg = load_cfgs(args.task, agent_library, overrides, None, args.device, args.seed, play=True)
     except ValueError as exc:
         raise UsageError(str(exc).splitlines()[0]) from exc

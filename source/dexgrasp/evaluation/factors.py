@@ -64,7 +64,7 @@ def factor_table(folders: dict[str, str], out: str) -> list[dict]:
     for cell in cell_names():
         folder = folders[cell]
         summary, _ = read_evaluation(folder)
-        row = {"factor": cell, "episodes": summary["episodes"], "level": summary["level"], "objects": summary["objects"]}
+        row = {"factor": cell, **{key: summary[key] for key in ("episodes", "level", "objects")}}
         for key in ("success", "lifted"):
             row[key], (row[f"{key}_ci_low"], row[f"{key}_ci_high"]) = summary[key]["rate"], summary[key]["ci95"]
         if cell != NONE:

@@ -72,6 +72,11 @@ def plan(s: DistillSettings) -> Plan:
                 f"{path} was labelled by a teacher of '{recorded.teacher_task}', this run's teacher is of"
                 f" '{variant.teacher_task}'"
             )
+    if s.resume:  # the run goes on as it was configured; what the command line sets wins
+        from dexgrasp.envs.overrides import checkpoint_overrides
+
+        meta = check_checkpoint(s.resume, s.task, LIBRARY)
+        s.overrides = checkpoint_overrides(variant.env_id, "rsl_rl", meta, s.overrides, resume=True)
     env_cfg, agent_cfg = load_variant_cfgs(variant, s.overrides, s.num_envs, s.device, s.seed)
     if teacher is not None:
         check_teacher_fits(teacher, env_cfg)
@@ -86,8 +91,6 @@ def plan(s: DistillSettings) -> Plan:
             opened.close()
         if online:
             _check_recorded_images(shapes, variant, env_cfg)
-    if s.resume:
-        check_checkpoint(s.resume, s.task, LIBRARY)
     log_dir = os.path.abspath(s.log_dir or default_log_dir(LIBRARY, agent_cfg.experiment_name))
     return Plan(s, variant, teacher, env_cfg, agent_cfg, log_dir, online)
 
@@ -116,6 +119,7 @@ def _metadata(p: Plan, train_cfg: dict) -> dict:
         "aux_obs_group": train_cfg["algorithm"].get("aux_obs_group"),
         "teacher": {"task": p.teacher.task, "checkpoint": p.teacher.checkpoint} if p.teacher else None,
         "datasets": [os.path.abspath(d) for d in p.settings.datasets],
+        "overrides": list(p.settings.overrides),
     }
 
 

@@ -94,14 +94,20 @@ def resolve(s: RecordSettings) -> Setup:
 def load_env_cfg(setup: Setup, s: RecordSettings):
     """The scene of ``setup`` with the settings applied (ValueError for settings that cannot build one)."""
     num_envs = s.num_envs or min(s.episodes, 4)
+    overrides = s.overrides
+    if s.checkpoint:  # the acting policy is rebuilt as it was trained
+        from dexgrasp.envs.overrides import checkpoint_overrides
+        from dexgrasp.runs import read_metadata
+
+        overrides = checkpoint_overrides(setup.env_id, "rsl_rl", read_metadata(s.checkpoint), overrides)
     if setup.variant is not None:
         from dexgrasp.learners.distillation.config import load_variant_cfgs
 
-        env_cfg, _ = load_variant_cfgs(setup.variant, s.overrides, num_envs, s.device, s.seed)
+        env_cfg, _ = load_variant_cfgs(setup.variant, overrides, num_envs, s.device, s.seed)
     else:
         from dexgrasp.envs.factory import load_cfgs
 
-        env_cfg, _ = load_cfgs(setup.task, "rsl_rl", s.overrides, num_envs, s.device, s.seed)
+        env_cfg, _ = load_cfgs(setup.task, "rsl_rl", overrides, num_envs, s.device, s.seed)
     return env_cfg
 
 

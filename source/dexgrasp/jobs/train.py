@@ -58,7 +58,13 @@ def train(s: TrainSettings) -> int:
 
     topology = TOPOLOGIES[s.topology]
     if s.resume:
-        check_checkpoint(s.resume, s.task, s.rl_library)
+        from dexgrasp.envs.overrides import checkpoint_overrides
+
+        meta = check_checkpoint(s.resume, s.task, s.rl_library)
+        try:  # the run goes on as it was configured; what the command line sets wins
+            s.overrides = checkpoint_overrides(s.scene_task, s.rl_library, meta, s.overrides, resume=True)
+        except ValueError as exc:
+            raise SettingsError(str(exc).splitlines()[0]) from exc
     if topology.torchrun and not in_torchrun():
         _load_cfgs(s, "cpu")  # fail fast, before torchrun starts a process per device
         argv = s.argv if s.log_dir is not None else [*s.argv, "--log_dir", default_log_dir("rsl_rl", "dexgrasp")]
@@ -135,7 +141,13 @@ def _learner(s: TrainSettings, topology, spec, agent_cfg, log_dir: str):
         if s.rl_library == "skrl":
             if s.max_iterations is not None:
                 agent_cfg["trainer"]["timesteps"] = s.max_iterations * agent_cfg["agent"]["rollouts"]
-            return learn_skrl_isaaclab, {"task": s.task, "agent_cfg": agent_cfg, "log_dir": log_dir, "resume": s.resume}
+            return learn_skrl_isaaclab, {
+                "task": s.task,
+                "agent_cfg": agent_cfg,
+                "log_dir": log_dir,
+                "resume": s.resume,
+                "overrides": s.overrides,
+            }
         if s.max_iterations is not None:
             agent_cfg.max_iterations = s.max_iterations
         spec.wrap = functools.partial(GraspVecEnv, clip_actions=agent_cfg.clip_actions)
@@ -153,7 +165,7 @@ def _learner(s: TrainSettings, topology, spec, agent_cfg, log_dir: str):
         agent = dict(agent_cfg)
         iterations = s.max_iterations or max(1, agent["trainer"]["timesteps"] // agent["agent"]["rollouts"])
         spec.clip_actions = None  # skrl clips in its models, as in a single process
-        kwargs = {"task": s.task, "agent_cfg": agent, "log_dir": log_dir, "resume": s.resume}
+        kwargs = {"task": s.task, "agent_cfg": agent, "log_dir": log_dir, "resume": s.resume, "overrides": s.overrides}
         learner, kwargs = learn_skrl, {**kwargs, "max_iterations": iterations, "adr": adr}
     else:
         agent = agent_cfg.to_dict()
@@ -184,4 +196,5 @@ def _rsl_rl_kwargs(s: TrainSettings, agent: dict, log_dir: str, adr: dict | None
         "adr": adr,
         "init_actor": s.init_actor,
         "critic_warmup": s.critic_warmup,
+        "overrides": s.overrides,
     }

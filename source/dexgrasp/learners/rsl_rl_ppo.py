@@ -19,6 +19,7 @@ def learn_rsl_rl(
     adr: dict | None,
     init_actor: str | None = None,
     critic_warmup: int = 0,
+    overrides: list[str] | None = None,
 ):
     """RSL-RL PPO on ``vec_env`` (pipelined rollout when it is a disaggregated learner's environment).
 
@@ -27,7 +28,8 @@ def learn_rsl_rl(
     (:func:`load_actor_from_student`). ``critic_warmup``: the first iterations, counted in ``max_iterations``, in which only the
     critic learns. A cloned actor meets a critic that starts untrained: PPO's first updates follow that critic's
     noise and can undo the cloned grasp before the critic values it, so the actor waits until the critic has seen
-    its returns.
+    its returns. ``overrides``: the run's configuration overrides, recorded in every checkpoint so that play and
+    resume rebuild the policy as it was trained.
     Returns the runner after training (its storage, models and iteration count), for callers that report on it.
     """
     from dexgrasp.runner.process import log
@@ -48,7 +50,9 @@ def learn_rsl_rl(
 
     def metadata() -> dict:
         groups = agent_cfg["obs_groups"]
-        return checkpoint_metadata(task, "rsl_rl", groups, vec_env.curriculum_state(), agent_cfg=agent_cfg)
+        return checkpoint_metadata(
+            task, "rsl_rl", groups, vec_env.curriculum_state(), agent_cfg=agent_cfg, overrides=list(overrides or [])
+        )
 
     runner = GraspOnPolicyRunner(vec_env, agent_cfg, log_dir, vec_env.device, metadata=metadata)
     # the first update is where a large run runs out of memory: fit its mini-batches to the device first

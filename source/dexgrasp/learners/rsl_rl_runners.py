@@ -14,7 +14,7 @@ from collections.abc import Callable
 import torch
 
 from dexgrasp.runner.pipelined_runner import PipelinedOnPolicyRunner
-from dexgrasp.runs import METADATA_KEY, atomic_torch_save
+from dexgrasp.runs import METADATA_KEY, CheckpointError, atomic_torch_save
 
 NORMALIZER_UNTIL = "actor_obs_normalizer_until"
 """Checkpoint ``infos`` key: the sample count at which the actor's observation normaliser stopped learning."""
@@ -44,7 +44,16 @@ class CheckpointMixin:
     def load(self, path: str, load_cfg: dict | None = None, strict: bool = True, map_location: str | None = None):
         """Load, then continue *after* the checkpoint's iteration (RSL-RL would repeat it); an actor normaliser
         that was frozen (a cloned actor's, see ``load_actor_from_student``) stays frozen."""
-        infos = super().load(path, load_cfg=load_cfg, strict=strict, map_location=map_location)
+        try:
+            infos = super().load(path, load_cfg=load_cfg, strict=strict, map_location=map_location)
+        except RuntimeError as exc:  # torch lists every mismatched tensor: one line says what to do
+            if "size mismatch" not in str(exc):
+                raise
+            first = next(line.strip() for line in str(exc).splitlines() if "size mismatch" in line)
+            raise CheckpointError(
+                f"{path} does not fit this model ({first.rstrip('.')}): it was trained with other settings; give the"
+                " presets and overrides of its run (its params/agent.yaml and env.yaml) on the command line"
+            ) from None
         if load_cfg is None or load_cfg.get("iteration", True):
             self.current_learning_iteration += 1
         normalizer = self.actor_normalizer()

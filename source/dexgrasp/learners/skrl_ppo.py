@@ -38,15 +38,20 @@ def build_runner(env, agent_cfg: dict, log_dir: str | None):
     return Runner(wrapped, cfg), wrapped
 
 
-def save_agent(agent, path: str, task: str, agent_cfg: dict, curriculum: dict) -> None:
-    """The agent's modules (skrl's own checkpoint layout) plus the package metadata, written atomically."""
+def save_agent(agent, path: str, task: str, agent_cfg: dict, curriculum: dict, overrides: list[str] | None) -> None:
+    """The agent's modules (skrl's own checkpoint layout) plus the package metadata (with the run's configuration
+    ``overrides``, to rebuild it), written atomically."""
     groups = {"actor": agent_cfg.get("observation_groups", ["policy"]), "critic": ["critic"]}
     modules = {name: module.state_dict() for name, module in agent.checkpoint_modules.items()}
-    modules[METADATA_KEY] = checkpoint_metadata(task, "skrl", groups, curriculum, agent_cfg=agent_cfg)
+    modules[METADATA_KEY] = checkpoint_metadata(
+        task, "skrl", groups, curriculum, agent_cfg=agent_cfg, overrides=list(overrides or [])
+    )
     atomic_torch_save(modules, path)
 
 
-def learn_skrl_isaaclab(env, task: str, agent_cfg: dict, log_dir: str, resume: str | None) -> None:
+def learn_skrl_isaaclab(
+    env, task: str, agent_cfg: dict, log_dir: str, resume: str | None, overrides: list[str] | None = None
+) -> None:
     """skrl PPO on an Isaac Lab environment in this process (the ``single`` topology; the task decides the
     curriculum). skrl reads the environment through its own Isaac Lab wrapper, not through a ``VecEnv``."""
     from dexgrasp.tasks.grasp.mdp import get_curriculum_state, set_curriculum_state
@@ -58,12 +63,19 @@ def learn_skrl_isaaclab(env, task: str, agent_cfg: dict, log_dir: str, resume: s
         print(f"[dexgrasp] resumed from {resume}")
     runner.run("train")
     path = os.path.join(log_dir, "checkpoints", "model_final.pt")
-    save_agent(runner.agent, path, task, agent_cfg, get_curriculum_state(env.unwrapped))
+    save_agent(runner.agent, path, task, agent_cfg, get_curriculum_state(env.unwrapped), overrides)
     print(f"[dexgrasp] saved {path}")
 
 
 def learn_skrl(
-    vec_env, task: str, agent_cfg: dict, log_dir: str, resume: str | None, max_iterations: int, adr: dict | None
+    vec_env,
+    task: str,
+    agent_cfg: dict,
+    log_dir: str,
+    resume: str | None,
+    max_iterations: int,
+    adr: dict | None,
+    overrides: list[str] | None = None,
 ) -> None:
     """skrl PPO on an RSL-RL ``VecEnv`` (the learner process of a disaggregated run)."""
     from skrl.utils.runner.torch import Runner
@@ -79,7 +91,7 @@ def learn_skrl(
 
     def save(name: str) -> str:
         path = os.path.join(log_dir, "checkpoints", name)
-        save_agent(runner.agent, path, task, agent_cfg, vec_env.curriculum_state())
+        save_agent(runner.agent, path, task, agent_cfg, vec_env.curriculum_state(), overrides)
         return path
 
     vec_env.on_failure(lambda exc: log(f"learner saved {save('model_interrupted.pt')} before stopping"))
