@@ -78,6 +78,9 @@ def test_trains_logs_and_checkpoints(trained):
     meta = check_checkpoint(latest(log_dir), DEPTH, "rsl_rl")
     assert meta["curriculum"]["num_steps"] == 50
     assert meta["curriculum"]["step"] >= INIT_STEP  # the curriculum starts at ADR's init_step, not at 0
+    assert meta["overrides"][-len(FIXTURE_OVERRIDES) :] == FIXTURE_OVERRIDES  # play and resume rebuild from them
+    for name in ("env.yaml", "agent.yaml"):  # the configuration, as in a single-process run
+        assert os.path.getsize(os.path.join(str(log_dir), "params", name)) > 0
     for rank in (0, 1):  # agent.clip_actions reaches the wrapper in each simulation process
         assert f"simulation process {rank}: 2 envs on cpu, actions clipped to +-0.5" in proc.stdout
     assert not processes_marked(str(log_dir)), "a process of the finished run is still alive"

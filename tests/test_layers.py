@@ -8,7 +8,8 @@ upward import cannot hide behind a function-level import. The layers, top to bot
     topologies, learners                  where processes run; what learns
     runner, envs                          the disaggregated machinery; environments as learners read them
     tasks, datasets, viewer               the task; recorded episodes; watching a run
-    assets, models, runs, curriculum_rule robot and objects; networks; run files; the curriculum rule
+    assets, models, runs, curriculum_rule robot and objects; networks; run files; the curriculum rule;
+    pretrained                            the shipped policies
 
 A layer may import the layers below it and, without cycles, its own. Modules that need no simulator stay
 importable without Isaac Lab (the GPU kit runs them on a node with only PyTorch).
@@ -29,7 +30,7 @@ LAYERS = [
     ["topologies", "learners"],
     ["runner", "envs"],
     ["tasks", "datasets", "viewer"],
-    ["assets", "models", "runs", "curriculum_rule"],
+    ["assets", "models", "runs", "curriculum_rule", "pretrained"],
 ]
 RANK = {unit: len(LAYERS) - i for i, units in enumerate(LAYERS) for unit in units}
 
@@ -43,6 +44,7 @@ SIMULATION_FREE = [
     "dexgrasp.evaluation.stats",
     "dexgrasp.evaluation.episode_plan",
     "dexgrasp.evaluation.paired",
+    "dexgrasp.evaluation.factors",
     "dexgrasp.evaluation.results_page",
     "dexgrasp.learners.rsl_rl_runners",
     "dexgrasp.learners.distillation.algorithm",
@@ -54,6 +56,7 @@ SIMULATION_FREE = [
     "dexgrasp.metrics.probes",
     "dexgrasp.metrics.gpu_checks",
     "dexgrasp.models",
+    "dexgrasp.pretrained",
 ]
 
 

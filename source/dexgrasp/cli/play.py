@@ -35,6 +35,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="Evaluate a Kuka-Allegro grasp policy.")
     add_task_args(parser)
     add_policy_args(parser, "checkpoint written by scripts/train.py or distill.py")
+    parser.add_argument(
+        "--use_pretrained_checkpoint",
+        action="store_true",
+        help="play the policy shipped with the package for this task (source/dexgrasp/pretrained)",
+    )
     add_evaluation_args(parser, episodes=16)
     parser.add_argument("--out", default=os.path.join("logs", "play"), help="folder for frames, video and statistics")
     parser.add_argument("--video", action="store_true", help="also write an MP4 of environment 0")
@@ -55,6 +60,13 @@ def main(argv: list[str]) -> int:
     check_task(args.task)
     check_evaluation_args(args)
     args.device = resolve_device(args.device)
+    if args.use_pretrained_checkpoint:
+        from dexgrasp.pretrained import pretrained_checkpoint
+
+        if args.checkpoint is not None or args.policy == "scripted":
+            raise UsageError("--use_pretrained_checkpoint replaces --checkpoint and --policy: give one of them")
+        args.checkpoint = pretrained_checkpoint(args.task)
+        print(f"[dexgrasp] pretrained checkpoint: {args.checkpoint}", flush=True)
     check_policy_args(args)
     args.viewer = viewer_from_args(args)
 

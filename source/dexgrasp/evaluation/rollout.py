@@ -52,7 +52,7 @@ class CheckpointPolicy:
 
             self.env = RslRlVecEnvWrapper(env, clip_actions=agent_cfg.get("clip_actions"))
             runner = GraspOnPolicyRunner(self.env, agent_cfg, None, device, metadata=dict)
-            runner.load(checkpoint, map_location=device)
+            runner.load(checkpoint, load_cfg={"actor": True}, map_location=device)  # acting needs the actor only
             self.policy = runner.get_inference_policy(device)
         else:
             from dexgrasp.learners.skrl_ppo import build_runner

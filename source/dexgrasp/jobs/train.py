@@ -181,7 +181,8 @@ def _learner(s: TrainSettings, topology, spec, agent_cfg, log_dir: str):
             agent["algorithm"]["num_mini_batches"] = fewest
             if writes:
                 print(f"[dexgrasp] a process has {fewest} environments: using that many mini-batches", flush=True)
-    if writes:
+    if writes:  # the environment as configured (the simulation processes complete their own copies)
+        dump_yaml(os.path.join(log_dir, "params", "env.yaml"), spec.env_cfg)
         dump_yaml(agent_yaml, agent)
     return learner, kwargs
 
