@@ -405,15 +405,15 @@ def factors(args, extra) -> dict:
     from dexgrasp.evaluation import factors as sweep
 
     policy = ("--checkpoint", args.checkpoint) if args.checkpoint else ("--policy", "scripted")
-    folders = {}
+    folders, summaries = {}, {}
     for cell in sweep.cell_names():
-        evaluate(args.out, sweep.folder_name(cell), *policy, cells=(("train", args.level),),
-                 seen=(NO_LAST_ACTION, *sweep.overrides_for(cell)))  # fmt: skip
+        summaries[cell] = evaluate(args.out, sweep.folder_name(cell), *policy, cells=(("train", args.level),),
+                                   seen=(NO_LAST_ACTION, *sweep.overrides_for(cell)))[cell_name("train", args.level)]  # fmt: skip
         folders[cell] = os.path.join(args.out, sweep.folder_name(cell), cell_name("train", args.level))
     rows = sweep.factor_table(folders, args.out)
     name = os.path.basename(args.checkpoint) if args.checkpoint else "scripted expert"
-    sweep.factor_chart(rows, os.path.join(args.out, "factors.png"),
-                       f"{name}, training set, level {args.level:g}, one randomisation at a time ({EPISODES} episodes)")  # fmt: skip
+    bar_chart({name: summaries}, os.path.join(args.out, "factors.png"),
+              f"{name}, training set, level {args.level:g}, one randomisation at a time ({EPISODES} episodes)")  # fmt: skip
     return {"policy": args.checkpoint or "scripted", "level": args.level, "factors": rows}
 
 

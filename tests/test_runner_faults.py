@@ -53,8 +53,9 @@ def test_killed_worker_ends_the_run(tmp_path, capfd):
 
 
 def test_hung_worker_is_detected_within_the_timeout(tmp_path):
-    code, _ = _run_with_faults(tmp_path, {0: {"hang_at_step": 12}}, worker_timeout=3.0)
+    code, elapsed = _run_with_faults(tmp_path, {0: {"hang_at_step": 12}}, worker_timeout=3.0)
     assert code != 0
+    assert elapsed < 45  # the hung process sleeps an hour: the run ended on the 3 s deadline, not on its own
     reason = torch.load(tmp_path / "checkpoint.pt", weights_only=False)["infos"]["reason"]
     assert reason == "simulation process 0 (rank 1, device cpu) did not answer within 3.0 s"
     assert not any(_alive(pid) for pid in _pids(tmp_path))
@@ -79,10 +80,11 @@ def test_simulation_process_hanging_in_close_is_ended_after_a_successful_run(tmp
     assert len(_pids(tmp_path)) == 2 and not any(_alive(pid) for pid in _pids(tmp_path))
 
 
-def test_sigint_to_the_launcher_stops_everything(tmp_path):
+def _learning_launcher(tmp_path: Path, mode: str) -> subprocess.Popen:
+    """The toy run of ``mode`` (``tests/toy_vec_env.py``) in its own launcher process, once it is learning."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]))
     launcher = subprocess.Popen(
-        [sys.executable, str(TESTS / "toy_vec_env.py"), "sigint", str(tmp_path)],
+        [sys.executable, str(TESTS / "toy_vec_env.py"), mode, str(tmp_path)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -90,11 +92,18 @@ def test_sigint_to_the_launcher_stops_everything(tmp_path):
         # as from a terminal: a suite started in the background (``make test &``) ignores SIGINT, and so would its child
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
+    deadline = time.monotonic() + 60
+    while not (tmp_path / "learning").exists():
+        if launcher.poll() is not None or time.monotonic() > deadline:
+            launcher.kill()
+            raise AssertionError("the run did not start learning")
+        time.sleep(0.1)
+    return launcher
+
+
+def test_sigint_to_the_launcher_stops_everything(tmp_path):
+    launcher = _learning_launcher(tmp_path, "sigint")
     try:
-        deadline = time.monotonic() + 60
-        while not (tmp_path / "learning").exists():
-            assert launcher.poll() is None and time.monotonic() < deadline, "the run did not start learning"
-            time.sleep(0.1)
         launcher.send_signal(signal.SIGINT)
         # the learner takes the stop at its next wait for simulation and then has shutdown_grace (10 + 60 s here)
         _, err = launcher.communicate(timeout=90)
@@ -104,6 +113,42 @@ def test_sigint_to_the_launcher_stops_everything(tmp_path):
     assert "interrupted" in err
     assert (tmp_path / "checkpoint.pt").exists()
     assert len(_pids(tmp_path)) == 3 and not any(_alive(pid) for pid in _pids(tmp_path))
+
+
+def test_a_second_sigint_kills_a_learner_that_does_not_stop(tmp_path):
+    """The learner saves and then hangs: the launcher would wait its grace (70 s); a second Ctrl-C ends everything."""
+    launcher = _learning_launcher(tmp_path, "stall")
+    try:
+        launcher.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "checkpoint.pt").exists():
+            assert time.monotonic() < deadline, "the learner did not save"
+            time.sleep(0.1)
+        time.sleep(1.0)
+        again = time.monotonic()
+        launcher.send_signal(signal.SIGINT)
+        _, err = launcher.communicate(timeout=30)
+        elapsed = time.monotonic() - again
+    finally:
+        launcher.kill()
+    assert "interrupted again: killing every process" in err, err[-3000:]
+    assert launcher.returncode != 0 and elapsed < 15
+    assert len(_pids(tmp_path)) == 3 and not any(_alive(pid) for pid in _pids(tmp_path))
+
+
+def test_killed_launcher_takes_its_processes_with_it(tmp_path):
+    """SIGKILL to the launcher (no handler runs): the learner is told to stop (it saves), the simulation processes
+    die with it."""
+    launcher = _learning_launcher(tmp_path, "sigint")
+    pids = _pids(tmp_path)
+    launcher.kill()
+    launcher.wait()
+    deadline = time.monotonic() + 60
+    while any(_alive(pid) for pid in pids):
+        assert time.monotonic() < deadline, [pid for pid in pids if _alive(pid)]
+        time.sleep(0.2)
+    assert len(pids) == 3
+    assert (tmp_path / "checkpoint.pt").exists()
 
 
 def test_sigterm_during_the_update_saves_a_consistent_checkpoint(tmp_path):

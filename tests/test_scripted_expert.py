@@ -154,3 +154,26 @@ def test_behaviour_cloning_then_ppo(tmp_path):
     assert refused.returncode != 0 and "--guide trains" in refused.stderr.strip().splitlines()[-1]
     refused = run([*train, "presets=cube"], timeout=120)  # the recurrent default actor cannot take the MLP student
     assert refused.returncode != 0 and "presets=mlp" in refused.stderr.strip().splitlines()[-1]
+
+
+@pytest.mark.slow
+def test_record_stops_and_filters_as_asked(tmp_path):
+    """1 s episodes, too short for the expert to succeed: ``--success_only`` stores none of them and
+    ``--max_episodes`` ends the recording; ``--max_gb`` stops after the first episode written, which carries the
+    attributes ``docs/datasets.md`` documents."""
+    base = ["scripts/record.py", "--policy", "scripted", "--task", STATE, "--episodes", "4", "--num_envs", "2",
+            "--device", "cpu", "--seed", "3", "env.episode_length_s=1"]  # fmt: skip
+    proc = run([*base, "--success_only", "--max_episodes", "4", "--output", str(tmp_path / "a.hdf5")], timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "recorded 0 episodes (0 steps, success rate 0.00) of 4 finished" in proc.stdout
+    assert "stopped: --max_episodes 4 reached" in proc.stdout
+    with h5py.File(tmp_path / "a.hdf5") as f:
+        assert len(f["data"]) == 0
+    proc = run([*base, "--max_gb", "1e-7", "--output", str(tmp_path / "b.hdf5")], timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "stopped: --max_gb 1e-07 reached" in proc.stdout
+    with h5py.File(tmp_path / "b.hdf5") as f:
+        assert list(f["data"]) == ["demo_0"]
+        attrs = dict(f["data"]["demo_0"].attrs)
+    assert attrs["success"] == False and attrs["seed"] == 3 and attrs["env_index"] in (0, 1)  # noqa: E712
+    assert attrs["num_samples"] == 60  # 1 s at the task's 60 Hz policy rate

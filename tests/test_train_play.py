@@ -18,6 +18,8 @@ pytestmark = pytest.mark.slow  # every test here builds Isaac Lab scenes
 
 STATE, DEPTH = "DexGrasp-KukaAllegro-State-v0", "DexGrasp-KukaAllegro-Depth-v0"
 TINY_ENV = ["presets=res32", "env.episode_length_s=1"]
+INIT_STEP_7 = "env.curriculum.adr.params.init_step=7"
+"""A resumed run must keep its checkpoint's curriculum step, not start at the configuration's."""
 TINY_AGENT = {
     "rsl_rl": ["agent.num_steps_per_env=8", "agent.actor.rnn_hidden_dim=32", "agent.critic.rnn_hidden_dim=32"],
     "skrl": ["agent.agent.rollouts=8"],
@@ -101,19 +103,29 @@ def test_play_samples_actions_when_asked(trained, library, tmp_path):
 
 def test_resume_continues_iterations(trained, tmp_path):
     """Resumed with no overrides, the run goes on as it was configured (image size, episode length, network and
-    rollout sizes come from the checkpoint), after the checkpoint's iteration."""
+    rollout sizes come from the checkpoint), after the checkpoint's iteration, at the checkpoint's curriculum step
+    (not the initial step the configuration names)."""
     first = checkpoints(trained(STATE, "rsl_rl"), "rsl_rl")[-1]
-    start = torch.load(first, map_location="cpu", weights_only=False)["iter"]
+    start = torch.load(first, map_location="cpu", weights_only=False)
     args = ["scripts/train.py", "--task", STATE, "--num_envs", "2", "--device", "cpu", "--max_iterations", "1"]
-    proc = run([*args, "--log_dir", str(tmp_path), "--resume", first], timeout=900)
+    proc = run([*args, "--log_dir", str(tmp_path), "--resume", first, INIT_STEP_7], timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "as the checkpoint was trained: presets=res32 env.episode_length_s=1" in proc.stdout
     resumed = torch.load(checkpoints(tmp_path, "rsl_rl")[-1], map_location="cpu", weights_only=False)
-    assert resumed["iter"] == start + 1
+    assert resumed["iter"] == start["iter"] + 1
     meta = resumed["infos"]["dexgrasp"]
-    assert meta["curriculum"]["num_steps"] > 0
+    assert meta["curriculum"] == start["infos"]["dexgrasp"]["curriculum"] and meta["curriculum"]["step"] != 7
     assert meta["agent_cfg"]["num_steps_per_env"] == 8 and meta["agent_cfg"]["actor"]["rnn_hidden_dim"] == 32
-    assert meta["overrides"] == [*TINY_ENV, *TINY_AGENT["rsl_rl"]]
+    assert meta["overrides"] == [*TINY_ENV, *TINY_AGENT["rsl_rl"], INIT_STEP_7]  # what it ran with, for the next resume
+
+
+def test_skrl_resumes_at_the_checkpoints_curriculum(trained, tmp_path):
+    first = checkpoints(trained(STATE, "skrl"), "skrl")[-1]
+    start = torch.load(first, map_location="cpu", weights_only=False)["dexgrasp"]
+    proc = train(STATE, "skrl", tmp_path, "--resume", first, INIT_STEP_7, iterations=1)
+    assert "resumed from" in proc.stdout
+    resumed = torch.load(checkpoints(tmp_path, "skrl")[-1], map_location="cpu", weights_only=False)["dexgrasp"]
+    assert resumed["curriculum"] == start["curriculum"] and resumed["curriculum"]["step"] != 7
 
 
 def test_play_writes_video(trained, tmp_path):

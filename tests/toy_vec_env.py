@@ -341,12 +341,19 @@ def _environ_at_start() -> dict:
     return dict(entry.split("=", 1) for entry in entries if "=" in entry)
 
 
-def long_learner(env, out_dir: str) -> None:
-    """Train "forever"; save a checkpoint when the run fails; mark when learning has started."""
+def long_learner(env, out_dir: str, stall_on_stop: bool = False) -> None:
+    """Train "forever"; save a checkpoint when the run fails (``stall_on_stop``: then never return); mark when
+    learning has started."""
     runner = build_runner(env, ppo_cfg(), seed=0)
     nccl_error_handling = os.environ.get("TORCH_NCCL_ASYNC_ERROR_HANDLING")
     infos = {"nccl_error_handling": nccl_error_handling}
-    env.on_failure(lambda exc: runner.save(os.path.join(out_dir, "checkpoint.pt"), infos={**infos, "reason": str(exc)}))
+
+    def save(exc: BaseException) -> None:
+        runner.save(os.path.join(out_dir, "checkpoint.pt"), infos={**infos, "reason": str(exc)})
+        while stall_on_stop:
+            time.sleep(1.0)
+
+    env.on_failure(save)
     with open(os.path.join(out_dir, "learner.pid"), "w") as f:
         f.write(str(os.getpid()))
     update = runner.alg.update
@@ -433,7 +440,8 @@ def hanging_hybrid_learner(env, log_dir: str, hang_at_step: int) -> None:
 def drive(argv: list[str]) -> int:
     """``sigint OUT_DIR``: a long run to interrupt. ``torchrun OUT_DIR``: a short training run under torchrun.
     ``restart OUT_DIR``: the same, where simulation process 1 dies in torchrun's first attempt. ``die OUT_DIR``: a
-    long run under torchrun in which simulation process 1 dies once learning has started."""
+    long run under torchrun in which simulation process 1 dies once learning has started. ``stall OUT_DIR``: a long
+    run whose learner never finishes stopping."""
     from dexgrasp.runner import Layout, run_disaggregated
 
     mode, out_dir = argv
@@ -443,8 +451,9 @@ def drive(argv: list[str]) -> int:
         factory_kwargs["faults"] = {1: {"die_at_step": 5}}
     if mode == "die":
         factory_kwargs["faults"] = {1: {"die_at_step": 20}}
-    if mode in ("sigint", "die"):
-        return run_disaggregated(layout, make_toy_env, factory_kwargs, long_learner, {"out_dir": out_dir}, 10.0)
+    if mode in ("sigint", "die", "stall"):
+        learner_kwargs = {"out_dir": out_dir, "stall_on_stop": mode == "stall"}
+        return run_disaggregated(layout, make_toy_env, factory_kwargs, long_learner, learner_kwargs, 10.0)
     learner_kwargs = {"log_dir": out_dir, "out_path": os.path.join(out_dir, "report.json")}
     return run_disaggregated(layout, make_toy_env, factory_kwargs, train_learner, learner_kwargs, 10.0)
 

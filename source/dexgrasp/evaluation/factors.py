@@ -83,26 +83,3 @@ def factor_table(folders: dict[str, str], out: str) -> list[dict]:
         json.dump(rows, f, indent=2)
     return rows
 
-
-def factor_chart(rows: list[dict], path: str, title: str) -> None:
-    """Success per cell (bars with 95% Wilson intervals) and lifted rate (dots), as PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(8.0, 3.6))
-    xs = range(len(rows))
-    rates = [r["success"] for r in rows]
-    errors = [[r["success"] - r["success_ci_low"] for r in rows], [r["success_ci_high"] - r["success"] for r in rows]]
-    ax.bar(xs, rates, 0.7, yerr=errors, capsize=3, color="tab:blue", label="success")
-    ax.plot(xs, [r["lifted"] for r in rows], "k.", markersize=7, label="lifted 10 cm")
-    ax.set_xticks(list(xs), [r["factor"].replace(" ", "\n", 1) for r in rows], fontsize=7)
-    ax.set_ylim(0, 1.05)
-    ax.set_ylabel("rate")
-    ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=8)
-    ax.grid(axis="y", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)

@@ -1,0 +1,43 @@
+"""The README's ``make train``: its layout for this machine (``scripts/default_layout.py``), argument files of
+``config/`` (``@config/<file>.args``), and the Makefile's own training command, run as make would run it (the set-up
+step left out: the suite runs in the set-up environment)."""
+
+import subprocess
+import sys
+
+import pytest
+import torch
+from conftest import ROOT, run
+
+
+def test_default_layout_for_this_machine():
+    proc = run(["scripts/default_layout.py"], timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    n = torch.cuda.device_count()
+    sims, learner = {0: ("cpu,cpu", "cpu"), 1: ("cuda:0", "cpu")}.get(
+        n, (",".join(f"cuda:{i}" for i in range(n - 1)), f"cuda:{n - 1}")
+    )
+    assert proc.stdout.split() == ["--topology", "disaggregated", "--sim_devices", sims, "--learner_device", learner]
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the refusal of a node without CUDA")
+def test_an_argument_file_reaches_the_parser():
+    """``config/node4_depth_single.args`` asks for cuda:0: without a GPU, the one-line refusal shows the file was read."""
+    proc = run(["scripts/train.py", "@config/node4_depth_single.args"], timeout=300)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1] == "error: device 'cuda:0' does not exist: this machine has no CUDA device"
+
+
+@pytest.mark.slow
+def test_the_makefile_training_command_trains(tmp_path):
+    dry = subprocess.run(
+        ["make", "-n", "train", f"TRAIN_ARGS=--max_iterations 1 --log_dir {tmp_path}"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert dry.returncode == 0, dry.stderr
+    lines = dry.stdout.replace("\\\n", " ").splitlines()
+    command = next(line for line in lines if "scripts/train.py" in line).replace(".venv/bin/python", sys.executable)
+    proc = subprocess.run(["bash", "-c", command], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "-> learner0@" in proc.stdout and "Learning iteration 0/1" in proc.stdout  # the disaggregated layout
+    assert (tmp_path / "model_0.pt").is_file() and (tmp_path / "params" / "env.yaml").is_file()
