@@ -41,3 +41,28 @@ def test_the_makefile_training_command_trains(tmp_path):
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "-> learner0@" in proc.stdout and "Learning iteration 0/1" in proc.stdout  # the disaggregated layout
     assert (tmp_path / "model_0.pt").is_file() and (tmp_path / "params" / "env.yaml").is_file()
+
+
+@pytest.mark.parametrize(
+    ("task", "topology", "devices", "expected"),
+    [
+        ("DexGrasp-KukaAllegro-State-v0", "single", {"device": "cpu"}, 64),
+        ("DexGrasp-KukaAllegro-Depth-v0", "disaggregated", {"sim_devices": "cpu,cpu"}, 8),
+        ("DexGrasp-KukaAllegro-Depth-v0", "disaggregated", {"sim_devices": "cuda:0,cpu"}, None),
+        ("DexGrasp-KukaAllegro-StereoRGB-v0", "data_parallel", {"devices": "cuda:0,cuda:1"}, None),
+    ],
+)
+def test_a_cpu_run_without_num_envs_is_sized_for_the_cpu(task, topology, devices, expected, capsys):
+    """The tasks' defaults (thousands of environments) are for GPUs: on the CPU only, a run gets a few, and says so."""
+    from argparse import Namespace
+
+    from dexgrasp.cli.common import size_for_cpu
+
+    args = Namespace(task=task, topology=topology, num_envs=None, device="cuda:0", sim_devices=None, devices=None)
+    vars(args).update(devices)
+    size_for_cpu(args)
+    assert args.num_envs == expected
+    assert ("simulating on the CPU" in capsys.readouterr().out) == (expected is not None)
+    args.num_envs = 3
+    size_for_cpu(args)
+    assert args.num_envs == 3  # what the user asks for stays

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from dexgrasp.tasks.grasp.config.kuka_allegro import DEPTH, TASK_IDS
@@ -36,6 +37,30 @@ def add_topology_args(parser: argparse.ArgumentParser) -> None:
     topo.add_argument("--devices", default=None, help="data_parallel: one process per device, e.g. cuda:0,cuda:1")
     topo.add_argument(
         "--worker_timeout", type=float, default=60.0, help="seconds before a silent process fails the run"
+    )
+
+
+CPU_NUM_ENVS = {"state": 64, "images": 8}
+"""Environments of a run that simulates on the CPU only and names no ``--num_envs``: the tasks' defaults (thousands)
+are sized for GPUs, and on a CPU they would build for minutes and train for hours before a first line of progress."""
+
+
+def size_for_cpu(args: argparse.Namespace) -> None:
+    """Set ``args.num_envs`` to :data:`CPU_NUM_ENVS` when it is unset and every simulation device is the CPU, and
+    say so."""
+    if args.num_envs is not None:
+        return
+    named = {"disaggregated": args.sim_devices, "data_parallel": args.devices}.get(args.topology)
+    devices = [d.strip() for d in named.split(",")] if named else [resolve_device(args.device)]
+    if not all(d == "cpu" for d in devices):
+        return
+    args.num_envs = CPU_NUM_ENVS["state" if "-State" in args.task else "images"]
+    if os.environ.get("RANK", "0") != "0":  # a data-parallel rank: the first one says it
+        return
+    print(
+        f"[dexgrasp] simulating on the CPU: {args.num_envs} environments (the task's default is sized for GPUs;"
+        " --num_envs sets it)",
+        flush=True,
     )
 
 

@@ -22,6 +22,7 @@ from .common import (
     parse_with_overrides,
     resolve_device,
     run_cli,
+    size_for_cpu,
 )
 from .viewer_args import viewer_from_args
 
@@ -60,6 +61,7 @@ def parse(argv: list[str]):
         raise UsageError(f"'{args.task}' is not a student task; distil into one of: {', '.join(STUDENT_TASKS)}")
     from dexgrasp.topologies.devices import data_parallel_devices, disaggregated_layout
 
+    size_for_cpu(args)
     args.layout = None
     if args.topology == "disaggregated":
         if args.teacher is None:

@@ -22,6 +22,7 @@ from .common import (
     parse_with_overrides,
     resolve_device,
     run_cli,
+    size_for_cpu,
 )
 from .viewer_args import add_viewer_args, viewer_from_args
 
@@ -84,6 +85,7 @@ def parse(argv: list[str]):
         raise UsageError(f"--worker_timeout must be positive, got {args.worker_timeout}")
     # the device of a multi-process topology comes from its device lists; configs are checked on the CPU
     args.device = resolve_device(args.device) if args.topology == "single" else "cpu"
+    size_for_cpu(args)
     # under torchrun another rank of this run may already serve the port
     args.viewer = viewer_from_args(args, check_port="LOCAL_RANK" not in os.environ)
     return args, overrides
