@@ -72,7 +72,7 @@ def trained(tmp_path_factory):
 @pytest.mark.slow
 def test_trains_logs_and_checkpoints(trained):
     log_dir, proc = trained
-    assert "sim0@cpu:2, sim1@cpu:2 -> learner0@cpu" in proc.stdout
+    assert "sim0@cpu (2 envs), sim1@cpu (2 envs) -> learner0@cpu" in proc.stdout
     assert "Learning iteration 1/2" in proc.stdout and "Curriculum/lockstep/level" in proc.stdout
     assert glob.glob(os.path.join(str(log_dir), "events.out.tfevents.*"))
     meta = check_checkpoint(latest(log_dir), DEPTH, "rsl_rl")
@@ -195,7 +195,8 @@ def test_hybrid_two_learners_four_simulation_processes(tmp_path):
     layout = ["--topology", "disaggregated", "--sim_devices", "cpu,cpu,cpu,cpu", "--learner_device", "cpu,cpu"]
     proc = run(train_args(tmp_path, layout=layout), timeout=1200)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert "sim0@cpu:1, sim1@cpu:1, sim2@cpu:1, sim3@cpu:1 -> learner0@cpu, learner1@cpu" in proc.stdout
+    sims = ", ".join(f"sim{i}@cpu (1 env)" for i in range(4))
+    assert f"{sims} -> learner0@cpu, learner1@cpu" in proc.stdout
     assert "learner 1 (rank 1, device cpu): 2 envs from 2 simulation processes" in proc.stdout + proc.stderr
     assert proc.stdout.count("Learning iteration 1/2") == 1  # the first learner logs
     check_checkpoint(latest(tmp_path), DEPTH, "rsl_rl")

@@ -312,7 +312,7 @@ FEED_FORWARD = [
         (
             "disaggregated",
             ["--sim_devices", "cpu,cpu", "--learner_device", "cpu"],
-            "sim0@cpu:2, sim1@cpu:2 -> learner0@cpu",
+            "sim0@cpu (2 envs), sim1@cpu (2 envs) -> learner0@cpu",
             [],
         ),
         ("data_parallel", ["--devices", "cpu,cpu"], "data_parallel over 2 processes: envs [2, 2]", FEED_FORWARD),

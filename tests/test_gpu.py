@@ -83,7 +83,7 @@ def test_single_process_on_cuda(tmp_path):
 def test_disaggregated_gpu_simulation_cpu_learner(tmp_path):
     """One GPU: two scenes share it, the learner runs on the CPU (gloo through host memory)."""
     out = trained(tmp_path, disaggregated("cuda:0,cuda:0", "cpu"))
-    assert "sim0@cuda:0:2, sim1@cuda:0:2 -> learner0@cpu (4 envs, backend gloo)" in out
+    assert "sim0@cuda:0 (2 envs), sim1@cuda:0 (2 envs) -> learner0@cpu (4 envs, backend gloo)" in out
     assert "Pipeline/sim_wait_s" in out
 
 
@@ -96,7 +96,7 @@ def test_disaggregated_cpu_simulation_gpu_learner(tmp_path):
 def test_disaggregated_nccl(tmp_path):
     """The paper's layout in small: simulation on one GPU (two scenes), the learner on another, NCCL between."""
     out = trained(tmp_path, disaggregated("cuda:0,cuda:0", "cuda:1"))
-    assert "sim0@cuda:0:2, sim1@cuda:0:2 -> learner0@cuda:1 (4 envs, backend nccl)" in out
+    assert "sim0@cuda:0 (2 envs), sim1@cuda:0 (2 envs) -> learner0@cuda:1 (4 envs, backend nccl)" in out
     assert "depth[1, 32, 32] float16->float16->float16" in out  # compact on the wire and in the storage
     assert "Pipeline/learner_wait_s" in out
 

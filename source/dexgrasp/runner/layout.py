@@ -174,9 +174,8 @@ class Layout:
 
     def describe(self) -> str:
         """One line for logs: who simulates how many environments where, who learns where."""
-        sims = ", ".join(
-            f"sim{i}@{d}:{n}" for i, (d, n) in enumerate(zip(self.sim_devices, self.env_counts, strict=True))
-        )
+        counts = zip(self.sim_devices, self.env_counts, strict=True)
+        sims = ", ".join(f"sim{i}@{d} ({n} env{'s' if n != 1 else ''})" for i, (d, n) in enumerate(counts))
         learners = ", ".join(f"learner{i}@{d}" for i, d in enumerate(self.learner_devices))
         split = f"uneven split of {self.num_envs} envs" if self.is_uneven else f"{self.num_envs} envs"
         return f"{sims} -> {learners} ({split}, backend {self.backend})"
