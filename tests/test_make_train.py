@@ -41,6 +41,7 @@ def test_the_makefile_training_command_trains(tmp_path):
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "-> learner0@" in proc.stdout and "Learning iteration 0/1" in proc.stdout  # the disaggregated layout
     assert (tmp_path / "model_0.pt").is_file() and (tmp_path / "params" / "env.yaml").is_file()
+    assert f"[dexgrasp] last checkpoint: {tmp_path / 'model_0.pt'}" in proc.stdout
 
 
 @pytest.mark.parametrize(

@@ -124,6 +124,7 @@ def test_skrl_resumes_at_the_checkpoints_curriculum(trained, tmp_path):
     start = torch.load(first, map_location="cpu", weights_only=False)["dexgrasp"]
     proc = train(STATE, "skrl", tmp_path, "--resume", first, INIT_STEP_7, iterations=1)
     assert "resumed from" in proc.stdout
+    assert f"[dexgrasp] last checkpoint: {tmp_path / 'checkpoints' / 'model_final.pt'}" in proc.stdout
     resumed = torch.load(checkpoints(tmp_path, "skrl")[-1], map_location="cpu", weights_only=False)["dexgrasp"]
     assert resumed["curriculum"] == start["curriculum"] and resumed["curriculum"]["step"] != 7
 

@@ -49,8 +49,10 @@ def default_log_dir(library: str, experiment: str) -> str:
 
 
 def latest_checkpoint(log_dir: str) -> str | None:
-    """The newest ``model_<iteration>.pt`` of an RSL-RL run folder (None when there is none)."""
-    checkpoints = sorted(glob.glob(os.path.join(log_dir, "model_*.pt")), key=os.path.getmtime)
+    """The newest checkpoint of a run folder: RSL-RL's ``model_<iteration>.pt``, skrl's ``checkpoints/*.pt`` (None
+    when there is none)."""
+    found = glob.glob(os.path.join(log_dir, "model_*.pt")) + glob.glob(os.path.join(log_dir, "checkpoints", "*.pt"))
+    checkpoints = sorted(found, key=os.path.getmtime)
     return checkpoints[-1] if checkpoints else None
 
 

@@ -7,7 +7,7 @@ import os
 import time
 from dataclasses import dataclass, field
 
-from dexgrasp.runs import check_checkpoint, default_log_dir
+from dexgrasp.runs import check_checkpoint, default_log_dir, latest_checkpoint
 
 from . import SettingsError
 
@@ -103,10 +103,18 @@ def train(s: TrainSettings) -> int:
     except Refused as exc:  # the learner ran in this process (single topology)
         raise SettingsError(str(exc)) from exc
     if topology.returns_exit_code:
+        _say_checkpoint(log_dir)
         return result
     if not topology.shares_curriculum:  # the whole run was this process
         print(f"training finished in {time.time() - start:.1f} s")
+    _say_checkpoint(log_dir)
     return 0
+
+
+def _say_checkpoint(log_dir: str) -> None:
+    """The run's last checkpoint, in the line every topology ends with (play and resume take it)."""
+    if os.environ.get("RANK", "0") == "0":
+        print(f"[dexgrasp] last checkpoint: {latest_checkpoint(log_dir) or 'none written'}", flush=True)
 
 
 def _load_cfgs(s: TrainSettings, device: str):
