@@ -137,7 +137,13 @@ def test_play_writes_video(trained, tmp_path):
     proc = run(args + ["--episodes", "1", "--video", "--out", str(tmp_path), "env.episode_length_s=1"], timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "as the checkpoint was trained: presets=res32\n" in proc.stdout
-    assert (tmp_path / "video.mp4").stat().st_size > 1000
+    import imageio.v2 as imageio
+
+    with imageio.get_reader(tmp_path / "video.mp4") as reader:
+        meta = reader.get_meta_data()
+        frames = reader.count_frames()
+    assert meta["fps"] == 60  # real time: one frame per 60 Hz policy step
+    assert meta["size"][1] == 256 and frames >= 60  # 32-pixel images enlarged 8 times; one 1 s episode at least
 
 
 def test_sigterm_saves_the_iteration_in_progress(tmp_path):

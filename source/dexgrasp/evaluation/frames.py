@@ -34,17 +34,23 @@ def grid(rows: list[np.ndarray], pad: int = 2) -> np.ndarray:
     return np.concatenate(out, axis=0)
 
 
+def upscale(image: np.ndarray, min_height: int = 256) -> np.ndarray:
+    """``image`` enlarged by an integer factor (nearest pixel) to at least ``min_height`` rows, so small training
+    images stay visible."""
+    factor = max(1, min_height // max(1, image.shape[0]))
+    return image.repeat(factor, axis=0).repeat(factor, axis=1)
+
+
 def save_png(image: np.ndarray, path: str, min_height: int = 256) -> None:
-    """Write ``image``, upscaled by an integer factor so small training images stay visible."""
     from PIL import Image
 
-    factor = max(1, min_height // max(1, image.shape[0]))
-    Image.fromarray(image).resize((image.shape[1] * factor, image.shape[0] * factor), Image.NEAREST).save(path)
+    Image.fromarray(upscale(image, min_height)).save(path)
 
 
-def save_video(frames: list[np.ndarray], path: str, fps: int = 30) -> None:
+def save_video(frames: list[np.ndarray], path: str, fps: float) -> None:
+    """An MP4 that plays in real time: ``fps`` is the rate the frames were taken at (the policy's step rate)."""
     import imageio.v2 as imageio
 
     with imageio.get_writer(path, fps=fps, codec="libx264", macro_block_size=1) as writer:
         for frame in frames:
-            writer.append_data(frame)
+            writer.append_data(upscale(frame))

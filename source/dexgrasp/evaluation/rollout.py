@@ -164,16 +164,16 @@ def run_episodes(
     holders = Counter(plan.env_objects)
     rounds = max(-(-count // holders[obj]) for obj, count in Counter(plan.objects).items())
     max_steps = int(env.max_episode_length) * (rounds + 2)
-    snapshot_every = max(1, int(env.max_episode_length) // 4)
+    snapshot_every = max(1, int(env.max_episode_length) // SNAPSHOTS)
     progress = _Progress(plan.episodes, n)
     for step in range(max_steps):
         obs, rewards, dones, groups = runner.step(obs)
         ep_return += rewards.to(env.device)
         ep_length += 1
-        snapshot = step % snapshot_every == 0 and len(snapshots) < 4
+        snapshot = step % snapshot_every == 0 and len(snapshots) < SNAPSHOTS
         images = _images(env, groups) if snapshot or video else {}  # a camera nobody reads does not render
         if images and snapshot:
-            snapshots.extend(F.camera_row(images, i) for i in range(min(n, 2)))
+            snapshots.append(F.camera_row(images, 0))
         if images and video:
             frames.append(F.camera_row(images, 0))
         done_ids = dones.to(env.device).nonzero().flatten()
@@ -220,7 +220,7 @@ def run_episodes(
         "num_envs": n,
         "device": str(env.device),
     }
-    return write_evaluation(records, labels, {**info, **setting}, out, snapshots, frames)
+    return write_evaluation(records, labels, {**info, **setting}, out, snapshots, frames, 1.0 / env.step_dt)
 
 
 class _Progress:
@@ -252,6 +252,9 @@ def _start_states(env) -> dict[str, torch.Tensor]:
     return {"start_x": pos[:, 0].clone(), "start_y": pos[:, 1].clone(), "start_z": pos[:, 2].clone(), "mass": mass.clone()}
 
 
+SNAPSHOTS = 8
+"""Rows of ``frames.png``: what environment 0's policy sees at 8 evenly spaced steps of its first episode."""
+
 CSV_COLUMNS = ("episode", "object", "env", "length", "return", "success", "lifted", "closest_distance")
 START_COLUMNS = ("start_x", "start_y", "start_z", "mass")
 
@@ -264,7 +267,9 @@ def _rate(records: list[dict], key: str) -> dict:
     return {**stats.rate(outcomes), "ci95_object_bootstrap": [round(low, 4), round(high, 4)]}
 
 
-def write_evaluation(records: list[dict], labels: list[str], info: dict, out: str, snapshots=(), video=()) -> dict:
+def write_evaluation(
+    records: list[dict], labels: list[str], info: dict, out: str, snapshots=(), video=(), video_fps: float = 60.0
+) -> dict:
     """Write ``episodes.csv``, ``objects.csv`` and ``summary.json`` into ``out``, and the frames and video when given;
     returns the summary: ``info`` (the setting and the commit, which :func:`run_episodes` takes before it starts),
     success and lifted with 95% Wilson intervals (``ci95``) and object-bootstrap intervals, the number of distinct
@@ -298,5 +303,5 @@ def write_evaluation(records: list[dict], labels: list[str], info: dict, out: st
     if snapshots:
         F.save_png(F.grid(list(snapshots)), os.path.join(out, "frames.png"))
     if video:
-        F.save_video(list(video), os.path.join(out, "video.mp4"))
+        F.save_video(list(video), os.path.join(out, "video.mp4"), video_fps)
     return summary
