@@ -41,6 +41,18 @@ def upscale(image: np.ndarray, min_height: int = 256) -> np.ndarray:
     return image.repeat(factor, axis=0).repeat(factor, axis=1)
 
 
+def sheet(frames: list[np.ndarray], pad: int = 2) -> np.ndarray:
+    """Frames in reading order, four to a line (two when each is a wide stereo pair), white gaps between them."""
+    columns = 4 if frames[0].shape[1] <= 1.5 * frames[0].shape[0] else 2
+    lines = []
+    for start in range(0, len(frames), columns):
+        line = list(frames[start : start + columns])
+        line += [np.full_like(frames[0], 255)] * (columns - len(line))
+        gap = np.full((frames[0].shape[0], pad, 3), 255, dtype=np.uint8)
+        lines.append(np.concatenate([part for frame in line for part in (frame, gap)][:-1], axis=1))
+    return grid(lines, pad)
+
+
 def save_png(image: np.ndarray, path: str, min_height: int = 256) -> None:
     from PIL import Image
 

@@ -253,7 +253,8 @@ def _start_states(env) -> dict[str, torch.Tensor]:
 
 
 SNAPSHOTS = 8
-"""Rows of ``frames.png``: what environment 0's policy sees at 8 evenly spaced steps of its first episode."""
+"""Frames of ``frames.png``: what environment 0's policy sees at 8 evenly spaced steps of its first episode, in
+reading order."""
 
 CSV_COLUMNS = ("episode", "object", "env", "length", "return", "success", "lifted", "closest_distance")
 START_COLUMNS = ("start_x", "start_y", "start_z", "mass")
@@ -301,7 +302,7 @@ def write_evaluation(
     with open(os.path.join(out, "summary.json"), "w") as f:
         json.dump(summary, f, indent=2)
     if snapshots:
-        F.save_png(F.grid(list(snapshots)), os.path.join(out, "frames.png"))
+        F.save_png(F.sheet(list(snapshots)), os.path.join(out, "frames.png"))
     if video:
         F.save_video(list(video), os.path.join(out, "video.mp4"), video_fps)
     return summary
