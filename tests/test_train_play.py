@@ -119,6 +119,18 @@ def test_resume_continues_iterations(trained, tmp_path):
     assert meta["overrides"] == [*TINY_ENV, *TINY_AGENT["rsl_rl"], INIT_STEP_7]  # what it ran with, for the next resume
 
 
+def test_the_curriculum_advances_in_one_process(tmp_path):
+    """Episodes of 12 steps, a window of one episode and a threshold every rate passes: the level rises while it
+    trains, and the randomisations that grow with it (physics, start noise, pushes, observation noise) run."""
+    adr = "env.curriculum.adr.params"
+    proc = train(STATE, "rsl_rl", tmp_path, "env.episode_length_s=0.2", f"{adr}.success_threshold=-1",
+                 f"{adr}.min_episodes=1", iterations=3)  # fmt: skip
+    meta = torch.load(checkpoints(tmp_path, "rsl_rl")[-1], map_location="cpu", weights_only=False)
+    assert meta["infos"]["dexgrasp"]["curriculum"]["step"] >= 2, proc.stdout[-2000:]
+    levels = [float(line.split()[-1]) for line in proc.stdout.splitlines() if "Curriculum/adr/level" in line]
+    assert levels and levels[-1] > 0.0
+
+
 def test_skrl_resumes_at_the_checkpoints_curriculum(trained, tmp_path):
     first = checkpoints(trained(STATE, "skrl"), "skrl")[-1]
     start = torch.load(first, map_location="cpu", weights_only=False)["dexgrasp"]
