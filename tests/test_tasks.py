@@ -77,3 +77,13 @@ def test_resets_and_success(reports):
     assert r["out_of_bounds_terminated"] == [True, False]
     assert r["truncated"] == [True, True] and r["time_out_after_steps"] == r["max_episode_length"]
     assert r["success"] == [True, False]
+
+
+def test_the_papers_distillation_scene_builds_and_renders():
+    """``StereoRGB-FromDepth``: the stereo student's two RGB cameras and its depth teacher's camera in one scene."""
+    groups = report_of(run(["tests/sim/build_task.py", "DexGrasp-KukaAllegro-StereoRGB-FromDepth-v0"], timeout=900))
+    groups = groups["groups"]
+    assert groups["left_rgb"]["shape"] == groups["right_rgb"]["shape"] == [2, 3, 32, 32]
+    assert groups["depth"]["shape"] == [2, 1, 32, 32]
+    for name in ("left_rgb", "right_rgb", "depth", "policy"):
+        assert groups[name]["finite"] and groups[name]["std"] > 0, name  # rendered, not blank
