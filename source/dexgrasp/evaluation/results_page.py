@@ -36,7 +36,7 @@ def _paired(root: str, claims: list[dict]) -> str:
         difference = result["difference"]
         low, high = result["difference_ci95_object_bootstrap"]
         if claim.get("flip"):  # the file holds the other policy first: this row's policy minus it, all the same
-            difference, low, high = -difference, -high, -low
+            difference, low, high = 0.0 - difference, 0.0 - high, 0.0 - low  # 0.0 - x: no "-0.00"
         interval = f"[{low:+.2f}, {high:+.2f}]" if result["objects"] > 1 else "(one object: no interval)"
         parts.append(
             f"minus {claim['against']}: {difference:+.2f} {interval},"
