@@ -79,6 +79,16 @@ def test_resets_and_success(reports):
     assert r["success"] == [True, False]
 
 
+def test_friction_is_drawn_from_the_levels_range(reports):
+    """Nominal friction at level 0; at the top level each environment's object draws its own from [0.5, 1.2] (a
+    term built with the nominal range and never rebuilt would keep 1.0 at every level)."""
+    r = reports(STATE)
+    assert r["top_level"] == 1.0
+    assert all(mu == pytest.approx(1.0) for mu in r["object_friction_level0"])
+    top = r["object_friction_top_level"]
+    assert all(0.5 <= mu <= 1.2 for mu in top) and len(set(top)) == len(top), top
+
+
 def test_the_papers_distillation_scene_builds_and_renders():
     """``StereoRGB-FromDepth``: the stereo student's two RGB cameras and its depth teacher's camera in one scene."""
     groups = report_of(run(["tests/sim/build_task.py", "DexGrasp-KukaAllegro-StereoRGB-FromDepth-v0"], timeout=900))

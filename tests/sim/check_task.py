@@ -140,6 +140,16 @@ with simulation(env_cfg, "cpu"):
     report["max_episode_length"] = int(env.max_episode_length)
     report["truncated"] = [bool(truncated[0]), bool(truncated[1])]
     report["success"] = [bool(s) for s in episode_success(env)]
+
+    # the physics randomisations widen with the level: at the top level a reset draws the object's friction
+    import warp as wp
+
+    mu = obj._root_view.get_attribute("shape_material_mu", env.sim.physics_manager.get_model())
+    report["object_friction_level0"] = wp.to_torch(mu).flatten().tolist()
+    env.curriculum.set_step(env.curriculum.num_steps)
+    report["top_level"] = env.curriculum.level
+    env.reset()
+    report["object_friction_top_level"] = wp.to_torch(mu).flatten().tolist()
     env.close()
 
 print("REPORT " + json.dumps(report))

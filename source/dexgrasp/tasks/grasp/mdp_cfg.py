@@ -56,10 +56,13 @@ class DistillTerminationsCfg(TerminationsCfg):
     success_hold = DoneTerm(func=mdp.ObjectHeldAtGoal, params={"radius": 0.1, "hold_s": 2.0})
 
 
-def _widening(term, params: dict, ranges: dict, mode: str = "reset") -> EventTerm:
-    """An Isaac Lab randomisation whose ``ranges`` (nominal at level 0, full at level 1) follow the ADR level."""
+def _widening(term, params: dict, ranges: dict, mode: str = "reset", rebuild: bool = False) -> EventTerm:
+    """An Isaac Lab randomisation whose ``ranges`` (nominal at level 0, full at level 1) follow the ADR level
+    (``rebuild``: the term reads its ranges when it is built, see :class:`~.mdp.scheduled_randomization`)."""
     return EventTerm(
-        func=mdp.scheduled_randomization, mode=mode, params={"term": term, "params": params, "ranges": ranges}
+        func=mdp.scheduled_randomization,
+        mode=mode,
+        params={"term": term, "params": params, "ranges": ranges, "rebuild": rebuild},
     )
 
 
@@ -77,11 +80,13 @@ class EventsCfg:
         mdp.randomize_rigid_body_material,
         {"asset_cfg": SceneEntityCfg("robot", body_names=".*"), "restitution_range": (0.0, 0.0), "num_buckets": 64},
         _FRICTION,
+        rebuild=True,  # Newton's material term keeps the friction range it was built with
     )
     object_friction = _widening(
         mdp.randomize_rigid_body_material,
         {"asset_cfg": SceneEntityCfg("object"), "restitution_range": (0.0, 0.0), "num_buckets": 64},
         _FRICTION,
+        rebuild=True,  # Newton's material term keeps the friction range it was built with
     )
     object_mass = _widening(
         mdp.randomize_rigid_body_mass,

@@ -36,8 +36,11 @@ def _widen(nominal: tuple[float, float], full: tuple[float, float], level: float
 class scheduled_randomization(ManagerTermBase):  # noqa: N801 - Isaac Lab names event terms like functions
     """An Isaac Lab randomisation term whose ranges widen from ``nominal`` (level 0) to ``full`` (level 1).
 
-    Params: ``term`` (the Isaac Lab event term, function or class), ``params`` (its fixed arguments) and
-    ``ranges`` (argument name -> (nominal range, full range)).
+    Params: ``term`` (the Isaac Lab event term, function or class), ``params`` (its fixed arguments),
+    ``ranges`` (argument name -> (nominal range, full range)) and ``rebuild``. A class term gets the widened ranges
+    as call arguments; ``rebuild`` is for the terms that read their ranges once, when they are built, and ignore
+    the call's (Newton's ``randomize_rigid_body_material``): such a term is built again whenever the level widens
+    its ranges, or it would keep the nominal ones at every level.
     """
 
     def __init__(self, cfg: EventTermCfg, env: ManagerBasedRLEnv):
@@ -49,15 +52,22 @@ class scheduled_randomization(ManagerTermBase):  # noqa: N801 - Isaac Lab names 
                 inner[key] = SceneEntityCfg(value.name, **{f: getattr(value, f) for f in fields})
                 inner[key].resolve(env.scene)
                 inner[key].finalize(env.device)
-        nominal = {name: r[0] for name, r in cfg.params["ranges"].items()}
-        term = cfg.params["term"]
-        if isinstance(term, type):
-            term = term(EventTermCfg(func=term, mode=cfg.mode, params={**inner, **nominal}), env)
-        self._term, self._params = term, inner
+        self._env, self._mode, self._params = env, cfg.mode, inner
+        self._built_with = {name: r[0] for name, r in cfg.params["ranges"].items()}
+        self._term = self._build(cfg.params["term"], self._built_with)
 
-    def __call__(self, env: ManagerBasedRLEnv, env_ids: torch.Tensor, term, params: dict, ranges: dict) -> None:
+    def _build(self, term, ranges: dict):
+        if not isinstance(term, type):
+            return term
+        return term(EventTermCfg(func=term, mode=self._mode, params={**self._params, **ranges}), self._env)
+
+    def __call__(
+        self, env: ManagerBasedRLEnv, env_ids: torch.Tensor, term, params: dict, ranges: dict, rebuild: bool = False
+    ) -> None:
         level = curriculum_level(env)
         widened = {name: _widen(nominal, full, level) for name, (nominal, full) in ranges.items()}
+        if rebuild and widened != self._built_with:
+            self._term, self._built_with = self._build(term, widened), widened
         self._term(env, env_ids, **self._params, **widened)
 
 
