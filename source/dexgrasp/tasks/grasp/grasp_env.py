@@ -86,6 +86,12 @@ def apply_scene_settings(cfg: GraspEnvCfg) -> list[list[float]]:
 
     if cfg.robot_source == "official":
         scene.robot = cfg.official_robot()
+    if any("thumb_sensor" in getattr(term, "params", {}) for term in vars(cfg.rewards).values()):
+        sensors = cfg.contact_sensors()
+        if not sensors:
+            raise ValueError(f"the reward reads fingertip contacts, which {type(cfg).__name__} does not provide")
+        for name, sensor in sensors.items():  # built only for a reward that reads them
+            setattr(scene, name, sensor)
     physics = cfg.sim.physics
     if hasattr(physics, "collision_cfg") and physics.collision_cfg is not None:
         physics.collision_cfg.rigid_contact_max = cfg.contacts_per_env * scene.num_envs

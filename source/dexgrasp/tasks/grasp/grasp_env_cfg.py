@@ -20,7 +20,7 @@ from isaaclab_newton.physics import MJWarpSolverCfg, NewtonCfg, NewtonCollisionP
 from isaaclab_physx.physics import PhysxCfg
 from isaaclab_tasks.utils import PresetCfg
 
-from .mdp_cfg import CurriculumCfg, EventsCfg, RewardsCfg, TerminationsCfg
+from .mdp_cfg import CurriculumCfg, EventsCfg, RewardsPresetCfg, TerminationsCfg
 from .scene_cfg import (
     SPAWN_HEIGHT,
     GraspSceneCfg,
@@ -64,7 +64,7 @@ class GraspEnvCfg(ManagerBasedRLEnvCfg):
     scene: GraspSceneCfg = GraspSceneCfg(num_envs=4096, env_spacing=2.5, lazy_sensor_update=True)
     observations: object = MISSING
     actions: object = MISSING
-    rewards: RewardsCfg = RewardsCfg()
+    rewards: RewardsPresetCfg = RewardsPresetCfg()
     terminations: TerminationsCfg = TerminationsCfg()
     events: EventsCfg = EventsCfg()
     curriculum: CurriculumCfg = CurriculumCfg()
@@ -92,6 +92,11 @@ class GraspEnvCfg(ManagerBasedRLEnvCfg):
         self.sim.dt = 1 / 120
         self.sim.render_interval = self.decimation
         self.sim.physics = PhysicsCfg()
+
+    def contact_sensors(self) -> dict:
+        """Scene name -> contact sensor configuration of each fingertip on the object, for the rewards that judge a
+        grasp by contact (``thumb_sensor``/``finger_sensors`` parameters); a robot binding supplies them."""
+        return {}
 
     def official_robot(self) -> ArticulationCfg:
         """The robot as Isaac Lab's own asset describes it (``robot_source="official"``); a robot binding that

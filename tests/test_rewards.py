@@ -1,0 +1,31 @@
+"""The ``grasp`` reward preset pays for holding the object: contact from the fingertips' sensors, lift and goal
+only in a grasp, reach from the pinch point (one Isaac Lab process, 2 environments, the cube)."""
+
+import pytest
+from conftest import report_of, run
+
+pytestmark = pytest.mark.slow  # builds an Isaac Lab scene
+
+
+@pytest.fixture(scope="module")
+def report():
+    return report_of(run(["tests/sim/check_grasp_reward.py"], timeout=900))
+
+
+def test_grasp_preset_has_its_terms_and_fingertip_sensors(report):
+    assert report["terms"] == ["reach", "contact", "lift", "goal", "success"]
+    assert report["sensors"] == ["index_contact", "middle_contact", "ring_contact", "thumb_contact"]
+
+
+def test_a_held_and_lifted_object_pays_contact_and_lift(report):
+    held = report["held"]
+    assert all(h > 0.25 + 0.11 for h in report["held_height"])  # the zero action raised the gripped cube
+    assert held["contact"] == [1.0, 1.0] and held["lift"] == [1.0, 1.0]
+    assert min(held["reach"]) > 0.7 and min(held["goal"]) > 0.0
+
+
+def test_an_object_away_from_the_hand_pays_nothing_but_a_little_reach(report):
+    away, held = report["away"], report["held"]
+    assert away["contact"][1] == 0.0 and away["lift"][1] == 0.0 and away["goal"][1] == 0.0
+    assert away["reach"][1] < 0.1 < held["reach"][1]
+    assert away["contact"][0] == 1.0  # environment 0 still holds its cube
