@@ -145,8 +145,7 @@ class GraspEnv(ManagerBasedRLEnv):
         # what the terms read exists before the managers: they call their terms once to size the observations,
         # and the curriculum term reads the episodes' success
         robot = self.scene["robot"]
-        # the closest approach the metrics report is the quantity the reach reward shapes, over the same bodies
-        hand_ids = [robot.body_names.index(name) for name in self.cfg.rewards.reach.params["hand_cfg"].body_names]
+        hand_ids = [robot.body_names.index(name) for name in self.cfg.hand_bodies]
         adr = self.cfg.curriculum.adr
         radius = adr.params["success_radius"] if adr is not None else 0.1
         self.episode_metrics = EpisodeMetrics(self, hand_ids, radius, self.cfg.lift_height)

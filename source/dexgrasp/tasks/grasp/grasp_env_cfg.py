@@ -83,6 +83,9 @@ class GraspEnvCfg(ManagerBasedRLEnvCfg):
     are logged apart (``Metrics_assisted/``); success targets count only normal starts."""
     lift_height: float = 0.1
     """An episode counts as lifted once the object rose this far above its lowest point [m] (a metric only)."""
+    hand_bodies: list[str] = MISSING
+    """The hand's keypoint bodies, palm first then the fingertips (the robot binding names them): the closest
+    approach the episode metrics report is the largest of their distances to the object, whichever reward trains."""
     contacts_per_env: int = 2000
     """Collision-pipeline capacity per environment; sized to the scene (the default is far too big on CPU)."""
 

@@ -159,6 +159,7 @@ class KukaAllegroGraspEnvCfg(GraspEnvCfg):
             for term in ("hand_pos", "hand_vel"):
                 if getattr(group, term, None) is not None:
                     getattr(group, term).params["asset_cfg"] = _hand()
+        self.hand_bodies = list(HAND_BODIES)
         for rewards in _reward_sets(self.rewards):
             _bind_rewards(rewards)
         self.events.arm_joint_friction.params["params"]["asset_cfg"] = SceneEntityCfg(
