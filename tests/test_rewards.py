@@ -1,5 +1,6 @@
 """The ``grasp`` reward preset pays for holding the object: contact from the fingertips' sensors, lift and goal
-only in a grasp, reach from the pinch point (one Isaac Lab process, 2 environments, the cube)."""
+only in a grasp, reach from the pinch point; the weight curriculum holds up the object's weight (one Isaac Lab
+process, 2 environments, the cube)."""
 
 import pytest
 from conftest import report_of, run
@@ -29,3 +30,10 @@ def test_an_object_away_from_the_hand_pays_nothing_but_a_little_reach(report):
     assert away["contact"][1] == 0.0 and away["lift"][1] == 0.0 and away["goal"][1] == 0.0
     assert away["reach"][1] < 0.1 < held["reach"][1]
     assert away["contact"][0] == 1.0  # environment 0 still holds its cube
+
+
+def test_the_weight_curriculum_holds_the_object_up(report):
+    """At weight 0 a cube dropped from the spawn height is still there half a second later (falling, it would have
+    reached the table, 22 cm lower, in 0.2 s)."""
+    assert report["weight_at_start"] == 0.5
+    assert all(abs(z - report["spawn_height"]) < 0.01 for z in report["weightless_height"]), report

@@ -1,6 +1,7 @@
 """Builds the state task with the ``grasp`` reward preset (2 environments, the cube, both starting with the cube
-gripped) and prints a JSON report of what its terms pay while the hand holds and lifts the cube, and once the cube
-of environment 1 is moved away from the hand onto the table.
+gripped, the weight curriculum holding up half the cube's weight) and prints a JSON report of what its terms pay
+while the hand holds and lifts the cube, once the cube of environment 1 is moved away from the hand onto the
+table, and where weightless cubes dropped from the spawn height are after half a second.
 
 Run by tests/test_rewards.py in a subprocess (a fresh Isaac Lab process).
 """
@@ -10,7 +11,12 @@ import json
 from dexgrasp.envs.factory import load_cfgs, make_env, simulation
 
 TASK = "DexGrasp-KukaAllegro-State-v0"
-OVERRIDES = ["presets=cube,grasp", "env.assisted_start_share=1.0", "env.episode_length_s=4"]
+OVERRIDES = [
+    "presets=cube,grasp",
+    "env.assisted_start_share=1.0",
+    "env.episode_length_s=4",
+    "env.curriculum.object_weight.params.start_scale=0.5",
+]
 env_cfg, _ = load_cfgs(TASK, "rsl_rl", OVERRIDES, num_envs=2, device="cpu", seed=0)
 
 with simulation(env_cfg, "cpu"):
@@ -42,5 +48,12 @@ with simulation(env_cfg, "cpu"):
     obj.write_root_velocity_to_sim_index(root_velocity=torch.zeros(1, 6), env_ids=torch.tensor([1]))
     env.step(zero)
     report["away"] = terms()
+    report["weight_at_start"] = env.object_weight
+    env.object_weight, env.cfg.assisted_start_share = 0.0, 0.0  # weightless cubes dropped from the spawn height
+    env.reset()
+    for _ in range(30):
+        env.step(zero)
+    report["weightless_height"] = [float(z) for z in obj.data.root_pos_w.torch[:, 2] - origins[:, 2]]
+    report["spawn_height"] = env.cfg.spawn_height
     env.close()
 print("REPORT " + json.dumps(report))

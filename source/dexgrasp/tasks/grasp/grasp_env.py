@@ -110,6 +110,8 @@ class GraspEnv(ManagerBasedRLEnv):
     training_goal: torch.Tensor
     """The goal rewards and the policy's observation use, ``(3,)`` in the environment frame: ``cfg.goal_pos`` unless the
     goal-height curriculum holds it lower. Success and the episode metrics always use ``cfg.goal_pos``."""
+    object_weight: float
+    """Share of its weight the object has, in [0, 1]: 1 unless the weight curriculum holds part of it up."""
     object_index: torch.Tensor
     """Which object of the set each environment holds, ``(num_envs,)``."""
     object_descriptors: torch.Tensor
@@ -150,6 +152,7 @@ class GraspEnv(ManagerBasedRLEnv):
         radius = adr.params["success_radius"] if adr is not None else 0.1
         self.episode_metrics = EpisodeMetrics(self, hand_ids, radius, self.cfg.lift_height)
         self.training_goal = torch.tensor(self.cfg.goal_pos, device=self.device, dtype=torch.float32)
+        self.object_weight = 1.0
         self.curriculum = GraspCurriculum(self._curriculum_rule(), on_level=self._set_noise_level)
         descriptors = torch.tensor(self.object_set_descriptors, device=self.device, dtype=torch.float32)
         self.object_index = self._object_index()

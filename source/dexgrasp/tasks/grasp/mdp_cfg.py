@@ -186,6 +186,8 @@ class EventsCfg:
             "open_share": 0.0,  # of the assisted starts: the fingers open around the object instead
         },
     )
+    support_object = EventTerm(func=mdp.support_object, mode="reset")
+    """Holds up part of the object's weight while the weight curriculum (``env.curriculum.object_weight``) is on."""
     push_object = EventTerm(
         func=mdp.push_object_near_hand,
         mode="interval",
@@ -222,3 +224,9 @@ class CurriculumCfg:
     )
     """Off (``start_height`` None); ``env.curriculum.goal_height.params.start_height=0.33`` starts the goal low for
     training from scratch (:class:`~dexgrasp.tasks.grasp.mdp.curriculum.GoalHeight`)."""
+    object_weight = CurrTerm(
+        func=mdp.ObjectWeight,
+        params={"start_scale": None, "step": 0.1, "success_threshold": 0.35, "min_episodes": 128},
+    )
+    """Off (``start_scale`` None); ``env.curriculum.object_weight.params.start_scale=0.3`` starts the object at 30 %
+    of its weight for training from scratch (:class:`~dexgrasp.tasks.grasp.mdp.curriculum.ObjectWeight`)."""
