@@ -37,3 +37,7 @@ def test_the_weight_curriculum_holds_the_object_up(report):
     reached the table, 22 cm lower, in 0.2 s)."""
     assert report["weight_at_start"] == 0.5
     assert all(abs(z - report["spawn_height"]) < 0.01 for z in report["weightless_height"]), report
+
+
+def test_smoothed_synergies_move_a_fraction_of_each_action(report):
+    assert report["smoothed_step"] == pytest.approx(0.1, abs=1e-4)

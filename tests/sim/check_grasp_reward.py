@@ -1,7 +1,8 @@
 """Builds the state task with the ``grasp`` reward preset (2 environments, the cube, both starting with the cube
 gripped, the weight curriculum holding up half the cube's weight) and prints a JSON report of what its terms pay
 while the hand holds and lifts the cube, once the cube of environment 1 is moved away from the hand onto the
-table, and where weightless cubes dropped from the spawn height are after half a second.
+table, where weightless cubes dropped from the spawn height are after half a second, and how far one action
+moves smoothed hand synergies.
 
 Run by tests/test_rewards.py in a subprocess (a fresh Isaac Lab process).
 """
@@ -55,5 +56,12 @@ with simulation(env_cfg, "cpu"):
         env.step(zero)
     report["weightless_height"] = [float(z) for z in obj.data.root_pos_w.torch[:, 2] - origins[:, 2]]
     report["spawn_height"] = env.cfg.spawn_height
+    # smoothed hand synergies: one full action moves the coefficients a tenth of the way from the zero action's
+    hand = env.action_manager.get_term("hand")
+    hand.cfg.smoothing = 0.9
+    env.reset()
+    at_zero = hand._coeffs.clone()
+    env.step(torch.ones(env.num_envs, env.action_manager.total_action_dim))
+    report["smoothed_step"] = float(((hand._coeffs - at_zero) / (hand._high - at_zero)).mean())
     env.close()
 print("REPORT " + json.dumps(report))
