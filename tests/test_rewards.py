@@ -41,3 +41,9 @@ def test_the_weight_curriculum_holds_the_object_up(report):
 
 def test_smoothed_synergies_move_a_fraction_of_each_action(report):
     assert report["smoothed_step"] == pytest.approx(0.1, abs=1e-4)
+
+
+def test_the_curriculum_counts_normal_starts_only(report):
+    """(successes, episodes) the ADR curriculum took in: none of the assisted episodes, both normal ones."""
+    assert report["curriculum_counts_after_assisted"][1] == 0
+    assert report["curriculum_counts_after_normal"][1] == 2

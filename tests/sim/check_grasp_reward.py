@@ -50,8 +50,10 @@ with simulation(env_cfg, "cpu"):
     env.step(zero)
     report["away"] = terms()
     report["weight_at_start"] = env.object_weight
+    env.curriculum.drain_outcomes()
     env.object_weight, env.cfg.assisted_start_share = 0.0, 0.0  # weightless cubes dropped from the spawn height
-    env.reset()
+    env.reset()  # ends the two assisted episodes: the curriculum does not count them
+    report["curriculum_counts_after_assisted"] = list(env.curriculum.drain_outcomes())
     for _ in range(30):
         env.step(zero)
     report["weightless_height"] = [float(z) for z in obj.data.root_pos_w.torch[:, 2] - origins[:, 2]]
@@ -59,7 +61,8 @@ with simulation(env_cfg, "cpu"):
     # smoothed hand synergies: one full action moves the coefficients a tenth of the way from the zero action's
     hand = env.action_manager.get_term("hand")
     hand.cfg.smoothing = 0.9
-    env.reset()
+    env.reset()  # ends two episodes that started normally: counted
+    report["curriculum_counts_after_normal"] = list(env.curriculum.drain_outcomes())
     at_zero = hand._coeffs.clone()
     env.step(torch.ones(env.num_envs, env.action_manager.total_action_dim))
     report["smoothed_step"] = float(((hand._coeffs - at_zero) / (hand._high - at_zero)).mean())

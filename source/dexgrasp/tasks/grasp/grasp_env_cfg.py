@@ -81,6 +81,9 @@ class GraspEnvCfg(ManagerBasedRLEnvCfg):
     assisted_start_share: float = 0.0
     """Share of episodes that start with the object between the fingers (0 in the reference task). Their metrics
     are logged apart (``Metrics_assisted/``); success targets count only normal starts."""
+    assisted_start_fade_level: float | None = None
+    """The ADR level at which assisted starts have faded out (their share falls linearly from
+    ``assisted_start_share`` at level 0); None keeps the share at every level."""
     lift_height: float = 0.1
     """An episode counts as lifted once the object rose this far above its lowest point [m] (a metric only)."""
     hand_bodies: list[str] = MISSING

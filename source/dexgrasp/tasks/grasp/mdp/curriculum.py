@@ -48,6 +48,12 @@ def _finished_episodes(env: ManagerBasedRLEnv, env_ids: Sequence[int] | slice) -
     return ids[env.episode_length_buf[ids] > 0]
 
 
+def _normal_starts(env: ManagerBasedRLEnv, finished: torch.Tensor) -> torch.Tensor:
+    """The episodes of ``finished`` that started normally: an assisted start (object placed in the hand) says
+    nothing of what the policy can do on the task's own starts, so the curricula do not count it."""
+    return finished[~env.episode_metrics.last_assisted[finished]]
+
+
 def object_training_goal_distance(env: ManagerBasedRLEnv) -> torch.Tensor:
     """Distance of each environment's object to the goal the rewards pay for (``env.training_goal``): the task's goal,
     unless the :class:`GoalHeight` curriculum holds it lower."""
@@ -120,8 +126,8 @@ class ObjectWeight(ManagerTermBase):
     """A curriculum on the object's weight for training from scratch, in the style of dexsuite's gravity curriculum:
     an upward force of ``(1 - w) m g`` holds up part of the object's weight (``env.object_weight`` = w, applied at
     each reset by :func:`~dexgrasp.tasks.grasp.mdp.events.support_object`). w starts at ``start_scale`` and rises
-    by ``step`` each time a window of ``min_episodes`` finished episodes reaches ``success_threshold`` (the task's
-    success), up to 1.
+    by ``step`` each time a window of ``min_episodes`` finished episodes with a normal start reaches
+    ``success_threshold`` (the task's success), up to 1.
 
     A light object stays in a loose grip and rises with a weak lift, so the first grasps that lift pay before the
     hand can hold the full weight. ``start_scale`` None (the default) keeps the full weight and logs nothing: an
@@ -148,7 +154,7 @@ class ObjectWeight(ManagerTermBase):
     ) -> dict[str, float] | None:
         if start_scale is None:
             return None
-        finished = _finished_episodes(env, env_ids)
+        finished = _normal_starts(env, _finished_episodes(env, env_ids))
         if self._window.passed(int(episode_success(env)[finished].sum()), len(finished), min_episodes, success_threshold):
             env.object_weight = min(env.object_weight + step, 1.0)
         return {"scale": env.object_weight, "success_rate": self._window.last_rate}
@@ -159,7 +165,8 @@ class GraspADR(ManagerTermBase):
 
     The curriculum manager calls it on every reset, before the scene is reset; the environment has just judged
     the finished episodes (:class:`~dexgrasp.tasks.grasp.episode_metrics.EpisodeMetrics`: success is the object
-    within the success radius of the goal at the end). It logs the level and the last window's success rate.
+    within the success radius of the goal at the end). Episodes with an assisted start do not count. It logs the
+    level and the last window's success rate.
     """
 
     def __call__(
@@ -172,7 +179,7 @@ class GraspADR(ManagerTermBase):
         success_radius: float,
         init_step: int = 0,
     ) -> dict[str, float]:
-        finished = _finished_episodes(env, env_ids)
+        finished = _normal_starts(env, _finished_episodes(env, env_ids))
         if len(finished) > 0:
             env.curriculum.record(int(episode_success(env)[finished].sum()), len(finished))
         return {"level": env.curriculum.level, "success_rate": env.curriculum.last_rate}

@@ -27,6 +27,7 @@ __all__ = [
     "support_object",
     "randomize_camera_pose",
     "assisted_start",
+    "assisted_share",
 ]
 
 
@@ -201,6 +202,14 @@ def randomize_camera_pose(
         camera.set_world_poses(center + rig[name] * right, quat, env_ids=env_ids, convention="ros")
 
 
+def assisted_share(share: float, fade_level: float | None, level: float) -> float:
+    """The share of episodes an assisted start takes at ADR ``level``: ``share``, falling linearly to none as the
+    level rises to ``fade_level`` (None: no fading), so the helping hand fades out as the policy gets better."""
+    if fade_level is None:
+        return share
+    return share * max(0.0, 1.0 - level / fade_level)
+
+
 def assisted_start(
     env: ManagerBasedRLEnv,
     env_ids: torch.Tensor,
@@ -230,7 +239,7 @@ def assisted_start(
     normally; shorter ones rest on ``table_top`` if their centre would lie below it. These episodes are marked
     in the episode metrics and logged apart.
     """
-    share = env.cfg.assisted_start_share
+    share = assisted_share(env.cfg.assisted_start_share, env.cfg.assisted_start_fade_level, curriculum_level(env))
     if share <= 0.0 or len(env_ids) == 0:
         return
     from .observations import object_descriptor
