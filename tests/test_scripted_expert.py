@@ -150,7 +150,7 @@ def test_behaviour_cloning_then_ppo(tmp_path):
     last = tmp_path / "guided" / "model_1.pt"
     assert read_metadata(str(last))["task"] == STATE
     assert torch.load(last, weights_only=False)["guide_coef"] == pytest.approx(0.99)  # one guided update
-    refused = run([*guided[:2], DEPTH, *guided[3:]], timeout=120)
+    refused = run([*guided[:2], STEREO, *guided[3:]], timeout=120)
     assert refused.returncode != 0 and "--guide trains" in refused.stderr.strip().splitlines()[-1]
     refused = run([*train, "presets=cube"], timeout=120)  # the recurrent default actor cannot take the MLP student
     assert refused.returncode != 0 and "presets=mlp" in refused.stderr.strip().splitlines()[-1]
