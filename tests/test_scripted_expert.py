@@ -13,7 +13,6 @@ from conftest import run
 from dexgrasp.runs import read_metadata
 
 STATE, STEREO = "DexGrasp-KukaAllegro-State-v0", "DexGrasp-KukaAllegro-StereoRGB-v0"
-DEPTH = "DexGrasp-KukaAllegro-Depth-v0"
 TINY = ["presets=res32,cube", "env.episode_length_s=1"]
 """32x32 images, the cube, 1 s episodes."""
 
