@@ -88,3 +88,11 @@ def test_override_of_no_field(args, override, message):
     with the default, or fail on a nested one with a traceback)."""
     expected = f"override {override} names no field of the configuration: {message}"
     fails_with([*args, "--task", STATE, "--num_envs", "2", override], expected)
+
+
+def test_aggregated_dataset_with_a_recurrent_student_is_refused_before_the_scene():
+    fails_with(
+        ["scripts/distill.py", "--task", "DexGrasp-KukaAllegro-StereoRGB-v0", "--teacher", "scripted", "--device",
+         "cpu", "--num_envs", "2", "agent.algorithm.dataset_size=1000"],
+        "needs a feed-forward student: add agent.student.rnn_type=null",
+    )  # fmt: skip

@@ -30,7 +30,9 @@ def gpus(n: int):
     return pytest.mark.skipif(torch.cuda.device_count() < n, reason=f"needs {n} CUDA devices")
 
 
-def train_args(log_dir, placement: list[str], iterations: int = 2, task: str = DEPTH, num_envs: int = 4) -> list[str]:
+def train_args(
+    log_dir, placement: list[str], iterations: int = 2, task: str = DEPTH, num_envs: int = 4, extra: tuple = ()
+) -> list[str]:
     return [
         "scripts/train.py",
         "--task",
@@ -43,6 +45,7 @@ def train_args(log_dir, placement: list[str], iterations: int = 2, task: str = D
         "--log_dir",
         str(log_dir),
         *TINY,
+        *extra,
     ]
 
 
@@ -78,6 +81,13 @@ def disaggregated(sims: str, learner: str) -> list[str]:
 def test_single_process_on_cuda(tmp_path):
     out = trained(tmp_path, ["--device", "cuda:0"])
     assert "Learning iteration 1/2" in out
+
+
+def test_grasp_reward_and_weight_curriculum_on_cuda(tmp_path):
+    """The fingertip contact sensors, the weight curriculum's force and smoothed synergies on a CUDA scene."""
+    extra = ("presets=grasp", "env.curriculum.object_weight.params.start_scale=0.3", "env.actions.hand.smoothing=0.5")
+    out = trained(tmp_path, ["--device", "cuda:0"], task=STATE, extra=extra)
+    assert "Episode_Reward/contact" in out and "Learning iteration 1/2" in out
 
 
 def test_disaggregated_gpu_simulation_cpu_learner(tmp_path):

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 import torch
-from conftest import run
+from conftest import TINY_DEPTH, run
 from dexgrasp.learners.guided_ppo import LABEL_GROUP, ExpertGuidedPPO
 from rsl_rl.algorithms import PPO
 from tensordict import TensorDict
@@ -157,3 +157,18 @@ def test_guided_training_in_the_disaggregated_topology(tmp_path):
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     saved = torch.load(tmp_path / "model_1.pt", weights_only=False)
     assert saved["guide_coef"] == pytest.approx(0.99**2)  # two guided updates on the learner
+
+
+@pytest.mark.slow
+def test_guided_training_of_the_depth_policy(tmp_path):
+    """The depth task's guided variant: the recurrent CNN actor clones the expert's labels over the rollout's
+    trajectories, and the checkpoint is a policy of the depth task."""
+    proc = run(
+        ["scripts/train.py", "--task", "DexGrasp-KukaAllegro-Depth-v0", "--guide", "--device", "cpu", "--num_envs", "2",
+         "--max_iterations", "2", "--log_dir", str(tmp_path), *TINY_DEPTH, "presets=cube", "agent.save_interval=1"],
+        timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    saved = torch.load(tmp_path / "model_1.pt", weights_only=False)
+    assert saved["guide_coef"] == pytest.approx(0.99**2)
+    assert saved["infos"]["dexgrasp"]["task"] == "DexGrasp-KukaAllegro-Depth-v0"

@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--guide",
         action="store_true",
         help="PPO plus a decaying behaviour-cloning term on the scripted expert's labels, computed in the simulation"
-        " (state task, rsl_rl; weights: agent.algorithm.guide_coef, guide_decay, guide_epochs)",
+        " (state or depth task, rsl_rl; weights: agent.algorithm.guide_coef, guide_decay, guide_epochs)",
     )
     add_topology_args(parser)
     parser.add_argument("--synchronous", action="store_true", help="disaggregated: no overlap of acting and simulation")

@@ -59,6 +59,12 @@ class Plan:
     online_iterations: int
 
 
+AGGREGATED_NEEDS_FEED_FORWARD = (
+    "the aggregated dataset (agent.algorithm.dataset_size > 0) keeps steps without their order and needs a"
+    " feed-forward student: add agent.student.rnn_type=null"
+)
+
+
 def plan(s: DistillSettings) -> Plan:
     """The run ``s`` asks for, checked; raises one-line errors (checkpoint, dataset, variant, settings)."""
     teacher = read_teacher(s.teacher) if s.teacher else None
@@ -70,7 +76,8 @@ def plan(s: DistillSettings) -> Plan:
         elif recorded != variant:
             raise DatasetError(
                 f"{path} was labelled by a teacher of '{recorded.teacher_task}', this run's teacher is of"
-                f" '{variant.teacher_task}'"
+                f" '{variant.teacher_task}': distil from datasets of one teacher task, or record this one again"
+                f" with a teacher of '{variant.teacher_task}'"
             )
     if s.resume:  # the run goes on as it was configured; what the command line sets wins
         from dexgrasp.envs.overrides import checkpoint_overrides
@@ -78,6 +85,8 @@ def plan(s: DistillSettings) -> Plan:
         meta = check_checkpoint(s.resume, s.task, LIBRARY)
         s.overrides = checkpoint_overrides(variant.env_id, "rsl_rl", meta, s.overrides, resume=True)
     env_cfg, agent_cfg = load_variant_cfgs(variant, s.overrides, s.num_envs, s.device, s.seed)
+    if agent_cfg.algorithm.dataset_size > 0 and getattr(agent_cfg.student, "rnn_type", None) is not None:
+        raise ValueError(AGGREGATED_NEEDS_FEED_FORWARD)
     if teacher is not None:
         check_teacher_fits(teacher, env_cfg)
     if s.max_iterations is not None:

@@ -24,6 +24,8 @@ CURVE_TAGS = {
     "curriculum_level": "Curriculum/adr/level",
     "goal_height": "Curriculum/goal_height/height",
     "goal_height_success_rate": "Curriculum/goal_height/success_rate",
+    "object_weight": "Curriculum/object_weight/scale",
+    "contact": "Episode_Reward/contact",
     "reach": "Episode_Reward/reach",
     "goal": "Episode_Reward/goal",
     "lift": "Episode_Reward/lift",
@@ -88,7 +90,9 @@ def write_curves(rows: list[dict], out_dir: str, title: str) -> dict:
             "closest_distance",
             "assisted_lifted_rate",
             "reach",
+            "contact",
             "goal_height",
+            "object_weight",
         )
         if any(k in r for r in rows)
     ]

@@ -43,7 +43,8 @@ class EpisodeMetrics:
         """Whether each environment's last finished episode ended with the object at the goal."""
         self.last_lifted = torch.zeros(n, dtype=torch.bool, device=device)
         self.last_closest = torch.zeros(n, device=device)
-        """The lifted flag and closest approach of each environment's last finished episode."""
+        self.last_assisted = torch.zeros(n, dtype=torch.bool, device=device)
+        """The lifted flag, closest approach and assisted start of each environment's last finished episode."""
         self.lifted = torch.zeros(n, dtype=torch.bool, device=device)
         self.closest = torch.full((n,), float("inf"), device=device)
         self.time_in_success = torch.zeros(n, device=device)
@@ -75,6 +76,7 @@ class EpisodeMetrics:
         self.success[finished] = self.goal_distance(env)[finished] < self.success_radius
         self.last_lifted[finished] = self.lifted[finished]
         self.last_closest[finished] = self.closest[finished]
+        self.last_assisted[finished] = self.assisted[finished]
         log = {}
         for keys, ids in (
             (LOG_KEYS, finished[~self.assisted[finished]]),

@@ -86,6 +86,12 @@ def apply_scene_settings(cfg: GraspEnvCfg) -> list[list[float]]:
 
     if cfg.robot_source == "official":
         scene.robot = cfg.official_robot()
+    if any("thumb_sensor" in getattr(term, "params", {}) for term in vars(cfg.rewards).values()):
+        sensors = cfg.contact_sensors()
+        if not sensors:
+            raise ValueError(f"the reward reads fingertip contacts, which {type(cfg).__name__} does not provide")
+        for name, sensor in sensors.items():  # built only for a reward that reads them
+            setattr(scene, name, sensor)
     physics = cfg.sim.physics
     if hasattr(physics, "collision_cfg") and physics.collision_cfg is not None:
         physics.collision_cfg.rigid_contact_max = cfg.contacts_per_env * scene.num_envs
@@ -104,6 +110,8 @@ class GraspEnv(ManagerBasedRLEnv):
     training_goal: torch.Tensor
     """The goal rewards and the policy's observation use, ``(3,)`` in the environment frame: ``cfg.goal_pos`` unless the
     goal-height curriculum holds it lower. Success and the episode metrics always use ``cfg.goal_pos``."""
+    object_weight: float
+    """Share of its weight the object has, in [0, 1]: 1 unless the weight curriculum holds part of it up."""
     object_index: torch.Tensor
     """Which object of the set each environment holds, ``(num_envs,)``."""
     object_descriptors: torch.Tensor
@@ -139,12 +147,12 @@ class GraspEnv(ManagerBasedRLEnv):
         # what the terms read exists before the managers: they call their terms once to size the observations,
         # and the curriculum term reads the episodes' success
         robot = self.scene["robot"]
-        # the closest approach the metrics report is the quantity the reach reward shapes, over the same bodies
-        hand_ids = [robot.body_names.index(name) for name in self.cfg.rewards.reach.params["hand_cfg"].body_names]
+        hand_ids = [robot.body_names.index(name) for name in self.cfg.hand_bodies]
         adr = self.cfg.curriculum.adr
         radius = adr.params["success_radius"] if adr is not None else 0.1
         self.episode_metrics = EpisodeMetrics(self, hand_ids, radius, self.cfg.lift_height)
         self.training_goal = torch.tensor(self.cfg.goal_pos, device=self.device, dtype=torch.float32)
+        self.object_weight = 1.0
         self.curriculum = GraspCurriculum(self._curriculum_rule(), on_level=self._set_noise_level)
         descriptors = torch.tensor(self.object_set_descriptors, device=self.device, dtype=torch.float32)
         self.object_index = self._object_index()

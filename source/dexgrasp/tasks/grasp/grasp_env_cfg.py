@@ -20,7 +20,7 @@ from isaaclab_newton.physics import MJWarpSolverCfg, NewtonCfg, NewtonCollisionP
 from isaaclab_physx.physics import PhysxCfg
 from isaaclab_tasks.utils import PresetCfg
 
-from .mdp_cfg import CurriculumCfg, EventsCfg, RewardsCfg, TerminationsCfg
+from .mdp_cfg import CurriculumCfg, EventsCfg, RewardsPresetCfg, TerminationsCfg
 from .scene_cfg import (
     SPAWN_HEIGHT,
     GraspSceneCfg,
@@ -64,7 +64,7 @@ class GraspEnvCfg(ManagerBasedRLEnvCfg):
     scene: GraspSceneCfg = GraspSceneCfg(num_envs=4096, env_spacing=2.5, lazy_sensor_update=True)
     observations: object = MISSING
     actions: object = MISSING
-    rewards: RewardsCfg = RewardsCfg()
+    rewards: RewardsPresetCfg = RewardsPresetCfg()
     terminations: TerminationsCfg = TerminationsCfg()
     events: EventsCfg = EventsCfg()
     curriculum: CurriculumCfg = CurriculumCfg()
@@ -81,8 +81,14 @@ class GraspEnvCfg(ManagerBasedRLEnvCfg):
     assisted_start_share: float = 0.0
     """Share of episodes that start with the object between the fingers (0 in the reference task). Their metrics
     are logged apart (``Metrics_assisted/``); success targets count only normal starts."""
+    assisted_start_fade_level: float | None = None
+    """The ADR level at which assisted starts have faded out (their share falls linearly from
+    ``assisted_start_share`` at level 0); None keeps the share at every level."""
     lift_height: float = 0.1
     """An episode counts as lifted once the object rose this far above its lowest point [m] (a metric only)."""
+    hand_bodies: list[str] = MISSING
+    """The hand's keypoint bodies, palm first then the fingertips (the robot binding names them): the closest
+    approach the episode metrics report is the largest of their distances to the object, whichever reward trains."""
     contacts_per_env: int = 2000
     """Collision-pipeline capacity per environment; sized to the scene (the default is far too big on CPU)."""
 
@@ -92,6 +98,11 @@ class GraspEnvCfg(ManagerBasedRLEnvCfg):
         self.sim.dt = 1 / 120
         self.sim.render_interval = self.decimation
         self.sim.physics = PhysicsCfg()
+
+    def contact_sensors(self) -> dict:
+        """Scene name -> contact sensor configuration of each fingertip on the object, for the rewards that judge a
+        grasp by contact (``thumb_sensor``/``finger_sensors`` parameters); a robot binding supplies them."""
+        return {}
 
     def official_robot(self) -> ArticulationCfg:
         """The robot as Isaac Lab's own asset describes it (``robot_source="official"``); a robot binding that

@@ -139,7 +139,9 @@ class HandSynergyAction(ActionTerm):
     """Finger joint position targets from a few postural synergies: q = q_mean + B c, clamped to limits.
 
     The basis ``B`` (16 x k) and the coefficient bounds come from the configuration; see
-    :mod:`dexgrasp.assets.hand_synergies` for how the default basis is built.
+    :mod:`dexgrasp.assets.hand_synergies` for how the default basis is built. With ``smoothing`` a > 0 the
+    coefficients follow the actions as an exponential average, c_t = a c_(t-1) + (1 - a) c(action_t), so one noisy
+    step of exploration moves the fingers by a fraction of its noise and does not open a closed hand.
     """
 
     cfg: HandSynergyActionCfg
@@ -153,8 +155,12 @@ class HandSynergyAction(ActionTerm):
         self._high = torch.tensor(cfg.coefficient_bounds[1], device=self.device)
         if self._basis.shape[0] != len(self._joint_ids):
             raise ValueError(f"Synergy basis has {self._basis.shape[0]} rows for {len(self._joint_ids)} joints.")
+        if not 0.0 <= cfg.smoothing < 1.0:
+            raise ValueError(f"hand synergy smoothing must lie in [0, 1), got {cfg.smoothing}")
         self._raw_actions = torch.zeros(self.num_envs, self.action_dim, device=self.device)
         self._processed_actions = torch.zeros(self.num_envs, len(self._joint_ids), device=self.device)
+        self._coeffs = _affine(self._raw_actions, self._low, self._high)
+        """The coefficients in force (the zero action's at a reset)."""
 
     @property
     def action_dim(self) -> int:
@@ -170,8 +176,9 @@ class HandSynergyAction(ActionTerm):
 
     def process_actions(self, actions: torch.Tensor):
         self._raw_actions[:] = actions
-        coeffs = _affine(actions, self._low, self._high)
-        q = self._mean + coeffs @ self._basis.T
+        a = self.cfg.smoothing
+        self._coeffs = a * self._coeffs + (1.0 - a) * _affine(actions, self._low, self._high)
+        q = self._mean + self._coeffs @ self._basis.T
         limits = self._asset.data.soft_joint_pos_limits.torch[:, self._joint_ids]
         self._processed_actions[:] = torch.clamp(q, limits[..., 0], limits[..., 1])
 
@@ -179,10 +186,9 @@ class HandSynergyAction(ActionTerm):
         self._asset.set_joint_position_target_index(target=self._processed_actions, joint_ids=self._joint_ids)
 
     def reset(self, env_ids=None) -> None:
-        if env_ids is None:
-            self._raw_actions[:] = 0.0
-        else:
-            self._raw_actions[env_ids] = 0.0
+        ids = slice(None) if env_ids is None else env_ids
+        self._raw_actions[ids] = 0.0
+        self._coeffs[ids] = _affine(self._raw_actions[ids], self._low, self._high)
 
 
 @configclass
@@ -192,3 +198,5 @@ class HandSynergyActionCfg(ActionTermCfg):
     basis: list[list[float]] = MISSING
     mean: list[float] = MISSING
     coefficient_bounds: tuple[list[float], list[float]] = MISSING
+    smoothing: float = 0.0
+    """Exponential averaging of the coefficients, in [0, 1): 0 (the default) takes each action as it comes."""

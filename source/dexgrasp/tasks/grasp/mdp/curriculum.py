@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "GoalHeight",
+    "ObjectWeight",
     "GraspADR",
     "curriculum_level",
     "episode_success",
@@ -45,6 +46,12 @@ def _finished_episodes(env: ManagerBasedRLEnv, env_ids: Sequence[int] | slice) -
     else:
         ids = torch.as_tensor(env_ids, device=env.device, dtype=torch.long)
     return ids[env.episode_length_buf[ids] > 0]
+
+
+def _normal_starts(env: ManagerBasedRLEnv, finished: torch.Tensor) -> torch.Tensor:
+    """The episodes of ``finished`` that started normally: an assisted start (object placed in the hand) says
+    nothing of what the policy can do on the task's own starts, so the curricula do not count it."""
+    return finished[~env.episode_metrics.last_assisted[finished]]
 
 
 def object_training_goal_distance(env: ManagerBasedRLEnv) -> torch.Tensor:
@@ -75,9 +82,7 @@ class GoalHeight(ManagerTermBase):
             raise ValueError(f"goal_height start_height {start} must lie above 0 and at most the goal's {self._top}")
         if start is not None:
             env.training_goal[2] = start
-        self._successes, self._episodes = 0, 0
-        self._last_rate = 0.0
-        """Share of the last window's episodes that ended within reach of the goal it had."""
+        self._window = _Window()
 
     def __call__(
         self,
@@ -93,14 +98,66 @@ class GoalHeight(ManagerTermBase):
             return None
         finished = _finished_episodes(env, env_ids)  # called before the scene resets: objects lie where they ended
         reached = object_training_goal_distance(env)[finished] < success_radius
-        self._successes += int(reached.sum())
-        self._episodes += len(finished)
-        if self._episodes >= min_episodes:
-            self._last_rate = self._successes / self._episodes
-            if self._last_rate >= success_threshold:
-                env.training_goal[2] = min(float(env.training_goal[2]) + step, self._top)
-            self._successes, self._episodes = 0, 0
-        return {"height": float(env.training_goal[2]), "success_rate": self._last_rate}
+        if self._window.passed(int(reached.sum()), len(finished), min_episodes, success_threshold):
+            env.training_goal[2] = min(float(env.training_goal[2]) + step, self._top)
+        return {"height": float(env.training_goal[2]), "success_rate": self._window.last_rate}
+
+
+class _Window:
+    """Counts finished episodes and their successes in windows of at least ``min_episodes``."""
+
+    def __init__(self) -> None:
+        self._successes, self._episodes = 0, 0
+        self.last_rate = 0.0
+        """Share of the last full window's episodes that succeeded."""
+
+    def passed(self, successes: int, episodes: int, min_episodes: int, threshold: float) -> bool:
+        """Add episodes; True when this closes a window whose success rate reaches ``threshold``."""
+        self._successes += successes
+        self._episodes += episodes
+        if self._episodes < min_episodes:
+            return False
+        self.last_rate = self._successes / self._episodes
+        self._successes, self._episodes = 0, 0
+        return self.last_rate >= threshold
+
+
+class ObjectWeight(ManagerTermBase):
+    """A curriculum on the object's weight for training from scratch, in the style of dexsuite's gravity curriculum:
+    an upward force of ``(1 - w) m g`` holds up part of the object's weight (``env.object_weight`` = w, applied at
+    each reset by :func:`~dexgrasp.tasks.grasp.mdp.events.support_object`). w starts at ``start_scale`` and rises
+    by ``step`` each time a window of ``min_episodes`` finished episodes with a normal start reaches
+    ``success_threshold`` (the task's success), up to 1.
+
+    A light object stays in a loose grip and rises with a weak lift, so the first grasps that lift pay before the
+    hand can hold the full weight. ``start_scale`` None (the default) keeps the full weight and logs nothing: an
+    evaluation always sees the real object. Like :class:`GoalHeight`, each simulation process keeps its own scale
+    and checkpoints do not keep it.
+    """
+
+    def __init__(self, cfg, env: ManagerBasedRLEnv):
+        super().__init__(cfg, env)
+        start = cfg.params.get("start_scale")
+        if start is not None and not 0.0 <= start <= 1.0:
+            raise ValueError(f"object_weight start_scale {start} must lie in [0, 1]")
+        env.object_weight = 1.0 if start is None else float(start)
+        self._window = _Window()
+
+    def __call__(
+        self,
+        env: ManagerBasedRLEnv,
+        env_ids: Sequence[int],
+        start_scale: float | None,
+        step: float,
+        success_threshold: float,
+        min_episodes: int,
+    ) -> dict[str, float] | None:
+        if start_scale is None:
+            return None
+        finished = _normal_starts(env, _finished_episodes(env, env_ids))
+        if self._window.passed(int(episode_success(env)[finished].sum()), len(finished), min_episodes, success_threshold):
+            env.object_weight = min(env.object_weight + step, 1.0)
+        return {"scale": env.object_weight, "success_rate": self._window.last_rate}
 
 
 class GraspADR(ManagerTermBase):
@@ -108,7 +165,8 @@ class GraspADR(ManagerTermBase):
 
     The curriculum manager calls it on every reset, before the scene is reset; the environment has just judged
     the finished episodes (:class:`~dexgrasp.tasks.grasp.episode_metrics.EpisodeMetrics`: success is the object
-    within the success radius of the goal at the end). It logs the level and the last window's success rate.
+    within the success radius of the goal at the end). Episodes with an assisted start do not count. It logs the
+    level and the last window's success rate.
     """
 
     def __call__(
@@ -121,7 +179,7 @@ class GraspADR(ManagerTermBase):
         success_radius: float,
         init_step: int = 0,
     ) -> dict[str, float]:
-        finished = _finished_episodes(env, env_ids)
+        finished = _normal_starts(env, _finished_episodes(env, env_ids))
         if len(finished) > 0:
             env.curriculum.record(int(episode_success(env)[finished].sum()), len(finished))
         return {"level": env.curriculum.level, "success_rate": env.curriculum.last_rate}

@@ -24,8 +24,10 @@ __all__ = [
     "reset_object_scheduled",
     "reset_robot_scheduled",
     "push_object_near_hand",
+    "support_object",
     "randomize_camera_pose",
     "assisted_start",
+    "assisted_share",
 ]
 
 
@@ -140,8 +142,29 @@ def push_object_near_hand(
     mass = obj.data.body_mass.torch[env_ids, 0]
     accel = level * max_accel * torch.rand(len(env_ids), device=env.device) * near
     direction = torch.nn.functional.normalize(torch.randn(len(env_ids), 3, device=env.device), dim=-1)
-    forces = (direction * (mass * accel)[:, None])[:, None, :]
+    forces = (direction * (mass * accel)[:, None])[:, None, :] + _support(env, env_ids)
     obj.permanent_wrench_composer.set_forces_and_torques_index(
+        forces=forces, torques=torch.zeros_like(forces), body_ids=slice(None), env_ids=env_ids
+    )
+
+
+def _support(env: ManagerBasedRLEnv, env_ids: torch.Tensor) -> torch.Tensor:
+    """``(len(env_ids), 1, 3)``: the upward force that leaves the object ``env.object_weight`` of its weight."""
+    obj = env.scene["object"]
+    lift = (1.0 - env.object_weight) * obj.data.body_mass.torch[env_ids, 0] * -float(env.sim.cfg.gravity[2])
+    return torch.nn.functional.pad(lift[:, None, None], (2, 0))
+
+
+def support_object(env: ManagerBasedRLEnv, env_ids: torch.Tensor) -> None:
+    """Hold up part of the object's weight in the episodes that start (the weight curriculum,
+    :class:`~dexgrasp.tasks.grasp.mdp.curriculum.ObjectWeight`); nothing while the object weighs all it does.
+
+    After the mass randomisation, so the force matches the episode's mass; pushes add to it.
+    """
+    if env.object_weight >= 1.0 or len(env_ids) == 0:
+        return
+    forces = _support(env, env_ids)
+    env.scene["object"].permanent_wrench_composer.set_forces_and_torques_index(
         forces=forces, torques=torch.zeros_like(forces), body_ids=slice(None), env_ids=env_ids
     )
 
@@ -179,6 +202,14 @@ def randomize_camera_pose(
         camera.set_world_poses(center + rig[name] * right, quat, env_ids=env_ids, convention="ros")
 
 
+def assisted_share(share: float, fade_level: float | None, level: float) -> float:
+    """The share of episodes an assisted start takes at ADR ``level``: ``share``, falling linearly to none as the
+    level rises to ``fade_level`` (None: no fading), so the helping hand fades out as the policy gets better."""
+    if fade_level is None:
+        return share
+    return share * max(0.0, 1.0 - level / fade_level)
+
+
 def assisted_start(
     env: ManagerBasedRLEnv,
     env_ids: torch.Tensor,
@@ -208,7 +239,7 @@ def assisted_start(
     normally; shorter ones rest on ``table_top`` if their centre would lie below it. These episodes are marked
     in the episode metrics and logged apart.
     """
-    share = env.cfg.assisted_start_share
+    share = assisted_share(env.cfg.assisted_start_share, env.cfg.assisted_start_fade_level, curriculum_level(env))
     if share <= 0.0 or len(env_ids) == 0:
         return
     from .observations import object_descriptor

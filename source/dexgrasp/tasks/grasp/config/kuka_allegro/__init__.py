@@ -1,7 +1,7 @@
 """The Kuka-Allegro grasp tasks: every Gymnasium id this package registers, in one table.
 
-Three user-facing tasks (state teacher, end-to-end depth policy, stereo RGB student), the state task with the
-scripted expert's labels for guided PPO, and the distillation variants, each a scene that serves a student task
+Three user-facing tasks (state teacher, end-to-end depth policy, stereo RGB student), the state and depth tasks with
+the scripted expert's labels for guided PPO, and the distillation variants, each a scene that serves a student task
 together with its teacher's inputs (:mod:`dexgrasp.tasks.grasp.distill_tasks` says which pair each serves). Entry points are strings, so importing
 this module needs Gymnasium only: the configurations load when a task is built.
 """
@@ -23,7 +23,8 @@ STATE_FROM_SCRIPTED = "DexGrasp-KukaAllegro-State-FromScripted-v0"
 STEREO_FROM_SCRIPTED = "DexGrasp-KukaAllegro-StereoRGB-FromScripted-v0"
 DEPTH_FROM_SCRIPTED = "DexGrasp-KukaAllegro-Depth-FromScripted-v0"
 STATE_GUIDED = "DexGrasp-KukaAllegro-State-ExpertGuided-v0"
-GUIDED_VARIANTS = {STATE: STATE_GUIDED}
+DEPTH_GUIDED = "DexGrasp-KukaAllegro-Depth-ExpertGuided-v0"
+GUIDED_VARIANTS = {STATE: STATE_GUIDED, DEPTH: DEPTH_GUIDED}
 """``scripts/train.py --guide``: the scene and PPO of a task with the scripted expert's labels added (the policy trained
 there is a policy of the task itself)."""
 
@@ -58,6 +59,7 @@ TASKS = {
     ),
     DEPTH_FROM_SCRIPTED: TaskEntry(f"{_DISTILL_ENV}:DepthFromScriptedEnvCfg", f"{_DISTILL}:DepthDistillRunnerCfg"),
     STATE_GUIDED: TaskEntry(f"{_DISTILL_ENV}:StateFromScriptedEnvCfg", f"{_PPO}:GraspStateGuidedPPORunnerCfg"),
+    DEPTH_GUIDED: TaskEntry(f"{_DISTILL_ENV}:DepthGuidedEnvCfg", f"{_PPO}:GraspDepthGuidedPPORunnerCfg"),
 }
 """Every Gymnasium id of the Kuka-Allegro grasp tasks."""
 

@@ -109,6 +109,14 @@ class DepthFromScriptedEnvCfg(GraspDepthEnvCfg):
 
 
 @configclass
+class DepthGuidedEnvCfg(GraspDepthEnvCfg):
+    """The depth task with the scripted expert's labels riding along, for expert-guided PPO (``scripts/train.py
+    --guide``): the policy trained in it is a policy of the depth task. Episodes run their full length, as in PPO."""
+
+    observations: DepthWithScriptedTeacherObservationsCfg = DepthWithScriptedTeacherObservationsCfg()
+
+
+@configclass
 class StereoRGBFromStateEnvCfg(GraspStereoRGBEnvCfg):
     """Stereo RGB student, state teacher."""
 

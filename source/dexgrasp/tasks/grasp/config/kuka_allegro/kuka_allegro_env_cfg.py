@@ -12,6 +12,7 @@ from __future__ import annotations
 from isaaclab.assets import ArticulationCfg
 from isaaclab.controllers import DifferentialIKControllerCfg
 from isaaclab.managers import SceneEntityCfg
+from isaaclab.sensors import ContactSensorCfg
 from isaaclab.utils import configclass
 from isaaclab_tasks.utils import PresetCfg
 
@@ -27,6 +28,7 @@ from dexgrasp.assets.kuka_allegro import (
 
 from ... import mdp
 from ...grasp_env_cfg import GraspEnvCfg
+from ...mdp_cfg import GraspRewardsCfg, RewardsCfg
 from ...observations_cfg import DepthObservationsCfg, StateObservationsCfg, StereoObservationsCfg
 from ...scene_cfg import GraspSceneCfg
 from .camera_cfg import STEREO_BASELINE, camera_cfg, camera_pose_event, stereo_pair_cfg
@@ -118,6 +120,31 @@ def _hand() -> SceneEntityCfg:
     return SceneEntityCfg("robot", body_names=HAND_BODIES, preserve_order=True)
 
 
+CONTACT_SENSORS = {f"{tip.removesuffix('_tip')}_contact": tip for tip in FINGERTIP_BODY_NAMES}
+"""Scene name -> fingertip body of the contact sensors the ``grasp`` reward reads (thumb last)."""
+
+
+def _reward_sets(rewards) -> list:
+    """The reward configurations to bind: every preset's while the preset is not chosen yet, else the chosen one."""
+    if isinstance(rewards, PresetCfg):
+        return [value for name, value in vars(rewards).items() if not name.startswith("_") and value is not None]
+    return [rewards]
+
+
+def _bind_rewards(rewards) -> None:
+    if isinstance(rewards, RewardsCfg):
+        rewards.reach.params["hand_cfg"] = _hand()
+        rewards.finger_curl.params["curled"] = hand_synergies.CURLED_POSTURE
+        rewards.finger_curl.params["asset_cfg"] = SceneEntityCfg(
+            "robot", joint_names=HAND_JOINT_NAMES, preserve_order=True
+        )
+    elif isinstance(rewards, GraspRewardsCfg):
+        rewards.reach.params["hand_cfg"] = SceneEntityCfg("robot", body_names=FINGERTIP_BODY_NAMES, preserve_order=True)
+        *fingers, thumb = CONTACT_SENSORS
+        for term in (rewards.contact, rewards.lift, rewards.goal):
+            term.params.update(thumb_sensor=thumb, finger_sensors=fingers)
+
+
 @configclass
 class KukaAllegroGraspEnvCfg(GraspEnvCfg):
     """The grasp task's base with the Kuka-Allegro robot bound; the registered tasks add what the policy sees."""
@@ -132,11 +159,9 @@ class KukaAllegroGraspEnvCfg(GraspEnvCfg):
             for term in ("hand_pos", "hand_vel"):
                 if getattr(group, term, None) is not None:
                     getattr(group, term).params["asset_cfg"] = _hand()
-        self.rewards.reach.params["hand_cfg"] = _hand()
-        self.rewards.finger_curl.params["curled"] = hand_synergies.CURLED_POSTURE
-        self.rewards.finger_curl.params["asset_cfg"] = SceneEntityCfg(
-            "robot", joint_names=HAND_JOINT_NAMES, preserve_order=True
-        )
+        self.hand_bodies = list(HAND_BODIES)
+        for rewards in _reward_sets(self.rewards):
+            _bind_rewards(rewards)
         self.events.arm_joint_friction.params["params"]["asset_cfg"] = SceneEntityCfg(
             "robot", joint_names=ARM_JOINT_NAMES
         )
@@ -151,6 +176,13 @@ class KukaAllegroGraspEnvCfg(GraspEnvCfg):
             grip=ASSISTED_GRIP,
         )
         self.events.push_object.params["hand_cfg"] = SceneEntityCfg("robot", body_names=[PALM_BODY_NAME])
+
+    def contact_sensors(self) -> dict[str, ContactSensorCfg]:
+        """Each fingertip's contact with the object."""
+        return {
+            name: ContactSensorCfg(prim_path=f"{{ENV_REGEX_NS}}/Robot/{tip}", filter_prim_paths_expr=["{ENV_REGEX_NS}/Object"])
+            for name, tip in CONTACT_SENSORS.items()
+        }
 
     def official_robot(self) -> ArticulationCfg:
         from dexgrasp.assets.kuka_allegro import KUKA_ALLEGRO_OFFICIAL_CFG

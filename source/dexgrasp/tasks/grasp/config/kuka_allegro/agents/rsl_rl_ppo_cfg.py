@@ -152,6 +152,13 @@ class GraspDepthPPORunnerCfg(GraspStatePPORunnerCfg):
 
 
 @configclass
+class GraspDepthGuidedPPORunnerCfg(GraspDepthPPORunnerCfg):
+    """The depth policy's PPO with the scripted expert's guidance (the labels ride along in the rollout)."""
+
+    algorithm = RslRlExpertGuidedPpoAlgorithmCfg(**{k: v for k, v in PPO.to_dict().items() if k != "class_name"})
+
+
+@configclass
 class GraspStereoRGBPPORunnerCfg(GraspDepthPPORunnerCfg):
     experiment_name = "dexgrasp_stereo_rgb"
     obs_groups = {"actor": ["policy", "left_rgb", "right_rgb"], "critic": ["critic"]}

@@ -1,0 +1,70 @@
+"""Builds the state task with the ``grasp`` reward preset (2 environments, the cube, both starting with the cube
+gripped, the weight curriculum holding up half the cube's weight) and prints a JSON report of what its terms pay
+while the hand holds and lifts the cube, once the cube of environment 1 is moved away from the hand onto the
+table, where weightless cubes dropped from the spawn height are after half a second, and how far one action
+moves smoothed hand synergies.
+
+Run by tests/test_rewards.py in a subprocess (a fresh Isaac Lab process).
+"""
+
+import json
+
+from dexgrasp.envs.factory import load_cfgs, make_env, simulation
+
+TASK = "DexGrasp-KukaAllegro-State-v0"
+OVERRIDES = [
+    "presets=cube,grasp",
+    "env.assisted_start_share=1.0",
+    "env.episode_length_s=4",
+    "env.curriculum.object_weight.params.start_scale=0.5",
+]
+env_cfg, _ = load_cfgs(TASK, "rsl_rl", OVERRIDES, num_envs=2, device="cpu", seed=0)
+
+with simulation(env_cfg, "cpu"):
+    import torch
+
+    env = make_env(TASK, env_cfg).unwrapped
+    obj, origins = env.scene["object"], env.scene.env_origins
+    names = list(env.reward_manager.active_terms)
+
+    def terms() -> dict:
+        values = {}
+        for name in names:
+            cfg = env.reward_manager.get_term_cfg(name)
+            values[name] = [float(v) for v in cfg.func(env, **cfg.params)]
+        return values
+
+    report = {"terms": names, "sensors": sorted(n for n in env.scene.sensors if n.endswith("_contact"))}
+    env.reset()
+    zero = torch.zeros(env.num_envs, env.action_manager.total_action_dim)
+    for _ in range(60):  # the zero action keeps the grip and raises the palm (tests/sim/check_assisted_grip.py)
+        env.step(zero)
+    report["held"] = terms()
+    report["held_height"] = [float(z) for z in obj.data.root_pos_w.torch[:, 2] - origins[:, 2]]
+    pose = obj.data.root_pose_w.torch[1:].clone()  # environment 1's cube: onto the table, 25 cm from the hand
+    pose[0, :2] += torch.tensor([0.0, 0.25])
+    pose[0, 2] = origins[1, 2] + 0.25 + 0.03
+    pose[0, 3:] = torch.tensor([0.0, 0.0, 0.0, 1.0])
+    obj.write_root_pose_to_sim_index(root_pose=pose, env_ids=torch.tensor([1]))
+    obj.write_root_velocity_to_sim_index(root_velocity=torch.zeros(1, 6), env_ids=torch.tensor([1]))
+    env.step(zero)
+    report["away"] = terms()
+    report["weight_at_start"] = env.object_weight
+    env.curriculum.drain_outcomes()
+    env.object_weight, env.cfg.assisted_start_share = 0.0, 0.0  # weightless cubes dropped from the spawn height
+    env.reset()  # ends the two assisted episodes: the curriculum does not count them
+    report["curriculum_counts_after_assisted"] = list(env.curriculum.drain_outcomes())
+    for _ in range(30):
+        env.step(zero)
+    report["weightless_height"] = [float(z) for z in obj.data.root_pos_w.torch[:, 2] - origins[:, 2]]
+    report["spawn_height"] = env.cfg.spawn_height
+    # smoothed hand synergies: one full action moves the coefficients a tenth of the way from the zero action's
+    hand = env.action_manager.get_term("hand")
+    hand.cfg.smoothing = 0.9
+    env.reset()  # ends two episodes that started normally: counted
+    report["curriculum_counts_after_normal"] = list(env.curriculum.drain_outcomes())
+    at_zero = hand._coeffs.clone()
+    env.step(torch.ones(env.num_envs, env.action_manager.total_action_dim))
+    report["smoothed_step"] = float(((hand._coeffs - at_zero) / (hand._high - at_zero)).mean())
+    env.close()
+print("REPORT " + json.dumps(report))
