@@ -17,7 +17,8 @@ CASES = [
     (train, [*TRAIN, "--critic_warmup", "-1"], "--critic_warmup takes a number of iterations >= 0"),
     (train, [*TRAIN, "--init_actor", "a.pt", "--critic_warmup", "5", "--max_iterations", "5"],
      "--critic_warmup 5 leaves none of the 5 iterations"),
-    (train, [*TRAIN, "--init_actor", "a.pt", "--rl_library", "skrl"], "--init_actor starts a new run of --topology single"),
+    (train, [*TRAIN, "--init_actor", "a.pt", "--rl_library", "skrl"],
+     "--init_actor starts a new run of --topology single"),
     (train, [*TRAIN, "--guide", "--rl_library", "skrl"], "--guide trains"),
     (train, [*TRAIN, "--worker_timeout", "0"], "--worker_timeout must be positive, got 0"),
     (train, [*TRAIN, "--unknown_flag"], "unknown option --unknown_flag"),
@@ -28,17 +29,21 @@ CASES = [
     (record, [*RECORD, "out.hdf5", "--teacher", "t.pt"], "the scripted expert labels its own episodes"),
     (record, ["--task", STATE, "--output", "out.hdf5"], "give --checkpoint, or --policy scripted without one"),
     (distill, DISTILL, "give --teacher (online DAgger) or --dataset (offline), or both"),
-    (distill, [*DISTILL, "--dataset", "d.hdf5", "--max_iterations", "3"], "online iterations (--max_iterations) need a --teacher"),
+    (distill, [*DISTILL, "--dataset", "d.hdf5", "--max_iterations", "3"],
+     "online iterations (--max_iterations) need a --teacher"),
     (distill, [*DISTILL, "--dataset", "d.hdf5", "--offline_epochs", "0"], "--offline_epochs must be positive, got 0"),
     (distill, [*DISTILL, "--teacher", "scripted", "--devices", "cpu,cpu"], "--devices needs --topology data_parallel"),
-    (distill, [*DISTILL, "--teacher", "scripted", "--sim_devices", "cpu"], "--sim_devices/--learner_device need --topology disaggregated"),
+    (distill, [*DISTILL, "--teacher", "scripted", "--sim_devices", "cpu"],
+     "--sim_devices/--learner_device need --topology disaggregated"),
     (distill, [*DISTILL, "--topology", "disaggregated"], "--topology disaggregated distils online: give a --teacher"),
     (distill, [*DISTILL, "--topology", "data_parallel", "--teacher", "scripted", "--dataset", "d.hdf5"],
      "--topology data_parallel distils online only"),
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("cli", "argv", "message"), CASES, ids=[f"{c.__name__.split('.')[-1]}:{m[:40]}" for c, _, m in CASES])
+@pytest.mark.parametrize(
+    ("cli", "argv", "message"), CASES, ids=[f"{c.__name__.split('.')[-1]}:{m[:40]}" for c, _, m in CASES]
+)
 def test_refused_with_one_line(cli, argv, message, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # relative outputs and checkpoints lie nowhere
     with pytest.raises(UsageError) as refusal:

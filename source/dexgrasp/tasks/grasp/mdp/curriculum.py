@@ -155,7 +155,8 @@ class ObjectWeight(ManagerTermBase):
         if start_scale is None:
             return None
         finished = _normal_starts(env, _finished_episodes(env, env_ids))
-        if self._window.passed(int(episode_success(env)[finished].sum()), len(finished), min_episodes, success_threshold):
+        successes = int(episode_success(env)[finished].sum())
+        if self._window.passed(successes, len(finished), min_episodes, success_threshold):
             env.object_weight = min(env.object_weight + step, 1.0)
         return {"scale": env.object_weight, "success_rate": self._window.last_rate}
 

@@ -101,7 +101,9 @@ def _touching(env: ManagerBasedRLEnv, sensor_names: list[str], threshold: float)
     return torch.stack([torch.linalg.norm(f, dim=-1).amax(dim=-1) > threshold for f in forces], dim=1)
 
 
-def grasp_contact(env: ManagerBasedRLEnv, thumb_sensor: str, finger_sensors: list[str], threshold: float) -> torch.Tensor:
+def grasp_contact(
+    env: ManagerBasedRLEnv, thumb_sensor: str, finger_sensors: list[str], threshold: float
+) -> torch.Tensor:
     """1 while the thumb and at least one other finger touch the object (dexsuite's good-contact condition)."""
     touching = _touching(env, [thumb_sensor, *finger_sensors], threshold)
     return (touching[:, 0] & touching[:, 1:].any(dim=1)).float()

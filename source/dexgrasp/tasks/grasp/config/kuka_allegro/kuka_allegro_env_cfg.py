@@ -180,7 +180,9 @@ class KukaAllegroGraspEnvCfg(GraspEnvCfg):
     def contact_sensors(self) -> dict[str, ContactSensorCfg]:
         """Each fingertip's contact with the object."""
         return {
-            name: ContactSensorCfg(prim_path=f"{{ENV_REGEX_NS}}/Robot/{tip}", filter_prim_paths_expr=["{ENV_REGEX_NS}/Object"])
+            name: ContactSensorCfg(
+                prim_path=f"{{ENV_REGEX_NS}}/Robot/{tip}", filter_prim_paths_expr=["{ENV_REGEX_NS}/Object"]
+            )
             for name, tip in CONTACT_SENSORS.items()
         }
 
