@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import torch
 
+import dexgrasp
 from dexgrasp.runner.pipelined_runner import PipelinedOnPolicyRunner
 from dexgrasp.runs import METADATA_KEY, CheckpointError, atomic_torch_save
 
@@ -30,6 +31,9 @@ class CheckpointMixin:
     def __init__(self, env, train_cfg: dict, log_dir: str | None, device: str, metadata: Callable[[], dict]):
         super().__init__(env, train_cfg, log_dir=log_dir, device=device)
         self._metadata = metadata
+        # RSL-RL records the repository its own package lies in; the run's code is this package's, wherever it is
+        # installed from (as Isaac Lab's training scripts add theirs)
+        self.add_git_repo_to_log(dexgrasp.__file__)
 
     def save(self, path: str, infos: dict | None = None) -> None:
         saved = self.alg.save()
