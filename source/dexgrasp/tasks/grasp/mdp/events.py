@@ -142,8 +142,12 @@ def push_object_near_hand(
     mass = obj.data.body_mass.torch[env_ids, 0]
     accel = level * max_accel * torch.rand(len(env_ids), device=env.device) * near
     direction = torch.nn.functional.normalize(torch.randn(len(env_ids), 3, device=env.device), dim=-1)
-    forces = (direction * (mass * accel)[:, None])[:, None, :] + _support(env, env_ids)
-    obj.permanent_wrench_composer.set_forces_and_torques_index(
+    _hold_force_on_object(env, env_ids, (direction * (mass * accel)[:, None])[:, None, :] + _support(env, env_ids))
+
+
+def _hold_force_on_object(env: ManagerBasedRLEnv, env_ids: torch.Tensor, forces: torch.Tensor) -> None:
+    """Apply ``forces`` ``(len(env_ids), 1, 3)`` to the object at every physics step until they are set again."""
+    env.scene["object"].permanent_wrench_composer.set_forces_and_torques_index(
         forces=forces, torques=torch.zeros_like(forces), body_ids=slice(None), env_ids=env_ids
     )
 
@@ -163,10 +167,7 @@ def support_object(env: ManagerBasedRLEnv, env_ids: torch.Tensor) -> None:
     """
     if env.object_weight >= 1.0 or len(env_ids) == 0:
         return
-    forces = _support(env, env_ids)
-    env.scene["object"].permanent_wrench_composer.set_forces_and_torques_index(
-        forces=forces, torques=torch.zeros_like(forces), body_ids=slice(None), env_ids=env_ids
-    )
+    _hold_force_on_object(env, env_ids, _support(env, env_ids))
 
 
 def randomize_camera_pose(
