@@ -21,6 +21,7 @@ import torch
 from conftest import ROOT
 from conftest import run as run_python
 from dexgrasp.datasets import DatasetFile, DatasetWriter, schema
+from dexgrasp.metrics.curves import read_scalars
 from dexgrasp.runs import atomic_torch_save
 
 pytestmark = pytest.mark.slow
@@ -296,6 +297,10 @@ def test_online_dagger_checkpoints_a_student(distilled):
     assert state["num_updates"] > 2  # offline updates, then two online
     assert list(log_dir.glob("events.out.tfevents.*")) and (log_dir / "params" / "agent.yaml").is_file()
     assert not list(log_dir.glob(".tmp-*"))
+    scalars = read_scalars(str(log_dir))  # DAgger's beta is a schedule, logged beside the losses, not as one
+    betas = [v for _, v in scalars["Coefficients/dagger_beta"]]
+    assert len(betas) >= 2 and betas == sorted(betas, reverse=True) and "Loss/dagger_beta" not in scalars
+    assert "Loss/action_mean" in scalars
 
 
 FEED_FORWARD = [

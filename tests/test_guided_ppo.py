@@ -8,6 +8,7 @@ import pytest
 import torch
 from conftest import TINY_DEPTH, run
 from dexgrasp.learners.guided_ppo import LABEL_GROUP, ExpertGuidedPPO
+from dexgrasp.metrics.curves import read_scalars
 from rsl_rl.algorithms import PPO
 from tensordict import TensorDict
 
@@ -157,6 +158,10 @@ def test_guided_training_in_the_disaggregated_topology(tmp_path):
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     saved = torch.load(tmp_path / "model_1.pt", weights_only=False)
     assert saved["guide_coef"] == pytest.approx(0.99**2)  # two guided updates on the learner
+    scalars = read_scalars(str(tmp_path))  # the cloning weight is logged as a coefficient, its loss as a loss
+    assert [v for _, v in scalars["Coefficients/guide_coef"]] == pytest.approx([1.0, 0.99])
+    assert "Loss/guide" in scalars and "Loss/guide_coef" not in scalars
+    assert "Coefficients/guide_coef:" in proc.stdout and "Mean guide_coef loss" not in proc.stdout
 
 
 @pytest.mark.slow

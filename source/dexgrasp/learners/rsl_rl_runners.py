@@ -14,6 +14,7 @@ from collections.abc import Callable
 import torch
 
 import dexgrasp
+from dexgrasp.learners.run_logger import CoefficientLogger
 from dexgrasp.runner.pipelined_runner import PipelinedOnPolicyRunner
 from dexgrasp.runs import METADATA_KEY, CheckpointError, atomic_torch_save
 
@@ -22,7 +23,8 @@ NORMALIZER_UNTIL = "actor_obs_normalizer_until"
 
 
 class CheckpointMixin:
-    """``save`` is atomic and records the package metadata; ``load`` continues after the saved iteration.
+    """``save`` is atomic and records the package metadata; ``load`` continues after the saved iteration; the
+    log keeps schedule coefficients apart from losses (:class:`~dexgrasp.learners.run_logger.CoefficientLogger`).
 
     ``metadata`` is a callable so the curriculum state is read at save time: in a disaggregated run it is
     the state agreed by all simulation processes.
@@ -31,6 +33,16 @@ class CheckpointMixin:
     def __init__(self, env, train_cfg: dict, log_dir: str | None, device: str, metadata: Callable[[], dict]):
         super().__init__(env, train_cfg, log_dir=log_dir, device=device)
         self._metadata = metadata
+        self.logger = CoefficientLogger(
+            log_dir=log_dir,
+            cfg=self.cfg,
+            env_cfg=self.env.cfg,
+            num_envs=self.env.num_envs,
+            is_distributed=self.is_distributed,
+            gpu_world_size=self.gpu_world_size,
+            gpu_global_rank=self.gpu_global_rank,
+            device=self.device,
+        )
         # RSL-RL records the repository its own package lies in; the run's code is this package's, wherever it is
         # installed from (as Isaac Lab's training scripts add theirs)
         self.add_git_repo_to_log(dexgrasp.__file__)

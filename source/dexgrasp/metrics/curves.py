@@ -32,7 +32,7 @@ CURVE_TAGS = {
     "steps_per_s": "Perf/total_fps",
     "learning_rate": "Loss/learning_rate",
     "guide_loss": "Loss/guide",
-    "guide_coef": "Loss/guide_coef",
+    "guide_coef": "Coefficients/guide_coef",
 }
 
 
