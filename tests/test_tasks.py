@@ -89,11 +89,25 @@ def test_friction_is_drawn_from_the_levels_range(reports):
     assert all(0.5 <= mu <= 1.2 for mu in top) and len(set(top)) == len(top), top
 
 
-def test_the_papers_distillation_scene_builds_and_renders():
-    """``StereoRGB-FromDepth``: the stereo student's two RGB cameras and its depth teacher's camera in one scene."""
-    groups = report_of(run(["tests/sim/build_task.py", "DexGrasp-KukaAllegro-StereoRGB-FromDepth-v0"], timeout=900))
-    groups = groups["groups"]
-    assert groups["left_rgb"]["shape"] == groups["right_rgb"]["shape"] == [2, 3, 32, 32]
-    assert groups["depth"]["shape"] == [2, 1, 32, 32]
-    for name in ("left_rgb", "right_rgb", "depth", "policy"):
-        assert groups[name]["finite"] and groups[name]["std"] > 0, name  # rendered, not blank
+DISTILL_SCENES = {
+    # the paper's pair: the stereo student's two RGB cameras and its depth teacher's camera in one scene
+    "DexGrasp-KukaAllegro-StereoRGB-FromDepth-v0": {"left_rgb": [2, 3, 32, 32], "right_rgb": [2, 3, 32, 32],
+                                                    "depth": [2, 1, 32, 32]},
+    # a depth student of the state teacher: the depth camera and the teacher's privileged state
+    "DexGrasp-KukaAllegro-Depth-FromState-v0": {"depth": [2, 1, 32, 32], "teacher": [2, None]},
+    # a depth student of the scripted expert: its action computed in the scene, as labels
+    "DexGrasp-KukaAllegro-Depth-FromScripted-v0": {"depth": [2, 1, 32, 32], "teacher_action_mean": [2, 11],
+                                                   "teacher_action_std": [2, 11]},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("task", DISTILL_SCENES)
+def test_distillation_scenes_build_and_render(task):
+    """Each (student, teacher) scene builds, renders its student's images and computes its teacher's inputs."""
+    groups = report_of(run(["tests/sim/build_task.py", task], timeout=900))["groups"]
+    for name, shape in DISTILL_SCENES[task].items():
+        assert [n if want is not None else None for n, want in zip(groups[name]["shape"], shape)] == shape, name
+    for name in (*DISTILL_SCENES[task], "policy", "object_pos"):
+        assert groups[name]["finite"], name
+        if name != "teacher_action_std":  # the expert's std is one constant
+            assert groups[name]["std"] > 0, name  # rendered or computed, not blank

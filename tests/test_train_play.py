@@ -17,6 +17,7 @@ from conftest import ROOT, run
 pytestmark = pytest.mark.slow  # every test here builds Isaac Lab scenes
 
 STATE, DEPTH = "DexGrasp-KukaAllegro-State-v0", "DexGrasp-KukaAllegro-Depth-v0"
+STEREO = "DexGrasp-KukaAllegro-StereoRGB-v0"
 TINY_ENV = ["presets=res32", "env.episode_length_s=1"]
 INIT_STEP_7 = "env.curriculum.adr.params.init_step=7"
 """A resumed run must keep its checkpoint's curriculum step, not start at the configuration's."""
@@ -86,6 +87,15 @@ def test_train_checkpoint_play(trained, task, library, tmp_path):
 
 
 @pytest.mark.parametrize("library", ["rsl_rl", "skrl"])
+def test_the_stereo_task_trains_with_rl(library, tmp_path):
+    """The stereo RGB task is a Gymnasium task like the others: RL trains it from its two cameras."""
+    train(STEREO, library, tmp_path, iterations=1)
+    state = torch.load(checkpoints(tmp_path, library)[-1], map_location="cpu", weights_only=False)
+    meta = state["infos"]["dexgrasp"] if library == "rsl_rl" else state["dexgrasp"]
+    assert meta["task"] == STEREO
+
+
+@pytest.mark.parametrize("library", ["rsl_rl", "skrl"])
 def test_play_samples_actions_when_asked(trained, library, tmp_path):
     """The same seed and episodes: the mean action gives the same returns twice, sampled actions other ones."""
     ckpt = checkpoints(trained(STATE, library), library)[-1]
@@ -139,6 +149,18 @@ def test_skrl_resumes_at_the_checkpoints_curriculum(trained, tmp_path):
     assert f"[dexgrasp] last checkpoint: {tmp_path / 'checkpoints' / 'model_final.pt'}" in proc.stdout
     resumed = torch.load(checkpoints(tmp_path, "skrl")[-1], map_location="cpu", weights_only=False)["dexgrasp"]
     assert resumed["curriculum"] == start["curriculum"] and resumed["curriculum"]["step"] != 7
+
+
+def test_a_depth_teacher_of_another_image_size_is_refused_before_the_scene(trained, tmp_path):
+    """docs/distillation.md: a depth teacher that saw other images is refused in one line, before any simulator."""
+    ckpt = checkpoints(trained(DEPTH, "rsl_rl"), "rsl_rl")[-1]
+    args = ["scripts/distill.py", "--task", STEREO, "--teacher", ckpt, "--device", "cpu", "--num_envs", "2"]
+    args += ["--log_dir", str(tmp_path / "student"), "env.image.width=48", "env.image.height=48"]
+    proc = run(args, timeout=300)
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert proc.returncode == 2 and len(errors) == 1, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "saw 32x32 images, this scene renders 48x48 (use env.image.width=32 env.image.height=32)" in errors[0]
+    assert "Scene manager" not in proc.stdout and not (tmp_path / "student").exists()
 
 
 def test_play_writes_video(trained, tmp_path):
