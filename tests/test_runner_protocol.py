@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from dexgrasp.runner import Layout, run_disaggregated
-from toy_vec_env import make_toy_env, report_learner, step_learner, timing_learner, train_learner
+from toy_vec_env import extremes_learner, make_toy_env, report_learner, step_learner, timing_learner, train_learner
 
 
 def test_handshake_and_wire_dtypes(tmp_path):
@@ -58,6 +58,23 @@ def test_nonfinite_observations_are_reset_and_counted(tmp_path, capfd):
     assert report["nonfinite_obs_resets"] >= 2
     assert "has no reset_envs" in capfd.readouterr().err
     assert report["storage_dtypes"]["rgb"] == "torch.uint8"  # RSL-RL's storage keeps the compact dtype
+
+
+def test_infinite_and_float16_overflowing_observations(tmp_path):
+    """An infinite observation is reset and counted like a NaN; a finite depth beyond float16's range reaches the
+    learner clamped to float16's largest value (65504), not as infinity."""
+    faults = {0: {"nan_at_step": 2, "nan_env": 1, "nan_value": float("inf")}, 1: {"depth_spike_at_step": 3}}
+    layout = Layout(sim_devices=["cpu", "cpu"], learner_devices=["cpu"], num_envs=8)
+    out = tmp_path / "report.json"
+    code = run_disaggregated(
+        layout, make_toy_env, {"faults": faults}, extremes_learner, {"out_path": str(out), "steps": 4},
+        worker_timeout=10.0,
+    )  # fmt: skip
+    assert code == 0
+    report = json.loads(out.read_text())
+    assert report["finite"] == [True] * 4
+    assert report["nonfinite_obs_resets"] == 1
+    assert report["depth_max"][2] == 65504.0 and max(report["depth_max"][:2] + report["depth_max"][3:]) < 2.0
 
 
 def test_logs_weigh_processes_by_env_count_and_a_nan_reset_earns_no_reward(tmp_path):

@@ -40,6 +40,8 @@ class ToyVecEnv(VecEnv):
         max_episode_length: int = 12,
         nan_at_step: int | None = None,
         nan_env: int = 0,
+        nan_value: float = float("nan"),
+        depth_spike_at_step: int | None = None,
         die_at_step: int | None = None,
         hang_at_step: int | None = None,
         hang_in_close: bool = False,
@@ -63,7 +65,8 @@ class ToyVecEnv(VecEnv):
         self.outcomes = [0, 0]
         self.step_delay_s = step_delay_s
         self.first_step_delay_s = first_step_delay_s
-        self.faults = {"nan_at_step": nan_at_step, "nan_env": nan_env, "die": die_at_step, "hang": hang_at_step}
+        self.faults = {"nan_at_step": nan_at_step, "nan_env": nan_env, "nan_value": nan_value, "die": die_at_step,
+                       "hang": hang_at_step, "depth_spike": depth_spike_at_step}  # fmt: skip
         self.hang_in_close = hang_in_close
         self.die_in_close = die_in_close
         if not resettable:
@@ -108,8 +111,10 @@ class ToyVecEnv(VecEnv):
             self.outcomes[1] += int(dones.sum())
             self._reset(dones.nonzero().squeeze(-1))
         if self.faults["nan_at_step"] == self.steps:
-            self.state[self.faults["nan_env"]] = float("nan")
+            self.state[self.faults["nan_env"]] = self.faults["nan_value"]
         self.obs_buf = self._compute_observations()
+        if self.faults["depth_spike"] == self.steps:  # finite, but beyond float16's range: the wire must clamp it
+            self.obs_buf["depth"][0] = 1e6
         return self.obs_buf, rewards, dones.long(), {"time_outs": time_outs, "log": log}
 
     def close(self) -> None:
@@ -302,6 +307,18 @@ def step_learner(env, out_path: str, steps: int) -> None:
         for key, log in (("final_norm", extras["log"]), ("reference_final_norm", reference_log)):
             value = log.get("Metrics/final_norm")
             report[key].append(None if value is None else value.tolist())
+    with open(out_path, "w") as f:
+        json.dump(report, f)
+
+
+def extremes_learner(env, out_path: str, steps: int) -> None:
+    """Step with zero actions; report, per step, whether every observation is finite and the largest depth."""
+    report = {"finite": [], "depth_max": []}
+    for _ in range(steps):
+        obs = env.step(torch.zeros(env.num_envs, env.num_actions))[0]
+        report["finite"].append(all(bool(torch.isfinite(v.float()).all()) for v in obs.values()))
+        report["depth_max"].append(float(obs["depth"].max()))
+    report["nonfinite_obs_resets"] = env.nonfinite_obs_resets
     with open(out_path, "w") as f:
         json.dump(report, f)
 
