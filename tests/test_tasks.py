@@ -89,6 +89,14 @@ def test_friction_is_drawn_from_the_levels_range(reports):
     assert all(0.5 <= mu <= 1.2 for mu in top) and len(set(top)) == len(top), top
 
 
+def test_depth_artefacts_and_camera_pose_follow_the_level(reports):
+    """Level 0: a clean depth image (the same render gives the same observation twice) from the reference pose; at
+    the top level the artefacts are drawn afresh each time and each reset moves the camera (up to 3 cm a side)."""
+    r = reports(DEPTH)
+    assert r["depth_redraw_diff_level0"] == 0.0 and r["depth_redraw_diff_top_level"] > 0.0
+    assert all(0.0005 < shift < 0.03 * 3**0.5 for shift in r["camera_shift_top_level_m"]), r
+
+
 DISTILL_SCENES = {
     # the paper's pair: the stereo student's two RGB cameras and its depth teacher's camera in one scene
     "DexGrasp-KukaAllegro-StereoRGB-FromDepth-v0": {"left_rgb": [2, 3, 32, 32], "right_rgb": [2, 3, 32, 32],

@@ -146,10 +146,26 @@ with simulation(env_cfg, "cpu"):
 
     mu = obj._root_view.get_attribute("shape_material_mu", env.sim.physics_manager.get_model())
     report["object_friction_level0"] = wp.to_torch(mu).flatten().tolist()
+    # so do the depth camera's artefacts and its pose: the depth group computed twice from one render differs only
+    # where artefacts are drawn, and a reset at the top level moves the camera
+    camera = env.scene.sensors.get("depth_camera")
+
+    def depth_redraw_diff():
+        a, b = (env.observation_manager.compute_group("depth") for _ in range(2))
+        a, b = (torch.cat([v.flatten(1) for v in x.values()], 1) if isinstance(x, dict) else x for x in (a, b))
+        return float((a - b).abs().max())
+
+    if camera is not None:
+        report["depth_redraw_diff_level0"] = depth_redraw_diff()
+        camera_pos_level0 = camera.data.pos_w.torch.clone()
     env.curriculum.set_step(env.curriculum.num_steps)
     report["top_level"] = env.curriculum.level
     env.reset()
     report["object_friction_top_level"] = wp.to_torch(mu).flatten().tolist()
+    if camera is not None:
+        env.step(zero)
+        report["depth_redraw_diff_top_level"] = depth_redraw_diff()
+        report["camera_shift_top_level_m"] = (camera.data.pos_w.torch - camera_pos_level0).norm(dim=-1).tolist()
     env.close()
 
 print("REPORT " + json.dumps(report))
