@@ -19,9 +19,28 @@ class UsageError(ValueError):
 def add_task_args(parser: argparse.ArgumentParser, default_task: str | None = DEFAULT_TASK) -> None:
     """Task arguments; ``--device`` comes with Isaac Lab's launcher arguments (cpu, cuda or cuda:N)."""
     parser.add_argument("--task", default=default_task, help=f"task id, one of: {', '.join(TASKS)}")
-    parser.add_argument("--num_envs", type=int, default=None, help="number of environments (total)")
-    parser.add_argument("--seed", type=int, default=None, help="random seed")
+    add_env_args(parser)
     parser.add_argument("--rl_library", choices=("rsl_rl", "skrl"), default="rsl_rl")
+
+
+def add_env_args(
+    parser: argparse.ArgumentParser,
+    num_envs_help: str = "number of environments (total)",
+    seed_help: str = "random seed",
+) -> None:
+    """``--num_envs`` and ``--seed``, unset by default (each tool sizes and seeds what the user leaves open)."""
+    parser.add_argument("--num_envs", type=int, default=None, help=num_envs_help)
+    parser.add_argument("--seed", type=int, default=None, help=seed_help)
+
+
+def add_launcher_options(parser: argparse.ArgumentParser, **defaults) -> argparse.ArgumentParser:
+    """Isaac Lab's launcher arguments (``--device``, ``--headless``, ...) with ``--device`` left unset, so that each
+    tool resolves its own default (:func:`resolve_device`); ``defaults`` sets other defaults the tool needs."""
+    from isaaclab.app import add_launcher_args
+
+    add_launcher_args(parser)
+    parser.set_defaults(device=None, **defaults)
+    return parser
 
 
 def add_topology_args(parser: argparse.ArgumentParser) -> None:
@@ -92,7 +111,6 @@ def add_evaluation_args(parser: argparse.ArgumentParser, episodes: int) -> None:
 
 def check_evaluation_args(args: argparse.Namespace) -> None:
     check_positive("--episodes", args.episodes)
-    check_positive("--num_envs", args.num_envs)
     if not 0.0 <= args.level <= 1.0:
         raise UsageError(f"--level must lie in [0, 1], got {args.level}")
 
@@ -129,6 +147,16 @@ def parse_with_overrides(parser: argparse.ArgumentParser, argv: list[str]) -> tu
     unknown = [a for a in overrides if a.startswith("--")]
     if unknown:
         raise UsageError(f"unknown option {unknown[0]}")
+    return args, overrides
+
+
+def parse_command(parser: argparse.ArgumentParser, argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
+    """:func:`parse_with_overrides`, then the checks every tool shares: ``--task`` (where one is given) is a
+    registered task and ``--num_envs`` (where the tool has it) is positive."""
+    args, overrides = parse_with_overrides(parser, argv)
+    if getattr(args, "task", None) is not None:
+        check_task(args.task)
+    check_positive("--num_envs", getattr(args, "num_envs", None))
     return args, overrides
 
 

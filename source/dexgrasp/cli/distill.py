@@ -16,10 +16,11 @@ from dexgrasp.tasks.grasp.config.kuka_allegro import DEPTH, STATE, STEREO
 
 from .common import (
     UsageError,
+    add_env_args,
+    add_launcher_options,
     add_topology_args,
     check_positive,
-    check_task,
-    parse_with_overrides,
+    parse_command,
     resolve_device,
     run_cli,
     size_for_cpu,
@@ -31,8 +32,6 @@ STUDENT_TASKS = (STEREO, DEPTH, STATE)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from isaaclab.app import add_launcher_args
-
     parser = argparse.ArgumentParser(description="Distil a teacher policy into a student.", fromfile_prefix_chars="@")
     parser.add_argument("--task", default=STUDENT_TASKS[0], help=f"student task, one of: {', '.join(STUDENT_TASKS)}")
     parser.add_argument(
@@ -43,20 +42,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--dataset", action="append", default=[], help="episodes of scripts/record.py (repeatable)")
     parser.add_argument("--offline_epochs", type=float, default=1.0, help="passes over the datasets")
     parser.add_argument("--max_iterations", type=int, default=None, help="online DAgger iterations")
-    parser.add_argument("--num_envs", type=int, default=None, help="environments (online) or replay lanes (offline)")
-    parser.add_argument("--seed", type=int, default=None, help="random seed")
+    add_env_args(parser, "environments (online) or replay lanes (offline)", "random seed")
     parser.add_argument("--log_dir", default=None, help="run folder (default: logs/rsl_rl_distill/<experiment>/<time>)")
     parser.add_argument("--resume", default=None, help="student checkpoint of scripts/distill.py to go on from")
     add_topology_args(parser)
-    add_launcher_args(parser)
-    parser.set_defaults(device=None)
-    return parser
+    return add_launcher_options(parser)
 
 
 def parse(argv: list[str]):
-    parser = build_parser()
-    args, overrides = parse_with_overrides(parser, argv)
-    check_task(args.task)
+    args, overrides = parse_command(build_parser(), argv)
     if args.task not in STUDENT_TASKS:
         raise UsageError(f"'{args.task}' is not a student task; distil into one of: {', '.join(STUDENT_TASKS)}")
     from dexgrasp.topologies.devices import data_parallel_devices, disaggregated_layout
@@ -86,7 +80,6 @@ def parse(argv: list[str]):
         raise UsageError("give --teacher (online DAgger) or --dataset (offline), or both")
     if args.max_iterations is not None and args.teacher is None:
         raise UsageError("online iterations (--max_iterations) need a --teacher to label the student's steps")
-    check_positive("--num_envs", args.num_envs)
     check_positive("--max_iterations", args.max_iterations)
     if args.offline_epochs <= 0:
         raise UsageError(f"--offline_epochs must be positive, got {args.offline_epochs}")

@@ -15,11 +15,12 @@ import os
 
 from .common import (
     UsageError,
+    add_env_args,
     add_evaluation_args,
+    add_launcher_options,
     check_evaluation_args,
-    check_task,
     evaluation_cfg,
-    parse_with_overrides,
+    parse_command,
     resolve_device,
     run_cli,
 )
@@ -27,8 +28,6 @@ from .viewer_args import viewer_from_args
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from isaaclab.app import add_launcher_args
-
     parser = argparse.ArgumentParser(description="Evaluate a teacher and its student on the same seeds.")
     parser.add_argument("--task", default="DexGrasp-KukaAllegro-StereoRGB-v0", help="the student's task")
     parser.add_argument(
@@ -36,20 +35,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--student", required=True, help="student checkpoint (scripts/distill.py)")
     add_evaluation_args(parser, episodes=16)
-    parser.add_argument("--num_envs", type=int, default=None, help="environments (default: one per object, 4 at least)")
-    parser.add_argument("--seed", type=int, default=None, help="seed the episodes are drawn from")
+    add_env_args(parser, "environments (default: one per object, 4 at least)", "seed the episodes are drawn from")
     parser.add_argument(
         "--out", default=os.path.join("logs", "evaluate"), help="folder for the table, statistics and frames"
     )
     parser.add_argument("--video", action="store_true", help="also write an MP4 of environment 0 per policy")
-    add_launcher_args(parser)
-    parser.set_defaults(device=None)
-    return parser
+    return add_launcher_options(parser)
 
 
 def main(argv: list[str]) -> int:
-    args, overrides = parse_with_overrides(build_parser(), argv)
-    check_task(args.task)
+    args, overrides = parse_command(build_parser(), argv)
     check_evaluation_args(args)
     args.device = resolve_device(args.device)
 

@@ -10,26 +10,28 @@ from __future__ import annotations
 
 import argparse
 
-from .common import UsageError, add_task_args, check_positive, check_task, parse_with_overrides, resolve_device, run_cli
+from .common import (
+    UsageError,
+    add_launcher_options,
+    add_task_args,
+    check_positive,
+    parse_command,
+    resolve_device,
+    run_cli,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from isaaclab.app import add_launcher_args
-
     parser = argparse.ArgumentParser(description="A policy's actions against the scripted expert's labels.")
     add_task_args(parser)
     parser.add_argument("--checkpoint", required=True, help="checkpoint written by scripts/train.py or distill.py")
     parser.add_argument("--steps", type=int, default=300, help="steps to roll out")
     parser.add_argument("--out", default="logs/label_gap", help="folder for the summary, trace and plot")
-    add_launcher_args(parser)
-    parser.set_defaults(device=None, num_envs=16)
-    return parser
+    return add_launcher_options(parser, num_envs=16)
 
 
 def main(argv: list[str]) -> int:
-    args, overrides = parse_with_overrides(build_parser(), argv)
-    check_task(args.task)
-    check_positive("--num_envs", args.num_envs)
+    args, overrides = parse_command(build_parser(), argv)
     check_positive("--steps", args.steps)
     args.device = resolve_device(args.device)
 

@@ -16,13 +16,13 @@ import os
 from .common import (
     UsageError,
     add_evaluation_args,
+    add_launcher_options,
     add_policy_args,
     add_task_args,
     check_evaluation_args,
     check_policy_args,
-    check_task,
     evaluation_cfg,
-    parse_with_overrides,
+    parse_command,
     resolve_device,
     run_cli,
 )
@@ -30,8 +30,6 @@ from .viewer_args import add_viewer_args, viewer_from_args
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from isaaclab.app import add_launcher_args
-
     parser = argparse.ArgumentParser(description="Evaluate a Kuka-Allegro grasp policy.")
     add_task_args(parser)
     add_policy_args(parser, "checkpoint written by scripts/train.py or distill.py")
@@ -49,15 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="sample actions from the policy's distribution, as it acted in training (PPO checkpoints; default: its mean)",
     )
     add_viewer_args(parser)
-    add_launcher_args(parser)
-    parser.set_defaults(device=None, num_envs=None)
-    return parser
+    return add_launcher_options(parser, num_envs=None)
 
 
 def main(argv: list[str]) -> int:
-    parser = build_parser()
-    args, overrides = parse_with_overrides(parser, argv)
-    check_task(args.task)
+    args, overrides = parse_command(build_parser(), argv)
     check_evaluation_args(args)
     args.device = resolve_device(args.device)
     if args.use_pretrained_checkpoint:

@@ -15,11 +15,12 @@ import os
 from .common import (
     TASKS,
     UsageError,
+    add_env_args,
+    add_launcher_options,
     add_policy_args,
     check_policy_args,
     check_positive,
-    check_task,
-    parse_with_overrides,
+    parse_command,
     resolve_device,
     run_cli,
 )
@@ -27,8 +28,6 @@ from .viewer_args import viewer_from_args
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from isaaclab.app import add_launcher_args
-
     parser = argparse.ArgumentParser(description="Record episodes of a policy to an HDF5 dataset.")
     parser.add_argument(
         "--task", default=None, help=f"task to record (default: the policy's), one of: {', '.join(TASKS)}"
@@ -41,19 +40,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max_gb", type=float, default=None, help="stop once the file is this large [GB]")
     parser.add_argument("--success_only", action="store_true", help="store successful episodes only")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output file")
-    parser.add_argument("--num_envs", type=int, default=None, help="environments (default: min(episodes, 4))")
-    parser.add_argument("--seed", type=int, default=None, help="random seed")
-    add_launcher_args(parser)
-    parser.set_defaults(device=None)
-    return parser
+    add_env_args(parser, "environments (default: min(episodes, 4))", "random seed")
+    return add_launcher_options(parser)
 
 
 def parse(argv: list[str]):
-    args, overrides = parse_with_overrides(build_parser(), argv)
-    if args.task is not None:
-        check_task(args.task)
+    args, overrides = parse_command(build_parser(), argv)
     check_positive("--episodes", args.episodes)
-    check_positive("--num_envs", args.num_envs)
     check_positive("--max_episodes", args.max_episodes)
     check_policy_args(args)
     if args.policy == "scripted" and args.teacher is not None:

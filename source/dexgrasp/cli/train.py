@@ -15,11 +15,11 @@ from dexgrasp.tasks.grasp.config.kuka_allegro import GUIDED_VARIANTS
 
 from .common import (
     UsageError,
+    add_launcher_options,
     add_task_args,
     add_topology_args,
     check_positive,
-    check_task,
-    parse_with_overrides,
+    parse_command,
     resolve_device,
     run_cli,
     size_for_cpu,
@@ -28,8 +28,6 @@ from .viewer_args import add_viewer_args, viewer_from_args
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from isaaclab.app import add_launcher_args
-
     parser = argparse.ArgumentParser(description="Train a Kuka-Allegro grasp policy.", fromfile_prefix_chars="@")
     add_task_args(parser)
     parser.add_argument("--max_iterations", type=int, default=None, help="learning iterations")
@@ -56,16 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_topology_args(parser)
     parser.add_argument("--synchronous", action="store_true", help="disaggregated: no overlap of acting and simulation")
     add_viewer_args(parser)
-    add_launcher_args(parser)
-    parser.set_defaults(device=None)
-    return parser
+    return add_launcher_options(parser)
 
 
 def parse(argv: list[str]):
-    parser = build_parser()
-    args, overrides = parse_with_overrides(parser, argv)
-    check_task(args.task)
-    check_positive("--num_envs", args.num_envs)
+    args, overrides = parse_command(build_parser(), argv)
     check_positive("--max_iterations", args.max_iterations)
     if args.topology == "single":
         for flag in ("sim_devices", "learner_device", "devices"):

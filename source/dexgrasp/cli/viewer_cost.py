@@ -18,7 +18,7 @@ import time
 
 from dexgrasp.viewer import DEFAULT_PORT, Viewer, port_is_free
 
-from .common import UsageError, check_positive, check_task, parse_with_overrides, run_cli
+from .common import UsageError, check_positive, parse_command, run_cli
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,8 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
-    args, overrides = parse_with_overrides(build_parser(), argv)
-    check_task(args.task)
+    args, overrides = parse_command(build_parser(), argv)
     for name in ("--num_envs", "--max_visible_envs", "--steps"):
         check_positive(name, getattr(args, name[2:]))
     if not port_is_free(args.viz_port):
