@@ -168,7 +168,8 @@ def test_play_writes_video(trained, tmp_path):
     episode length it trained with."""
     ckpt = checkpoints(trained(DEPTH, "rsl_rl"), "rsl_rl")[-1]
     args = ["scripts/play.py", "--task", DEPTH, "--checkpoint", ckpt, "--device", "cpu", "--num_envs", "2"]
-    proc = run(args + ["--episodes", "1", "--video", "--out", str(tmp_path), "env.episode_length_s=1"], timeout=600)
+    args += ["--episodes", "1", "--video", "--video_size", "320x240", "--out", str(tmp_path), "env.episode_length_s=1"]
+    proc = run(args, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "as the checkpoint was trained: presets=res32\n" in proc.stdout
     import imageio.v2 as imageio
@@ -177,7 +178,13 @@ def test_play_writes_video(trained, tmp_path):
         meta = reader.get_meta_data()
         frames = reader.count_frames()
     assert meta["fps"] == 60  # real time: one frame per 60 Hz policy step
-    assert meta["size"][1] == 256 and frames >= 60  # 32-pixel images enlarged 8 times; one 1 s episode at least
+    assert tuple(meta["size"]) == (320, 240) and frames >= 60  # the third-person camera; one 1 s episode at least
+    from PIL import Image
+
+    sheet = Image.open(tmp_path / "frames.png")  # third-person view beside the policy's depth image, 2 to a line
+    assert sheet.width > 2 * 320 and sheet.height >= 240
+    about = json.loads((tmp_path / "summary.json").read_text())["frames"]
+    assert about["episode"] is not None and isinstance(about["success"], bool)
 
 
 def test_sigterm_saves_the_iteration_in_progress(tmp_path):

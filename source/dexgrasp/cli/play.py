@@ -4,8 +4,10 @@ The episodes are drawn from the seed (``--seed``, else the task's), at the ADR l
 object set ``--objects`` (:mod:`dexgrasp.evaluation.episode_plan`): the same seed gives the same episodes, another
 seed others. Prints ``success_rate: <float>`` last, after episode statistics; writes ``summary.json`` (rates with 95%
 Wilson intervals, the setting, the commit, the per-object table), ``episodes.csv`` (one row per episode),
-``objects.csv``, ``frames.png`` (a grid of the cameras the policy sees, depth colour-mapped, stereo pairs side by
-side) into ``--out``, and ``video.mp4`` with ``--video``.
+``objects.csv`` and ``frames.png`` into ``--out``: environment 0 over its first successful episode (else its first),
+each moment a third-person view beside the images the policy sees (depth colour-mapped, stereo pairs side by side;
+the third-person view up to 64 environments). ``--video`` adds ``video.mp4``: environment 0 in real time from the
+third-person camera, ``--video_size`` pixels.
 """
 
 from __future__ import annotations
@@ -40,7 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_evaluation_args(parser, episodes=16)
     parser.add_argument("--out", default=os.path.join("logs", "play"), help="folder for frames, video and statistics")
-    parser.add_argument("--video", action="store_true", help="also write an MP4 of environment 0")
+    parser.add_argument(
+        "--video", action="store_true", help="also write an MP4 of environment 0 from a third-person camera"
+    )
+    parser.add_argument("--video_size", default="640x480", help="the video's WIDTHxHEIGHT in pixels")
     parser.add_argument(
         "--stochastic",
         action="store_true",
@@ -53,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str]) -> int:
     args, overrides = parse_command(build_parser(), argv)
     check_evaluation_args(args)
+    args.video_size = video_size(args.video_size)
     args.device = resolve_device(args.device)
     if args.use_pretrained_checkpoint:
         from dexgrasp.pretrained import pretrained_checkpoint
@@ -66,7 +72,7 @@ def main(argv: list[str]) -> int:
 
     from dexgrasp.envs.factory import load_cfgs
     from dexgrasp.envs.overrides import checkpoint_overrides
-    from dexgrasp.evaluation.rollout import STOCHASTIC_LIBRARIES, evaluate
+    from dexgrasp.evaluation.rollout import STOCHASTIC_LIBRARIES, evaluate, view_size_for
     from dexgrasp.runs import check_checkpoint
 
     meta = check_checkpoint(args.checkpoint, args.task) if args.checkpoint else {"library": "scripted"}
@@ -80,7 +86,7 @@ def main(argv: list[str]) -> int:
         env_cfg, agent_cfg = load_cfgs(args.task, agent_library, overrides, None, args.device, args.seed, play=True)
     except ValueError as exc:
         raise UsageError(str(exc).splitlines()[0]) from exc
-    evaluation_cfg(env_cfg, args)
+    num_envs = evaluation_cfg(env_cfg, args)
     # the policy is rebuilt as it was trained (sizes may have been overridden at training time)
     if library == "rsl_rl":
         agent_cfg = {**agent_cfg.to_dict(), **meta.get("agent_cfg", {}), "device": args.device}
@@ -100,6 +106,7 @@ def main(argv: list[str]) -> int:
         stochastic=args.stochastic,
         level=args.level,
         seed=env_cfg.seed,
+        view_size=view_size_for(num_envs, args.video_size if args.video else None),
     )
     for key in ("episodes", "level", "objects", "seed", "mean_length", "mean_return"):
         print(f"{key}: {summary[key]}")
@@ -109,6 +116,17 @@ def main(argv: list[str]) -> int:
     print(f"summary: {os.path.join(os.path.abspath(args.out), 'summary.json')}")
     print(f"success_rate: {summary['success_rate']:.4f}")
     return 0
+
+
+def video_size(text: str) -> tuple[int, int]:
+    """``WIDTHxHEIGHT`` as two positive even integers (the video encoder's macro-blocks need even sizes)."""
+    try:
+        width, height = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise UsageError(f"--video_size takes WIDTHxHEIGHT, e.g. 640x480, got {text}") from None
+    if width < 2 or height < 2 or width % 2 or height % 2:
+        raise UsageError(f"--video_size needs even sizes of 2 pixels or more, got {text}")
+    return width, height
 
 
 def cli() -> int:

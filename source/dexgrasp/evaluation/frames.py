@@ -41,6 +41,31 @@ def upscale(image: np.ndarray, min_height: int = 256) -> np.ndarray:
     return image.repeat(factor, axis=0).repeat(factor, axis=1)
 
 
+def to_height(image: np.ndarray, height: int) -> np.ndarray:
+    """``image`` resized (nearest pixel) to ``height`` rows, its aspect kept."""
+    rows = np.linspace(0, image.shape[0] - 1, height).round().astype(int)
+    width = max(1, round(image.shape[1] * height / image.shape[0]))
+    cols = np.linspace(0, image.shape[1] - 1, width).round().astype(int)
+    return image[rows][:, cols]
+
+
+def picture(view: np.ndarray | None, row: np.ndarray | None, height: int = 240, pad: int = 2) -> np.ndarray:
+    """One moment for people: the third-person ``view`` and the policy's own images (``row``) beside it, both
+    ``height`` rows high (either may be missing, not both)."""
+    parts = [to_height(p, height) for p in (view, row) if p is not None]
+    gap = np.full((height, pad, 3), 255, dtype=np.uint8)
+    return np.concatenate([x for part in parts for x in (part, gap)][:-1], axis=1)
+
+
+def labelled(image: np.ndarray, text: str, height: int = 14) -> np.ndarray:
+    """``image`` under a white strip that reads ``text``."""
+    from PIL import Image, ImageDraw
+
+    strip = Image.new("RGB", (image.shape[1], height), "white")
+    ImageDraw.Draw(strip).text((3, 1), text, fill="black")
+    return np.concatenate([np.asarray(strip), image], axis=0)
+
+
 def sheet(frames: list[np.ndarray], pad: int = 2) -> np.ndarray:
     """Frames in reading order, four to a line (two when each is a wide stereo pair), white gaps between them."""
     columns = 4 if frames[0].shape[1] <= 1.5 * frames[0].shape[0] else 2

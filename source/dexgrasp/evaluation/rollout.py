@@ -8,6 +8,7 @@ import os
 import time
 from collections import Counter
 
+import numpy as np
 import torch
 
 from dexgrasp.runs import source_commit
@@ -96,15 +97,19 @@ def evaluate(
     stochastic: bool = False,
     level: float = 0.0,
     seed: int = 0,
+    view_size: tuple[int, int] | None = None,
 ) -> dict:
     """Run the ``episodes`` planned episodes of ``seed`` at curriculum ``level`` with ``checkpoint`` (``library``: how
     it was trained, or "scripted"); write frames, statistics (CSV/JSON) and an optional video into ``out``.
-    ``stochastic``: sampled actions, else the mean."""
+    ``stochastic``: sampled actions, else the mean. ``view_size`` (width, height) adds a third-person camera
+    (:func:`view_size_for`) that the frames and the video show; without it they show what the policy sees."""
     from dexgrasp.envs.factory import has_cameras, open_env
-    from dexgrasp.tasks.grasp.config.kuka_allegro.camera_cfg import camera_cfg
+    from dexgrasp.tasks.grasp.config.kuka_allegro.camera_cfg import camera_cfg, third_person_camera_cfg
     from dexgrasp.tasks.grasp.mdp import episode_success
 
-    if not has_cameras(env_cfg):
+    if view_size is not None:
+        env_cfg.scene.third_person_camera = third_person_camera_cfg(*view_size)
+    elif not has_cameras(env_cfg):
         # the state task has no camera of its own: watch it through the depth camera's viewpoint in RGB
         env_cfg.scene.viewer_camera = camera_cfg("ViewerCamera", ["rgb"], env_cfg.image.width, env_cfg.image.height)
     os.makedirs(out, exist_ok=True)
@@ -139,6 +144,59 @@ def object_label(descriptor) -> str:
     return f"{KINDS[hot.index(max(hot))]} {size} cm"
 
 
+VIEW_MAX_ENVS = 64
+"""Environments up to which ``scripts/play.py`` adds the third-person camera for ``frames.png``: the renderer draws
+every camera in every environment, and a 4,096-environment evaluation needs no thousands of views. ``--video``
+adds it whatever the count."""
+SHEET_VIEW_SIZE = (320, 240)
+
+
+def view_size_for(num_envs: int, video_size: tuple[int, int] | None) -> tuple[int, int] | None:
+    """The third-person camera's size: ``video_size`` when a video is asked for, a small view for ``frames.png``
+    up to :data:`VIEW_MAX_ENVS` environments, else none."""
+    if video_size is not None:
+        return video_size
+    return SHEET_VIEW_SIZE if num_envs <= VIEW_MAX_ENVS else None
+
+
+def _view(env) -> np.ndarray | None:
+    """Environment 0's third-person picture (H x W x 3 uint8), where the scene has that camera."""
+    camera = env.scene.sensors.get("third_person_camera")
+    if camera is None:
+        return None
+    return camera.data.output["rgb"].torch[0, ..., :3].cpu().numpy()
+
+
+class _EpisodeSheet:
+    """``frames.png``: environment 0 at :data:`SNAPSHOTS` evenly spaced steps of one whole episode, the first that
+    succeeds (else the first), each picture labelled with its time in the episode."""
+
+    def __init__(self, every: int, step_dt: float):
+        self.every, self.step_dt = every, step_dt
+        self.current: list[np.ndarray] = []
+        self.chosen: list[np.ndarray] = []
+        self.about: dict | None = None
+        self.t = 0
+
+    def wants(self) -> bool:
+        return not (self.about and self.about["success"]) and self.t % self.every == 0
+
+    def add(self, picture: np.ndarray) -> None:
+        self.current.append(F.labelled(picture, f"env 0, t = {self.t * self.step_dt:.2f} s"))
+
+    def step(self, done: bool, success: bool, episode: int | None) -> None:
+        self.t += 1
+        if not done:
+            return
+        if self.about is None or (success and not self.about["success"]):
+            self.chosen, self.about = self.current, {"episode": episode, "success": success}
+        self.current, self.t = [], 0
+
+    def pictures(self) -> list[np.ndarray]:
+        """The chosen episode's pictures; the running one's while environment 0 has finished none."""
+        return self.chosen or self.current
+
+
 def _images(env, groups) -> dict[str, torch.Tensor]:
     found = {g: groups[g] for g in IMAGE_GROUPS if g in groups}
     if not found and "viewer_camera" in env.scene.sensors:
@@ -158,26 +216,30 @@ def run_episodes(
     n = env.num_envs
     ep_return = torch.zeros(n, device=env.device)
     ep_length = torch.zeros(n, dtype=torch.long, device=env.device)
-    records, snapshots, frames = [], [], []
+    records, frames = [], []
     obs = runner.reset()
     starts = _start_states(env)
     holders = Counter(plan.env_objects)
     rounds = max(-(-count // holders[obj]) for obj, count in Counter(plan.objects).items())
     max_steps = int(env.max_episode_length) * (rounds + 2)
-    snapshot_every = max(1, int(env.max_episode_length) // SNAPSHOTS)
+    sheet = _EpisodeSheet(max(1, int(env.max_episode_length) // SNAPSHOTS), env.step_dt)
     progress = _Progress(plan.episodes, n)
     for step in range(max_steps):
         obs, rewards, dones, groups = runner.step(obs)
         ep_return += rewards.to(env.device)
         ep_length += 1
-        snapshot = step % snapshot_every == 0 and len(snapshots) < SNAPSHOTS
-        images = _images(env, groups) if snapshot or video else {}  # a camera nobody reads does not render
-        if images and snapshot:
-            snapshots.append(F.camera_row(images, 0))
-        if images and video:
-            frames.append(F.camera_row(images, 0))
+        snapshot = sheet.wants()
+        if snapshot or video:  # a camera nobody reads does not render
+            images = _images(env, groups)
+            row = F.camera_row(images, 0) if images else None
+            view = _view(env)
+            if snapshot:
+                sheet.add(F.picture(view, row))
+            if video:
+                frames.append(view if view is not None else row)
         done_ids = dones.to(env.device).nonzero().flatten()
         success = episode_success(env)
+        sheet.step(bool(dones[0]), bool(success[0]), plan.finished[0])
         metrics = env.episode_metrics
         for i in done_ids.tolist():
             k = plan.finished[i]
@@ -219,8 +281,9 @@ def run_episodes(
         "commit": commit,
         "num_envs": n,
         "device": str(env.device),
+        "frames": sheet.about,
     }
-    return write_evaluation(records, labels, {**info, **setting}, out, snapshots, frames, 1.0 / env.step_dt)
+    return write_evaluation(records, labels, {**info, **setting}, out, sheet.pictures(), frames, 1.0 / env.step_dt)
 
 
 class _Progress:
@@ -253,8 +316,7 @@ def _start_states(env) -> dict[str, torch.Tensor]:
 
 
 SNAPSHOTS = 8
-"""Frames of ``frames.png``: what environment 0's policy sees at 8 evenly spaced steps of its first episode, in
-reading order."""
+"""Pictures of ``frames.png`` per episode length (:class:`_EpisodeSheet`), in reading order."""
 
 CSV_COLUMNS = ("episode", "object", "env", "length", "return", "success", "lifted", "closest_distance")
 START_COLUMNS = ("start_x", "start_y", "start_z", "mass")

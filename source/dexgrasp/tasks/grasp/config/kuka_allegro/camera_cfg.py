@@ -15,8 +15,10 @@ from dataclasses import MISSING
 
 import isaaclab.sim as sim_utils
 import numpy as np
+import torch
 from isaaclab.managers import EventTermCfg as EventTerm
 from isaaclab.sensors import CameraCfg
+from isaaclab.utils.math import quat_from_matrix
 from isaaclab_newton.renderers import NewtonWarpRendererCfg
 
 from ... import mdp
@@ -59,15 +61,45 @@ def camera_cfg(
     """
     pos = np.asarray(CAMERA_POS) + shift * CAMERA_ROT[:, 0]
     w, x, y, z = CAMERA_QUAT_ROS_WXYZ
+    return _pinhole(name, data_types, width, height, pos, (x, y, z, w), FOCAL_LENGTH)
+
+
+THIRD_PERSON_EYE = (-1.45, 0.65, 1.0)
+THIRD_PERSON_TARGET = (-0.45, 0.05, 0.5)
+"""A view from in front of the table, slightly above: the arm, the hand where it starts, the table and the object
+in one frame [m, robot base frame]."""
+
+
+def third_person_camera_cfg(width: int, height: int) -> CameraCfg:
+    """An RGB camera for people, not policies: :data:`THIRD_PERSON_EYE` looking at :data:`THIRD_PERSON_TARGET`,
+    about 60 deg wide, rendered by the tasks' Newton renderer at ``width`` x ``height`` (the scene keeps its size)."""
+    rot = look_at_quat_ros(THIRD_PERSON_EYE, THIRD_PERSON_TARGET)
+    return _pinhole("ThirdPersonCamera", ["rgb"], width, height, THIRD_PERSON_EYE, rot, 18.0, clip=(0.01, 5.0))
+
+
+def look_at_quat_ros(eye, target) -> tuple[float, float, float, float]:
+    """Orientation (x, y, z, w) of a camera at ``eye`` looking at ``target`` with the world's z up, in the ROS
+    convention (x right, y down, z forward)."""
+    forward = np.asarray(target, dtype=float) - np.asarray(eye, dtype=float)
+    forward /= np.linalg.norm(forward)
+    right = np.cross(forward, (0.0, 0.0, 1.0))
+    right /= np.linalg.norm(right)
+    down = np.cross(forward, right)
+    x, y, z, w = quat_from_matrix(torch.tensor(np.stack([right, down, forward], axis=1))).tolist()
+    return x, y, z, w
+
+
+def _pinhole(name, data_types, width, height, pos, rot_xyzw, focal_length: float, clip=CLIPPING_RANGE) -> CameraCfg:
+    """A camera of every environment at ``pos`` / ``rot_xyzw`` (ROS convention, environment frame)."""
     return CameraCfg(
         prim_path="{ENV_REGEX_NS}/" + name,
-        offset=CameraCfg.OffsetCfg(pos=tuple(float(v) for v in pos), rot=(x, y, z, w), convention="ros"),
+        offset=CameraCfg.OffsetCfg(pos=tuple(float(v) for v in pos), rot=tuple(rot_xyzw), convention="ros"),
         data_types=data_types,
         width=width,
         height=height,
         update_period=0.0,
         spawn=sim_utils.PinholeCameraCfg(
-            focal_length=FOCAL_LENGTH, horizontal_aperture=HORIZONTAL_APERTURE, clipping_range=CLIPPING_RANGE
+            focal_length=focal_length, horizontal_aperture=HORIZONTAL_APERTURE, clipping_range=clip
         ),
         renderer_cfg=NewtonWarpRendererCfg(),
     )
