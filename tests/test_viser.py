@@ -171,12 +171,14 @@ def test_disaggregated_training_in_browser(watched_training):
 
 @pytest.mark.slow
 def test_play_checkpoint_in_browser(watched_training, tmp_path):
+    """The page shows the played episodes moving; when they are done the run reports them and keeps the page up
+    until Ctrl-C, which ends it cleanly."""
     checkpoints = sorted(watched_training["log_dir"].glob("model_*.pt"), key=os.path.getmtime)
     assert checkpoints, "the watched training saved no checkpoint:\n" + watched_training["log"][-3000:]
     port = free_port()
     proc = start(
         ["scripts/play.py", "--task", STATE, "--checkpoint", str(checkpoints[-1]), "--num_envs", "2"]
-        + ["--episodes", "1000", "--device", "cpu", "--out", str(tmp_path), "--viz", "viser", "--viz_port", str(port)]
+        + ["--episodes", "12", "--device", "cpu", "--out", str(tmp_path), "--viz", "viser", "--viz_port", str(port)]
         + TINY
     )
     lines: list[str] = []
@@ -184,9 +186,26 @@ def test_play_checkpoint_in_browser(watched_training, tmp_path):
         url = wait_for_url(proc, lines)
         assert url == f"http://localhost:{port}"
         first, second = watch(url, proc)
+        deadline = time.monotonic() + 300
+        while not any("browser view stays up" in line for line in lines):
+            assert proc.poll() is None and time.monotonic() < deadline, "".join(lines[-40:])
+            time.sleep(1)
+        time.sleep(3)
+        assert proc.poll() is None, "the run ended with its page: " + "".join(lines[-20:])
+        from dexgrasp.viewer.browser import HeadlessBrowser
+
+        with HeadlessBrowser(url) as page:  # a browser that connects now still gets the scene
+            deadline = time.monotonic() + 60
+            while not is_drawn(page.screenshot()):
+                assert time.monotonic() < deadline, "a page opened after the episodes shows no scene"
+                time.sleep(2)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=60) == 0, "".join(lines[-40:])
     finally:
         stop(proc)
     assert_live_scene(first, second)
+    log = "".join(lines)
+    assert log.index("success_rate:") < log.index("browser view stays up") and (tmp_path / "summary.json").is_file()
 
 
 @pytest.mark.slow

@@ -92,7 +92,7 @@ def main(argv: list[str]) -> int:
         agent_cfg = {**agent_cfg.to_dict(), **meta.get("agent_cfg", {}), "device": args.device}
     else:
         agent_cfg = meta.get("agent_cfg", agent_cfg)
-    summary = evaluate(
+    evaluate(
         args.task,
         env_cfg,
         agent_cfg,
@@ -107,15 +107,20 @@ def main(argv: list[str]) -> int:
         level=args.level,
         seed=env_cfg.seed,
         view_size=view_size_for(num_envs, args.video_size if args.video else None),
+        on_done=lambda summary: report(summary, args.out),
     )
+    return 0
+
+
+def report(summary: dict, out: str) -> None:
+    """The evaluation's figures, ``success_rate: <float>`` last (scripts read it)."""
     for key in ("episodes", "level", "objects", "seed", "mean_length", "mean_return"):
         print(f"{key}: {summary[key]}")
     for key in ("lifted", "success"):
         low, high = summary[key]["ci95"]
         print(f"{key}: {summary[key]['k']}/{summary[key]['n']} (95% CI {low:.3f}-{high:.3f})")
-    print(f"summary: {os.path.join(os.path.abspath(args.out), 'summary.json')}")
-    print(f"success_rate: {summary['success_rate']:.4f}")
-    return 0
+    print(f"summary: {os.path.join(os.path.abspath(out), 'summary.json')}")
+    print(f"success_rate: {summary['success_rate']:.4f}", flush=True)
 
 
 def video_size(text: str) -> tuple[int, int]:

@@ -98,14 +98,17 @@ def evaluate(
     level: float = 0.0,
     seed: int = 0,
     view_size: tuple[int, int] | None = None,
+    on_done=None,
 ) -> dict:
     """Run the ``episodes`` planned episodes of ``seed`` at curriculum ``level`` with ``checkpoint`` (``library``: how
     it was trained, or "scripted"); write frames, statistics (CSV/JSON) and an optional video into ``out``.
     ``stochastic``: sampled actions, else the mean. ``view_size`` (width, height) adds a third-person camera
-    (:func:`view_size_for`) that the frames and the video show; without it they show what the policy sees."""
+    (:func:`view_size_for`) that the frames and the video show; without it they show what the policy sees.
+    ``on_done(summary)`` runs when the episodes are written, before a browser view is kept up until Ctrl-C."""
     from dexgrasp.envs.factory import has_cameras, open_env
     from dexgrasp.tasks.grasp.config.kuka_allegro.camera_cfg import camera_cfg, third_person_camera_cfg
     from dexgrasp.tasks.grasp.mdp import episode_success
+    from dexgrasp.viewer import serve_until_interrupted
 
     if view_size is not None:
         env_cfg.scene.third_person_camera = third_person_camera_cfg(*view_size)
@@ -118,7 +121,11 @@ def evaluate(
         runner = CheckpointPolicy(env, env_cfg, agent_cfg, library, checkpoint, device, stochastic)
         info = {"task": task, "checkpoint": "scripted" if checkpoint in (None, "scripted") else checkpoint}
         info["actions"] = "sampled" if stochastic else "mean"
-        return run_episodes(env.unwrapped, runner, episode_success, plan, info, out, video)
+        summary = run_episodes(env.unwrapped, runner, episode_success, plan, info, out, video)
+        if on_done is not None:
+            on_done(summary)
+        serve_until_interrupted(viewer)
+        return summary
 
 
 def start_plan(env, seed: int, episodes: int, level: float) -> EpisodePlan:

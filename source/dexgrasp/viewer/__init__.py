@@ -9,6 +9,7 @@ or a busy port costs the user one line rather than a minute of scene building.
 from __future__ import annotations
 
 import socket
+import time
 from dataclasses import dataclass
 
 DEFAULT_PORT = 8080
@@ -28,6 +29,20 @@ class Viewer:
     @property
     def url(self) -> str:
         return f"http://localhost:{self.port}"
+
+
+def serve_until_interrupted(viewer: Viewer | None) -> None:
+    """When a browser view is on, keep it up after the run's work is done until the user presses Ctrl-C: viser
+    serves from its own threads, so the page keeps the last frame to look at (a run that just ended would take the
+    page with it)."""
+    if viewer is None or "viser" not in viewer.names:
+        return
+    print(f"[dexgrasp] done; the browser view stays up at {viewer.url} until Ctrl-C", flush=True)
+    try:
+        while True:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        print("[dexgrasp] browser view closed", flush=True)
 
 
 def port_is_free(port: int) -> bool:

@@ -6,7 +6,7 @@ the first step compiles its Warp kernels: a minute on a CPU) therefore shows an 
 only ``WorldAxes`` and ``ambient_light``. Here the first frame is logged when the server starts, so viser hands it
 to every browser that connects, and each later step with a browser connected moves it. The camera is set as
 viser's initial camera, which reaches browsers that connect later too (Isaac Lab sets it only on the browsers
-connected when it starts), and aimed at the environments on show rather than at the world origin.
+connected when it starts), and aimed at environment 0 rather than at the world origin.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ TABLE_CENTRE = (-0.45, 0.1, 0.45)
 """What the camera looks at in an environment's frame: the table between the robot and the goal [m]."""
 VIEW_DIRECTION = (-0.55, -0.7, 0.45)
 """From the look-at point towards the camera: from above, beyond the far side of the tables."""
+VIEW_DISTANCE = 2.2
+"""How far along :data:`VIEW_DIRECTION` the camera stands (in units of its length): one table fills the view."""
 
 
 class QuietAbortedHandshakes(logging.Filter):
@@ -39,7 +41,7 @@ class GraspViserVisualizer(ViserVisualizer):
     def initialize(self, scene_data_provider) -> None:
         first = not self._is_initialized
         if first:
-            self._aim_at_visible_envs(scene_data_provider)
+            self._aim_at_env_0(scene_data_provider)
             server_log = logging.getLogger("websockets.server")
             if not any(isinstance(f, QuietAbortedHandshakes) for f in server_log.filters):
                 server_log.addFilter(QuietAbortedHandshakes())
@@ -53,16 +55,14 @@ class GraspViserVisualizer(ViserVisualizer):
         server.initial_camera.fov = math.radians(self._focal_length_to_vertical_fov_degrees())
         self._log_frame()
 
-    def _aim_at_visible_envs(self, scene_data_provider) -> None:
-        """Camera on the first ``max_visible_envs`` environments, far enough back to see them all."""
+    def _aim_at_env_0(self, scene_data_provider) -> None:
+        """Camera framed on environment 0's table, hand and object; the other environments on show lie beyond it."""
         scene = scene_data_provider.get_interactive_scene()
         if scene is None:
             return
-        shown = max(1, self.cfg.max_visible_envs or scene.num_envs)
-        origins = scene.env_origins[:shown].detach().cpu()
-        lookat = origins.mean(dim=0) + origins.new_tensor(TABLE_CENTRE)
-        spread = float((origins.max(dim=0).values - origins.min(dim=0).values)[:2].max())
-        eye = lookat + origins.new_tensor(VIEW_DIRECTION) * (2.2 + 0.8 * spread)
+        origin = scene.env_origins[0].detach().cpu()
+        lookat = origin + origin.new_tensor(TABLE_CENTRE)
+        eye = lookat + origin.new_tensor(VIEW_DIRECTION) * VIEW_DISTANCE
         self.cfg.lookat, self.cfg.eye = tuple(lookat.tolist()), tuple(eye.tolist())
 
     def _log_frame(self) -> None:
