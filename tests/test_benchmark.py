@@ -86,7 +86,11 @@ def test_learner_only_from_spec(tmp_path):
     proc = run(["scripts/benchmark.py", "--learner_only", "--spec", str(path), "--env_counts", "64,256", "--devices", "cpu",
                 "--iterations", "1", "--out", str(out)], timeout=120)  # fmt: skip
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    learner = json.loads((out / "results.json").read_text())["learner"]
+    results = json.loads((out / "results.json").read_text())
+    # the figures' provenance: the command, the code's commit and the machine
+    assert results["command"].startswith("python scripts/benchmark.py --learner_only")
+    assert results["commit"] not in ("", "unknown") and "CPU cores" in results["machine"]
+    learner = results["learner"]
     assert [r["num_envs"] for r in learner] == [64, 256]
     assert learner[1]["storage_bytes"] > learner[0]["storage_bytes"] > 0
     assert all(r["update_s"] > 0 for r in learner)

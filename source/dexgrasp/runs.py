@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import glob
 import os
+import platform
 import subprocess
 import tempfile
 from datetime import datetime
@@ -23,6 +24,13 @@ METADATA_KEY = "dexgrasp"
 
 class CheckpointError(ValueError):
     """A checkpoint that is missing, unreadable or belongs to something else."""
+
+
+def machine_description() -> str:
+    """The machine a measurement ran on, for the files that report it: architecture, CPU cores and any GPUs."""
+    gpus = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())] if torch.cuda.is_available() else []
+    host = f"{platform.machine()}, {os.cpu_count()} CPU cores ({platform.processor() or platform.system()})"
+    return host + (f", GPUs: {', '.join(gpus)}" if gpus else ", no GPU")
 
 
 def source_commit() -> str:

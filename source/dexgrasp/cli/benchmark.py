@@ -115,6 +115,7 @@ def main(argv: list[str]) -> int:
     except DatasetError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    results = {"command": " ".join(["python scripts/benchmark.py", *argv]), **results}
     table = write(results, opts.out)
     if not opts.spec:
         with open(os.path.join(opts.out, "spec.json"), "w") as f:

@@ -13,9 +13,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import time
 
+from dexgrasp.runs import machine_description
 from dexgrasp.viewer import DEFAULT_PORT, Viewer, port_is_free
 
 from .common import UsageError, check_positive, parse_command, run_cli
@@ -93,7 +93,7 @@ def main(argv: list[str]) -> int:
     unwatched = (before + after) / 2
     result = {
         "command": " ".join(["python scripts/viewer_cost.py", *argv]),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores ({platform.processor() or platform.system()})",
+        "machine": machine_description(),
         "device": "cpu",
         "num_envs": args.num_envs,
         "visible_envs": args.max_visible_envs,

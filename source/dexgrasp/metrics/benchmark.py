@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from dexgrasp.runner.transport import HEADER_SIZE, Scalars
+from dexgrasp.runs import machine_description, source_commit
 
 from .capacity import GIB, LinearFit, MemoryModel, capacity_report, fit_linear
 from .curves import read_scalars
@@ -294,6 +295,8 @@ def dataset_spec(path: str, overrides: list[str]) -> dict:
 def run_benchmark(opts: BenchmarkSettings) -> dict:
     """The whole benchmark; returns the results (not yet written)."""
     results: dict = {
+        "commit": source_commit(),
+        "machine": machine_description(),
         "task": opts.task,
         "overrides": opts.overrides,
         "devices": opts.devices,
