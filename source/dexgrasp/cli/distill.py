@@ -14,17 +14,8 @@ import time
 
 from dexgrasp.tasks.grasp.config.kuka_allegro import DEPTH, STATE, STEREO
 
-from .common import (
-    UsageError,
-    add_env_args,
-    add_launcher_options,
-    add_topology_args,
-    check_positive,
-    parse_command,
-    resolve_device,
-    run_cli,
-    size_for_cpu,
-)
+from . import common
+from .common import UsageError
 from .viewer_args import viewer_from_args
 
 STUDENT_TASKS = (STEREO, DEPTH, STATE)
@@ -42,20 +33,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--dataset", action="append", default=[], help="episodes of scripts/record.py (repeatable)")
     parser.add_argument("--offline_epochs", type=float, default=1.0, help="passes over the datasets")
     parser.add_argument("--max_iterations", type=int, default=None, help="online DAgger iterations")
-    add_env_args(parser, "environments (online) or replay lanes (offline)", "random seed")
+    common.add_env_args(parser, "environments (online) or replay lanes (offline)", "random seed")
     parser.add_argument("--log_dir", default=None, help="run folder (default: logs/rsl_rl_distill/<experiment>/<time>)")
     parser.add_argument("--resume", default=None, help="student checkpoint of scripts/distill.py to go on from")
-    add_topology_args(parser)
-    return add_launcher_options(parser)
+    common.add_topology_args(parser)
+    return common.add_launcher_options(parser)
 
 
 def parse(argv: list[str]):
-    args, overrides = parse_command(build_parser(), argv)
+    args, overrides = common.parse_command(build_parser(), argv)
     if args.task not in STUDENT_TASKS:
         raise UsageError(f"'{args.task}' is not a student task; distil into one of: {', '.join(STUDENT_TASKS)}")
     from dexgrasp.topologies.devices import data_parallel_devices, disaggregated_layout
 
-    size_for_cpu(args)
+    common.size_for_cpu(args)
     args.layout = None
     if args.topology == "disaggregated":
         if args.teacher is None:
@@ -80,10 +71,10 @@ def parse(argv: list[str]):
         raise UsageError("give --teacher (online DAgger) or --dataset (offline), or both")
     if args.max_iterations is not None and args.teacher is None:
         raise UsageError("online iterations (--max_iterations) need a --teacher to label the student's steps")
-    check_positive("--max_iterations", args.max_iterations)
+    common.check_positive("--max_iterations", args.max_iterations)
     if args.offline_epochs <= 0:
         raise UsageError(f"--offline_epochs must be positive, got {args.offline_epochs}")
-    args.device = resolve_device(args.device) if args.topology == "single" else "cpu"
+    args.device = common.resolve_device(args.device) if args.topology == "single" else "cpu"
     return args, overrides
 
 
@@ -136,7 +127,7 @@ def main(argv: list[str]) -> int:
 
 
 def cli() -> int:
-    return run_cli(main)
+    return common.run_cli(main)
 
 
 if __name__ == "__main__":  # torchrun starts the data-parallel processes as ``python -m dexgrasp.cli.distill``

@@ -13,17 +13,8 @@ import argparse
 import json
 import os
 
-from .common import (
-    UsageError,
-    add_env_args,
-    add_evaluation_args,
-    add_launcher_options,
-    check_evaluation_args,
-    evaluation_cfg,
-    parse_command,
-    resolve_device,
-    run_cli,
-)
+from . import common
+from .common import UsageError
 from .viewer_args import viewer_from_args
 
 
@@ -34,19 +25,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--teacher", required=True, help="teacher checkpoint (scripts/train.py), or 'scripted' for the scripted expert"
     )
     parser.add_argument("--student", required=True, help="student checkpoint (scripts/distill.py)")
-    add_evaluation_args(parser, episodes=16)
-    add_env_args(parser, "environments (default: one per object, 4 at least)", "seed the episodes are drawn from")
+    common.add_evaluation_args(parser, episodes=16)
+    common.add_env_args(parser, "environments (default: one per object, 4 at least)", "seed the episodes are drawn from")
     parser.add_argument(
         "--out", default=os.path.join("logs", "evaluate"), help="folder for the table, statistics and frames"
     )
     parser.add_argument("--video", action="store_true", help="also write an MP4 of environment 0 per policy")
-    return add_launcher_options(parser)
+    return common.add_launcher_options(parser)
 
 
 def main(argv: list[str]) -> int:
-    args, overrides = parse_command(build_parser(), argv)
-    check_evaluation_args(args)
-    args.device = resolve_device(args.device)
+    args, overrides = common.parse_command(build_parser(), argv)
+    common.check_evaluation_args(args)
+    args.device = common.resolve_device(args.device)
 
     from dexgrasp.evaluation.compare import evaluate_pair
     from dexgrasp.learners.distillation.config import LIBRARY, load_variant_cfgs
@@ -63,7 +54,7 @@ def main(argv: list[str]) -> int:
         env_cfg, _ = load_variant_cfgs(variant, overrides, None, args.device, args.seed, play=True)
     except ValueError as exc:
         raise UsageError(str(exc).splitlines()[0]) from exc
-    evaluation_cfg(env_cfg, args)
+    common.evaluation_cfg(env_cfg, args)
     check_teacher_fits(teacher, env_cfg)
     args.seed = env_cfg.seed
     rows = evaluate_pair(
@@ -96,4 +87,4 @@ def main(argv: list[str]) -> int:
 
 
 def cli() -> int:
-    return run_cli(main)
+    return common.run_cli(main)

@@ -10,30 +10,23 @@ from __future__ import annotations
 
 import argparse
 
-from .common import (
-    UsageError,
-    add_launcher_options,
-    add_task_args,
-    check_positive,
-    parse_command,
-    resolve_device,
-    run_cli,
-)
+from . import common
+from .common import UsageError
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="A policy's actions against the scripted expert's labels.")
-    add_task_args(parser)
+    common.add_task_args(parser)
     parser.add_argument("--checkpoint", required=True, help="checkpoint written by scripts/train.py or distill.py")
     parser.add_argument("--steps", type=int, default=300, help="steps to roll out")
     parser.add_argument("--out", default="logs/label_gap", help="folder for the summary, trace and plot")
-    return add_launcher_options(parser, num_envs=16)
+    return common.add_launcher_options(parser, num_envs=16)
 
 
 def main(argv: list[str]) -> int:
-    args, overrides = parse_command(build_parser(), argv)
-    check_positive("--steps", args.steps)
-    args.device = resolve_device(args.device)
+    args, overrides = common.parse_command(build_parser(), argv)
+    common.check_positive("--steps", args.steps)
+    args.device = common.resolve_device(args.device)
 
     from dexgrasp.envs.factory import has_cameras, load_cfgs, open_env
     from dexgrasp.envs.overrides import checkpoint_overrides
@@ -62,4 +55,4 @@ def main(argv: list[str]) -> int:
 
 
 def cli() -> int:
-    return run_cli(main)
+    return common.run_cli(main)

@@ -15,32 +15,21 @@ from __future__ import annotations
 import argparse
 import os
 
-from .common import (
-    UsageError,
-    add_evaluation_args,
-    add_launcher_options,
-    add_policy_args,
-    add_task_args,
-    check_evaluation_args,
-    check_policy_args,
-    evaluation_cfg,
-    parse_command,
-    resolve_device,
-    run_cli,
-)
+from . import common
+from .common import UsageError
 from .viewer_args import add_viewer_args, viewer_from_args
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="Evaluate a Kuka-Allegro grasp policy.")
-    add_task_args(parser)
-    add_policy_args(parser, "checkpoint written by scripts/train.py or distill.py")
+    common.add_task_args(parser)
+    common.add_policy_args(parser, "checkpoint written by scripts/train.py or distill.py")
     parser.add_argument(
         "--use_pretrained_checkpoint",
         action="store_true",
         help="play the policy shipped with the package for this task (source/dexgrasp/pretrained)",
     )
-    add_evaluation_args(parser, episodes=16)
+    common.add_evaluation_args(parser, episodes=16)
     parser.add_argument("--out", default=os.path.join("logs", "play"), help="folder for frames, video and statistics")
     parser.add_argument(
         "--video", action="store_true", help="also write an MP4 of environment 0 from a third-person camera"
@@ -52,14 +41,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="sample actions from the policy's distribution, as it acted in training (PPO checkpoints; default: its mean)",
     )
     add_viewer_args(parser)
-    return add_launcher_options(parser, num_envs=None)
+    return common.add_launcher_options(parser, num_envs=None)
 
 
 def main(argv: list[str]) -> int:
-    args, overrides = parse_command(build_parser(), argv)
-    check_evaluation_args(args)
+    args, overrides = common.parse_command(build_parser(), argv)
+    common.check_evaluation_args(args)
     args.video_size = video_size(args.video_size)
-    args.device = resolve_device(args.device)
+    args.device = common.resolve_device(args.device)
     if args.use_pretrained_checkpoint:
         from dexgrasp.pretrained import pretrained_checkpoint
 
@@ -67,7 +56,7 @@ def main(argv: list[str]) -> int:
             raise UsageError("--use_pretrained_checkpoint replaces --checkpoint and --policy: give one of them")
         args.checkpoint = pretrained_checkpoint(args.task)
         print(f"[dexgrasp] pretrained checkpoint: {args.checkpoint}", flush=True)
-    check_policy_args(args)
+    common.check_policy_args(args)
     args.viewer = viewer_from_args(args)
 
     from dexgrasp.envs.factory import load_cfgs
@@ -86,7 +75,7 @@ def main(argv: list[str]) -> int:
         env_cfg, agent_cfg = load_cfgs(args.task, agent_library, overrides, None, args.device, args.seed, play=True)
     except ValueError as exc:
         raise UsageError(str(exc).splitlines()[0]) from exc
-    num_envs = evaluation_cfg(env_cfg, args)
+    num_envs = common.evaluation_cfg(env_cfg, args)
     # the policy is rebuilt as it was trained (sizes may have been overridden at training time)
     if library == "rsl_rl":
         agent_cfg = {**agent_cfg.to_dict(), **meta.get("agent_cfg", {}), "device": args.device}
@@ -135,4 +124,4 @@ def video_size(text: str) -> tuple[int, int]:
 
 
 def cli() -> int:
-    return run_cli(main)
+    return common.run_cli(main)

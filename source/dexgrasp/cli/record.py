@@ -12,27 +12,17 @@ from __future__ import annotations
 import argparse
 import os
 
-from .common import (
-    TASKS,
-    UsageError,
-    add_env_args,
-    add_launcher_options,
-    add_policy_args,
-    check_policy_args,
-    check_positive,
-    parse_command,
-    resolve_device,
-    run_cli,
-)
+from . import common
+from .common import UsageError
 from .viewer_args import viewer_from_args
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="Record episodes of a policy to an HDF5 dataset.")
     parser.add_argument(
-        "--task", default=None, help=f"task to record (default: the policy's), one of: {', '.join(TASKS)}"
+        "--task", default=None, help=f"task to record (default: the policy's), one of: {', '.join(common.TASKS)}"
     )
-    add_policy_args(parser, "acting policy: scripts/train.py or scripts/distill.py")
+    common.add_policy_args(parser, "acting policy: scripts/train.py or scripts/distill.py")
     parser.add_argument("--teacher", default=None, help="state or depth policy labelling every step")
     parser.add_argument("--episodes", type=int, default=8, help="episodes to store")
     parser.add_argument("--output", required=True, help="HDF5 file to write (.hdf5)")
@@ -40,15 +30,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max_gb", type=float, default=None, help="stop once the file is this large [GB]")
     parser.add_argument("--success_only", action="store_true", help="store successful episodes only")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output file")
-    add_env_args(parser, "environments (default: min(episodes, 4))", "random seed")
-    return add_launcher_options(parser)
+    common.add_env_args(parser, "environments (default: min(episodes, 4))", "random seed")
+    return common.add_launcher_options(parser)
 
 
 def parse(argv: list[str]):
-    args, overrides = parse_command(build_parser(), argv)
-    check_positive("--episodes", args.episodes)
-    check_positive("--max_episodes", args.max_episodes)
-    check_policy_args(args)
+    args, overrides = common.parse_command(build_parser(), argv)
+    common.check_positive("--episodes", args.episodes)
+    common.check_positive("--max_episodes", args.max_episodes)
+    common.check_policy_args(args)
     if args.policy == "scripted" and args.teacher is not None:
         raise UsageError("the scripted expert labels its own episodes: --teacher goes with --checkpoint only")
     if args.max_gb is not None and args.max_gb <= 0:
@@ -59,7 +49,7 @@ def parse(argv: list[str]):
         raise UsageError(f"output {args.output} is a folder")
     if os.path.exists(args.output) and not args.overwrite:
         raise UsageError(f"output {args.output} exists; pass --overwrite to replace it")
-    args.device = resolve_device(args.device)
+    args.device = common.resolve_device(args.device)
     return args, overrides
 
 
@@ -110,4 +100,4 @@ def main(argv: list[str]) -> int:
 
 
 def cli() -> int:
-    return run_cli(main)
+    return common.run_cli(main)

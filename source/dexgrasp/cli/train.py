@@ -13,23 +13,14 @@ import sys
 
 from dexgrasp.tasks.grasp.config.kuka_allegro import GUIDED_VARIANTS
 
-from .common import (
-    UsageError,
-    add_launcher_options,
-    add_task_args,
-    add_topology_args,
-    check_positive,
-    parse_command,
-    resolve_device,
-    run_cli,
-    size_for_cpu,
-)
+from . import common
+from .common import UsageError
 from .viewer_args import add_viewer_args, viewer_from_args
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="Train a Kuka-Allegro grasp policy.", fromfile_prefix_chars="@")
-    add_task_args(parser)
+    common.add_task_args(parser)
     parser.add_argument("--max_iterations", type=int, default=None, help="learning iterations")
     parser.add_argument("--log_dir", default=None, help="run folder (default: logs/<library>/<experiment>/<time>)")
     parser.add_argument("--resume", default=None, help="checkpoint to continue from (same task)")
@@ -51,15 +42,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="PPO plus a decaying behaviour-cloning term on the scripted expert's labels, computed in the simulation"
         " (state or depth task, rsl_rl; weights: agent.algorithm.guide_coef, guide_decay, guide_epochs)",
     )
-    add_topology_args(parser)
+    common.add_topology_args(parser)
     parser.add_argument("--synchronous", action="store_true", help="disaggregated: no overlap of acting and simulation")
     add_viewer_args(parser)
-    return add_launcher_options(parser)
+    return common.add_launcher_options(parser)
 
 
 def parse(argv: list[str]):
-    args, overrides = parse_command(build_parser(), argv)
-    check_positive("--max_iterations", args.max_iterations)
+    args, overrides = common.parse_command(build_parser(), argv)
+    common.check_positive("--max_iterations", args.max_iterations)
     if args.topology == "single":
         for flag in ("sim_devices", "learner_device", "devices"):
             if getattr(args, flag) is not None:
@@ -77,8 +68,8 @@ def parse(argv: list[str]):
     if args.worker_timeout <= 0:
         raise UsageError(f"--worker_timeout must be positive, got {args.worker_timeout}")
     # the device of a multi-process topology comes from its device lists; configs are checked on the CPU
-    args.device = resolve_device(args.device) if args.topology == "single" else "cpu"
-    size_for_cpu(args)
+    args.device = common.resolve_device(args.device) if args.topology == "single" else "cpu"
+    common.size_for_cpu(args)
     # under torchrun another rank of this run may already serve the port
     args.viewer = viewer_from_args(args, check_port="LOCAL_RANK" not in os.environ)
     return args, overrides
@@ -130,7 +121,7 @@ def main(argv: list[str]) -> int:
 
 
 def cli() -> int:
-    return run_cli(main)
+    return common.run_cli(main)
 
 
 if __name__ == "__main__":  # torchrun starts the data-parallel processes as ``python -m dexgrasp.cli.train``

@@ -18,7 +18,8 @@ import time
 from dexgrasp.runs import machine_description
 from dexgrasp.viewer import DEFAULT_PORT, Viewer, port_is_free
 
-from .common import UsageError, check_positive, parse_command, run_cli
+from . import common
+from .common import UsageError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,9 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
-    args, overrides = parse_command(build_parser(), argv)
+    args, overrides = common.parse_command(build_parser(), argv)
     for name in ("--num_envs", "--max_visible_envs", "--steps"):
-        check_positive(name, getattr(args, name[2:]))
+        common.check_positive(name, getattr(args, name[2:]))
     if not port_is_free(args.viz_port):
         raise UsageError(f"port {args.viz_port} is in use: choose another with --viz_port")
     from dexgrasp.viewer.browser import find_browser
@@ -112,4 +113,4 @@ def main(argv: list[str]) -> int:
 
 
 def cli() -> int:
-    return run_cli(main)
+    return common.run_cli(main)
