@@ -99,7 +99,20 @@ def test_disaggregated_gpu_simulation_cpu_learner(tmp_path):
 
 def test_disaggregated_cpu_simulation_gpu_learner(tmp_path):
     out = trained(tmp_path, disaggregated("cpu,cpu", "cuda:0"))
+    assert "checking that the learner's update fits its GPU" in out  # before the simulation processes start
     assert "-> learner0@cuda:0 (4 envs, backend gloo)" in out
+
+
+def test_a_learner_too_large_for_its_gpu_is_refused_before_the_simulation(tmp_path):
+    """160x120 depth, 16 steps: about 0.6 MiB of rollout storage per environment, and the recurrent update copies
+    it once more. Sized so the storage alone takes over half the GPU: no mini-batch count can fit the update."""
+    per_env = 0.6 * 2**20
+    num_envs = int(0.55 * torch.cuda.get_device_properties(0).total_memory / per_env)
+    args = ["scripts/train.py", "--task", DEPTH, *disaggregated("cpu", "cuda:0"), "--num_envs", str(num_envs)]
+    proc = run([*args, "--max_iterations", "1", "--log_dir", str(tmp_path), "presets=res160x120"], timeout=900)
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert proc.returncode == 2 and len(errors) == 1, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "GiB" in errors[0] and "sim0@" not in proc.stdout  # refused with the estimate, no simulation started
 
 
 @gpus(2)

@@ -79,6 +79,8 @@ def train(s: TrainSettings) -> int:
                 f"student {s.init_actor} is a {student.get('class_name')} {student.get('hidden_dims')}, the actor a"
                 f" {actor.get('class_name')} {actor.get('hidden_dims')} (the state student matches presets=mlp)"
             )
+    if s.topology == "disaggregated" and s.rl_library == "rsl_rl":
+        check_learners_fit(s)
     start = time.time()
     log_dir = _log_dir(s, agent_cfg)
     spec = RunSpec(
@@ -109,6 +111,39 @@ def train(s: TrainSettings) -> int:
         print(f"training finished in {time.time() - start:.1f} s")
     _say_checkpoint(log_dir)
     return 0
+
+
+def check_learners_fit(s: TrainSettings) -> None:
+    """Before any simulation process starts: refuse in one line a disaggregated run whose CUDA learner cannot fit
+    its PPO update at any mini-batch count.
+
+    The learner checks this again once the simulation processes have told it their observations
+    (:func:`~dexgrasp.learners.learner_memory.fit_learner_memory`), but by then they have built their scenes, which
+    takes minutes on GPUs. Here a two-environment scene on the CPU gives the observation shapes, and a learner of the
+    run's size is built on each of this node's CUDA learner devices (in a process of its own, on synthetic
+    observations) to estimate its update; CPU learners are not checked (host memory)."""
+    from dexgrasp.metrics.benchmark import run_probe
+
+    layout = s.layout
+    learners = [
+        (device, sum(layout.env_counts[j] for j in layout.sims_of(i)))
+        for i, device in enumerate(layout.learner_devices)
+        if device.startswith("cuda") and layout.node_of(layout.rank_of_learner(i)) == layout.node
+    ]
+    if not learners:
+        return
+    print("[dexgrasp] checking that the learner's update fits its GPU (observation shapes from a 2-environment CPU"
+          " scene)", flush=True)  # fmt: skip
+    try:
+        spec = run_probe("sim", {"task": s.scene_task, "overrides": s.overrides, "num_envs": 2, "device": "cpu",
+                                 "steps": 1})["spec"]  # fmt: skip
+        for device, num_envs in learners:
+            report = run_probe("learner", {"spec": spec, "num_envs": num_envs, "device": device, "iterations": 0,
+                                           "fit_memory": True})  # fmt: skip
+            if "refused" in report:
+                raise SettingsError(report["refused"])
+    except RuntimeError as exc:
+        raise SettingsError(f"the learner memory check failed: {str(exc).splitlines()[0]}") from exc
 
 
 def _say_checkpoint(log_dir: str) -> None:

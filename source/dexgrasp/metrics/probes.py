@@ -129,7 +129,7 @@ def learner_probe(
     Observations are synthetic, or replayed from ``dataset`` (at most ``dataset_steps`` recorded steps loaded).
     ``fit_memory``: as a training run does, set the mini-batch count from the learner's memory estimate first
     (:func:`dexgrasp.learners.learner_memory.fit_learner_memory`), and report the estimate's device peak beside the
-    measured one.
+    measured one; where no mini-batch count fits, the report is the run's one-line refusal (``refused``).
     A distillation learner's teacher keeps its random initial weights: its memory does not depend on them, and
     a spec carries no checkpoint.
     """
@@ -158,9 +158,12 @@ def learner_probe(
         alg.teacher_loaded = True
     predicted = None
     if fit_memory and not distillation:
-        from dexgrasp.learners.learner_memory import device_available, fit_learner_memory
+        from dexgrasp.learners.learner_memory import LearnerTooLarge, device_available, fit_learner_memory
 
-        memory = fit_learner_memory(alg, device, device_available(device))
+        try:
+            memory = fit_learner_memory(alg, device, device_available(device))
+        except LearnerTooLarge as exc:  # what a training run would refuse with, as the report
+            return {"num_envs": num_envs, "device": device, "refused": str(exc)}
         if memory is not None:  # the estimate, plus what is allocated outside it (the environment's buffers)
             outside = torch.cuda.memory_allocated(torch.device(device)) - memory.in_place
             predicted = outside + memory.peak(alg.num_mini_batches)
@@ -194,7 +197,7 @@ def learner_probe(
         if device.startswith("cuda")
         else None,
         "cuda_total_bytes": _cuda_total(device),
-        "update_s": min(update_times),
+        "update_s": min(update_times) if update_times else None,
         "num_mini_batches": getattr(alg, "num_mini_batches", None),
         "predicted_peak_bytes": predicted,
         "observations": "dataset" if dataset else "synthetic",
