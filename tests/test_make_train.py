@@ -67,3 +67,19 @@ def test_a_cpu_run_without_num_envs_is_sized_for_the_cpu(task, topology, devices
     args.num_envs = 3
     size_for_cpu(args)
     assert args.num_envs == 3  # what the user asks for stays
+
+
+def test_the_from_scratch_preset_configures_the_state_task(monkeypatch):
+    """``config/scratch_grasp_cpu.args`` (the from-scratch recipe of docs/learning_curve.md) is overrides only, and
+    each one reaches the configuration it names."""
+    from dexgrasp.cli import train
+    from dexgrasp.envs.factory import load_cfgs
+
+    monkeypatch.chdir(ROOT)
+    args, overrides = train.parse(["--task", "DexGrasp-KukaAllegro-State-v0", "--device", "cpu",
+                                   "@config/scratch_grasp_cpu.args"])  # fmt: skip
+    env_cfg, agent_cfg = load_cfgs(args.task, "rsl_rl", overrides, num_envs=2, device="cpu")
+    assert env_cfg.actions.hand.smoothing == 0.85 and env_cfg.assisted_start_fade_level == 0.5
+    assert env_cfg.curriculum.object_weight.params["start_scale"] == 0.3
+    assert "contact" in vars(env_cfg.rewards)  # the grasp reward preset
+    assert agent_cfg.num_steps_per_env == 32 and len(agent_cfg.actor.distribution_cfg.init_std) == 11
