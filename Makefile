@@ -23,11 +23,11 @@ test: setup
 test-fast: setup
 	OMP_NUM_THREADS=1 $(PY) -m pytest -q -ra -m "not slow"
 
-# A grasp to watch, in about a minute on a CPU: the scripted expert (no learned state policy beats it yet, see
+# A grasp to watch, in a few minutes on a CPU: the scripted expert (no learned state policy beats it yet, see
 # docs/results.md) lifts the cube in 4 episodes; logs/demo/ gets video.mp4, frames.png and summary.json
 demo: setup
 	OMP_NUM_THREADS=1 $(PY) scripts/play.py --task DexGrasp-KukaAllegro-State-v0 --policy scripted --objects cube \
-		--episodes 4 --num_envs 4 --device cpu --video --out logs/demo presets=res160x120 $(DEMO_ARGS)
+		--episodes 4 --num_envs 4 --device cpu --video --out logs/demo $(DEMO_ARGS)
 
 # TensorBoard on logs/ at http://localhost:6006 (TB_ARGS="--port 6007 --logdir ...")
 tensorboard: setup
