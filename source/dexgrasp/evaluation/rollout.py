@@ -186,7 +186,9 @@ class _EpisodeSheet:
         self.t = 0
 
     def wants(self) -> bool:
-        return not (self.about and self.about["success"]) and self.t % self.every == 0
+        # from the episode's second step: the cameras of the step that reset an environment still show the scene
+        # before the reset
+        return not (self.about and self.about["success"]) and self.t % self.every == 1 % self.every
 
     def add(self, picture: np.ndarray) -> None:
         self.current.append(F.labelled(picture, f"env 0, t = {self.t * self.step_dt:.2f} s"))
