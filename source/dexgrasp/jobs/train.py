@@ -79,7 +79,7 @@ def train(s: TrainSettings) -> int:
                 f"student {s.init_actor} is a {student.get('class_name')} {student.get('hidden_dims')}, the actor a"
                 f" {actor.get('class_name')} {actor.get('hidden_dims')} (the state student matches presets=mlp)"
             )
-    if s.topology == "disaggregated" and s.rl_library == "rsl_rl":
+    if s.topology == "disaggregated" and s.rl_library == "rsl_rl" and not in_torchrun():
         check_learners_fit(s)
     start = time.time()
     log_dir = _log_dir(s, agent_cfg)
@@ -121,7 +121,8 @@ def check_learners_fit(s: TrainSettings) -> None:
     (:func:`~dexgrasp.learners.learner_memory.fit_learner_memory`), but by then they have built their scenes, which
     takes minutes on GPUs. Here a two-environment scene on the CPU gives the observation shapes, and a learner of the
     run's size is built on each of this node's CUDA learner devices (in a process of its own, on synthetic
-    observations) to estimate its update; CPU learners are not checked (host memory)."""
+    observations) to estimate its update; CPU learners are not checked (host memory). Under torchrun (several
+    nodes) every rank would run it at once on shared devices: there the learner's own check is the one."""
     from dexgrasp.metrics.benchmark import run_probe
 
     layout = s.layout
