@@ -133,21 +133,22 @@ def ended_marker(run_dir: str, rank: int) -> str:
     return os.path.join(run_dir, f"training-ended-{rank}")
 
 
+def _join(run: RunSpec, rank: int, local_device: str, peer_timeout: float, peers: list[int]):
+    """This rank's place in the run's process group, with pipes to ``peers``: joining waits as long as the start-up
+    or as long as this role waits for its peers, whichever is longer."""
+    layout = run.layout
+    timeout = max(run.startup_timeout, peer_timeout)
+    return join_run(layout.backend, rank, layout.world_size, local_device, timeout, _learner_ranks(layout), peers)
+
+
 def _learner_role(run: RunSpec, rank: int, index: int, local_device: str) -> int:
     layout = run.layout
     name = f"learner {index} (rank {rank}, device {layout.learner_devices[index]})"
     stop = StopOnSignal()
     env = None
     try:
-        pipe = join_run(
-            layout.backend,
-            rank,
-            layout.world_size,
-            local_device,
-            max(run.startup_timeout, run.worker_timeout),
-            _learner_ranks(layout),
-            [layout.rank_of_sim(i) for i in layout.sims_of(index)],
-        )
+        sims = [layout.rank_of_sim(i) for i in layout.sims_of(index)]
+        pipe = _join(run, rank, local_device, run.worker_timeout, sims)
         peers = [SimPeer(i, layout.rank_of_sim(i), layout.sim_devices[i]) for i in layout.sims_of(index)]
         env = DisaggregatedVecEnv(
             pipe,
@@ -189,15 +190,7 @@ def _simulation_role(run: RunSpec, rank: int, index: int, local_device: str, mar
     layout = run.layout
     name = f"simulation process {index} (rank {rank}, device {layout.sim_devices[index]})"
     try:
-        pipe = join_run(
-            layout.backend,
-            rank,
-            layout.world_size,
-            local_device,
-            max(run.startup_timeout, run.learner_timeout),
-            _learner_ranks(layout),
-            [layout.rank_of_learner(layout.feeds[index])],
-        )
+        pipe = _join(run, rank, local_device, run.learner_timeout, [layout.rank_of_learner(layout.feeds[index])])
         serve_environment(
             pipe,
             run.env_factory,
