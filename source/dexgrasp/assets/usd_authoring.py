@@ -234,21 +234,15 @@ def _author_geom(stage, path: str, geom: Geom) -> None:
         prim.CreateSizeAttr(1.0)
         scale = geom.size
         prim.CreateExtentAttr([Gf.Vec3f(-0.5, -0.5, -0.5), Gf.Vec3f(0.5, 0.5, 0.5)])
-    elif geom.kind == "capsule":
-        prim = UsdGeom.Capsule.Define(stage, path)
-        radius, height = geom.size
-        prim.CreateRadiusAttr(float(radius))
-        prim.CreateHeightAttr(float(height))
+    elif geom.kind in ("capsule", "cylinder"):  # along z; a capsule's caps reach a radius beyond its height
+        capsule = geom.kind == "capsule"
+        prim = (UsdGeom.Capsule if capsule else UsdGeom.Cylinder).Define(stage, path)
+        radius, height = (float(v) for v in geom.size)
+        prim.CreateRadiusAttr(radius)
+        prim.CreateHeightAttr(height)
         prim.CreateAxisAttr(UsdGeom.Tokens.z)
-        ext = float(height) / 2.0 + float(radius)
+        ext = height / 2.0 + (radius if capsule else 0.0)
         prim.CreateExtentAttr([Gf.Vec3f(-radius, -radius, -ext), Gf.Vec3f(radius, radius, ext)])
-    elif geom.kind == "cylinder":
-        prim = UsdGeom.Cylinder.Define(stage, path)
-        radius, height = geom.size
-        prim.CreateRadiusAttr(float(radius))
-        prim.CreateHeightAttr(float(height))
-        prim.CreateAxisAttr(UsdGeom.Tokens.z)
-        prim.CreateExtentAttr([Gf.Vec3f(-radius, -radius, -height / 2.0), Gf.Vec3f(radius, radius, height / 2.0)])
     elif geom.kind == "sphere":
         prim = UsdGeom.Sphere.Define(stage, path)
         (radius,) = geom.size
