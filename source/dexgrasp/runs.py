@@ -28,7 +28,8 @@ class CheckpointError(ValueError):
 
 def machine_description() -> str:
     """The machine a measurement ran on, for the files that report it: architecture, CPU cores and any GPUs."""
-    gpus = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())] if torch.cuda.is_available() else []
+    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    gpus = [torch.cuda.get_device_name(i) for i in range(count)]
     host = f"{platform.machine()}, {os.cpu_count()} CPU cores ({platform.processor() or platform.system()})"
     return host + (f", GPUs: {', '.join(gpus)}" if gpus else ", no GPU")
 

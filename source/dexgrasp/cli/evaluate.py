@@ -26,7 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--student", required=True, help="student checkpoint (scripts/distill.py)")
     common.add_evaluation_args(parser, episodes=16)
-    common.add_env_args(parser, "environments (default: one per object, 4 at least)", "seed the episodes are drawn from")
+    common.add_env_args(
+        parser, "environments (default: one per object, 4 at least)", "seed the episodes are drawn from"
+    )
     parser.add_argument(
         "--out", default=os.path.join("logs", "evaluate"), help="folder for the table, statistics and frames"
     )

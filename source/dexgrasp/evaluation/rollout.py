@@ -186,9 +186,7 @@ class _EpisodeSheet:
         self.t = 0
 
     def wants(self) -> bool:
-        # from the episode's second step: the cameras of the step that reset an environment still show the scene
-        # before the reset
-        return not (self.about and self.about["success"]) and self.t % self.every == 1 % self.every
+        return not (self.about and self.about["success"]) and self.t % self.every == 0
 
     def add(self, picture: np.ndarray) -> None:
         self.current.append(F.labelled(picture, f"env 0, t = {self.t * self.step_dt:.2f} s"))
@@ -292,7 +290,8 @@ def run_episodes(
         "device": str(env.device),
         "frames": sheet.about,
     }
-    return write_evaluation(records, labels, {**info, **setting}, out, sheet.pictures(), frames, 1.0 / env.step_dt)
+    pictures = sheet.pictures()
+    return write_evaluation(records, labels, {**info, **setting}, out, pictures, frames, 1.0 / env.step_dt)
 
 
 class _Progress:
