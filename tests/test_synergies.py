@@ -2,7 +2,9 @@
 
 import numpy as np
 import pytest
+import torch
 from dexgrasp.assets import hand_synergies as hs
+from dexgrasp.tasks.grasp.mdp.actions import hinged, unhinged
 from dexgrasp.assets.hand_kinematics import fingertip_positions
 
 INDEX, MIDDLE, RING, THUMB = range(4)
@@ -34,7 +36,15 @@ def test_closing_keeps_the_tips_facing_at_constant_depth(closure):
 
 
 def test_actions_map_onto_coefficients():
-    low, high = np.array(hs.BOUNDS[0]), np.array(hs.BOUNDS[1])
-    assert hs.coefficients_to_action(low) == pytest.approx(-np.ones(5))
-    assert hs.coefficients_to_action(high) == pytest.approx(np.ones(5))
+    low, high = torch.tensor(hs.BOUNDS[0]), torch.tensor(hs.BOUNDS[1])
     assert low[0] < hs.CLOSURE_OPEN < hs.CLOSURE_SQUEEZE <= high[0]
+    for zero in (0.5 * (low + high), torch.zeros(5)):  # the default middle, and the open preshape at zero
+        assert torch.allclose(hinged(-torch.ones(5), low, zero, high), low)
+        assert torch.allclose(hinged(torch.zeros(5), low, zero, high), zero)
+        assert torch.allclose(hinged(torch.ones(5), low, zero, high), high)
+        actions = torch.linspace(-1.0, 1.0, 25)[:, None].expand(-1, 5)
+        coefficients = hinged(actions, low, zero, high)
+        assert (coefficients.diff(dim=0) >= 0).all()  # monotone: one more unit of action never opens the hand
+        assert torch.allclose(unhinged(coefficients, low, zero, high), actions, atol=1e-6)
+    middle = hinged(torch.tensor([0.5] * 5), low, 0.5 * (low + high), high)  # the default is the affine map
+    assert torch.allclose(middle, low + 0.75 * (high - low))

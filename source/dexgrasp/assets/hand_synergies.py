@@ -77,12 +77,6 @@ CURLED_POSTURE = {"thumb_joint_0": 1.396, "thumb_joint_1": 0.601, "thumb_joint_2
 """Curled finger posture used by the regulariser (reference values; thumb 0 clipped to its joint limit)."""
 
 
-def coefficients_to_action(coefficients) -> np.ndarray:
-    """The [-1, 1] action that selects ``coefficients`` (the inverse of the action term's affine map)."""
-    low, high = np.asarray(BOUNDS[0]), np.asarray(BOUNDS[1])
-    return 2.0 * (np.asarray(coefficients, dtype=float) - low) / (high - low) - 1.0
-
-
 def fit_synergies(postures: np.ndarray, num: int = 5) -> tuple[np.ndarray, np.ndarray, tuple[list, list]]:
     """PCA of recorded finger postures ``(N, 16)``: returns mean, basis ``(16, num)`` and coefficient bounds."""
     mean = postures.mean(axis=0)

@@ -87,7 +87,7 @@ class ScriptedGraspExpert:
         self._pinch_offset = math_utils.quat_apply(nominal[None], pinch[None])[0]
         """Pinch point relative to the palm, in world axes, with the palm at its nominal orientation."""
         self._open, self._closed = (
-            torch.tensor(hand_synergies.coefficients_to_action([c, 0, 0, 0, 0]), device=device, dtype=torch.float32)
+            self._hand_term.action_for(torch.tensor([c, 0.0, 0.0, 0.0, 0.0], device=device))
             for c in (hand_synergies.CLOSURE_OPEN, hand_synergies.CLOSURE_SQUEEZE)
         )
         self._finger_ids = self._hand_term._joint_ids

@@ -29,6 +29,19 @@ def _affine(actions: torch.Tensor, low: torch.Tensor, high: torch.Tensor) -> tor
     return low + (actions.clamp(-1.0, 1.0) + 1.0) * 0.5 * (high - low)
 
 
+def hinged(actions: torch.Tensor, low: torch.Tensor, zero: torch.Tensor, high: torch.Tensor) -> torch.Tensor:
+    """Map [-1, 0] onto [low, zero] and [0, 1] onto [zero, high] per dimension (clamped)."""
+    a = actions.clamp(-1.0, 1.0)
+    return zero + torch.where(a < 0.0, a * (zero - low), a * (high - zero))
+
+
+def unhinged(values: torch.Tensor, low: torch.Tensor, zero: torch.Tensor, high: torch.Tensor) -> torch.Tensor:
+    """The action in [-1, 1] that :func:`hinged` maps onto ``values`` (clamped to the bounds)."""
+    below = (values - zero) / (zero - low).clamp_min(1e-9)
+    above = (values - zero) / (high - zero).clamp_min(1e-9)
+    return torch.where(values < zero, below, above).clamp(-1.0, 1.0)
+
+
 class PalmPoseAction(DifferentialInverseKinematicsAction):
     """Absolute palm pose target within bounds, tracked by differential IK on the arm joints."""
 
@@ -141,7 +154,10 @@ class HandSynergyAction(ActionTerm):
     The basis ``B`` (16 x k) and the coefficient bounds come from the configuration; see
     :mod:`dexgrasp.assets.hand_synergies` for how the default basis is built. With ``smoothing`` a > 0 the
     coefficients follow the actions as an exponential average, c_t = a c_(t-1) + (1 - a) c(action_t), so one noisy
-    step of exploration moves the fingers by a fraction of its noise and does not open a closed hand.
+    step of exploration moves the fingers by a fraction of its noise and does not open a closed hand. With
+    ``zero_coefficients`` the zero action selects those coefficients instead of the middle of the bounds (each half
+    of [-1, 1] then spans its side of the bounds), so a policy that has not learnt to use its fingers yet holds the
+    hand in that posture: the open preshape keeps a hand that descends on an object from pushing it away.
     """
 
     cfg: HandSynergyActionCfg
@@ -153,13 +169,17 @@ class HandSynergyAction(ActionTerm):
         self._mean = torch.tensor(cfg.mean, device=self.device, dtype=torch.float32)
         self._low = torch.tensor(cfg.coefficient_bounds[0], device=self.device)
         self._high = torch.tensor(cfg.coefficient_bounds[1], device=self.device)
+        middle = 0.5 * (self._low + self._high)
+        self._zero = middle if cfg.zero_coefficients is None else torch.tensor(cfg.zero_coefficients, device=self.device)
+        if not bool(((self._low <= self._zero) & (self._zero <= self._high)).all()):
+            raise ValueError(f"zero_coefficients {cfg.zero_coefficients} lie outside the bounds {cfg.coefficient_bounds}")
         if self._basis.shape[0] != len(self._joint_ids):
             raise ValueError(f"Synergy basis has {self._basis.shape[0]} rows for {len(self._joint_ids)} joints.")
         if not 0.0 <= cfg.smoothing < 1.0:
             raise ValueError(f"hand synergy smoothing must lie in [0, 1), got {cfg.smoothing}")
         self._raw_actions = torch.zeros(self.num_envs, self.action_dim, device=self.device)
         self._processed_actions = torch.zeros(self.num_envs, len(self._joint_ids), device=self.device)
-        self._coeffs = _affine(self._raw_actions, self._low, self._high)
+        self._coeffs = self._zero.expand(self.num_envs, -1).clone()
         """The coefficients in force (the zero action's at a reset)."""
 
     @property
@@ -177,7 +197,7 @@ class HandSynergyAction(ActionTerm):
     def process_actions(self, actions: torch.Tensor):
         self._raw_actions[:] = actions
         a = self.cfg.smoothing
-        self._coeffs = a * self._coeffs + (1.0 - a) * _affine(actions, self._low, self._high)
+        self._coeffs = a * self._coeffs + (1.0 - a) * self.coefficients(actions)
         q = self._mean + self._coeffs @ self._basis.T
         limits = self._asset.data.soft_joint_pos_limits.torch[:, self._joint_ids]
         self._processed_actions[:] = torch.clamp(q, limits[..., 0], limits[..., 1])
@@ -188,7 +208,15 @@ class HandSynergyAction(ActionTerm):
     def reset(self, env_ids=None) -> None:
         ids = slice(None) if env_ids is None else env_ids
         self._raw_actions[ids] = 0.0
-        self._coeffs[ids] = _affine(self._raw_actions[ids], self._low, self._high)
+        self._coeffs[ids] = self._zero
+
+    def coefficients(self, actions: torch.Tensor) -> torch.Tensor:
+        """The synergy coefficients an action in [-1, 1] selects."""
+        return hinged(actions, self._low, self._zero, self._high)
+
+    def action_for(self, coefficients: torch.Tensor) -> torch.Tensor:
+        """The action in [-1, 1] that selects ``coefficients`` (the inverse of :meth:`coefficients`)."""
+        return unhinged(coefficients, self._low, self._zero, self._high)
 
 
 @configclass
@@ -200,3 +228,5 @@ class HandSynergyActionCfg(ActionTermCfg):
     coefficient_bounds: tuple[list[float], list[float]] = MISSING
     smoothing: float = 0.0
     """Exponential averaging of the coefficients, in [0, 1): 0 (the default) takes each action as it comes."""
+    zero_coefficients: list[float] | None = None
+    """Coefficients the zero action selects (within the bounds); None (the default): the middle of the bounds."""
