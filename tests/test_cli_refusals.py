@@ -50,3 +50,16 @@ def test_refused_with_one_line(cli, argv, message, tmp_path, monkeypatch):
         cli.parse(argv)
     text = str(refusal.value)
     assert message in text and "\n" not in text, text
+
+
+def test_visibility_of_a_task_without_cameras_is_refused():
+    """``label_gap.py --visibility`` needs cameras: a state policy is refused once its configuration is read,
+    before the scene is built."""
+    from importlib.resources import files
+
+    from dexgrasp.cli import label_gap
+
+    checkpoint = str(files("dexgrasp.pretrained") / "state_guided_ppo.pt")
+    with pytest.raises(UsageError) as refusal:
+        label_gap.main(["--task", STATE, "--checkpoint", checkpoint, "--device", "cpu", "--visibility"])
+    assert str(refusal.value) == "this task has no camera: object visibility needs a Depth or StereoRGB task"

@@ -42,6 +42,7 @@ def test_depth_task_image_in_range_and_sees_scene(reports):
     # nearer than the table behind it
     assert abs(r["depth_at_object_m"] - r["expected_object_depth_m"]) < 0.06
     assert r["depth_at_object_m"] < r["expected_table_depth_at_object_px"] - 0.01
+    assert r["object_pixels"]["depth_camera"] >= 4  # the visibility measure finds it too
     # proprioception only: no object pose in the depth policy's vector group
     assert r["groups"]["policy"][0][1] < reports(STATE)["groups"]["policy"][0][1]
 
@@ -58,6 +59,10 @@ def test_stereo_pair_disparity_matches_baseline(reports):
     s = r["stereo"]
     assert s["images_differ"] and s["left_px"] > 4 and s["right_px"] > 4
     assert abs(s["disparity"] - s["expected"]) < 1.0, s
+    # the visibility measure counts the object's pixels where the image shows the red cube
+    counted = r["object_pixels"]
+    assert counted["left_camera"] == pytest.approx(s["left_px"], rel=0.3)
+    assert counted["right_camera"] == pytest.approx(s["right_px"], rel=0.3)
 
 
 def test_rewards_respond_to_their_causes(reports):

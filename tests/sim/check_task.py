@@ -14,6 +14,9 @@ from dexgrasp.envs.factory import load_cfgs, make_env, simulation  # noqa: E402
 overrides = [f"env.image.width={RES}", f"env.image.height={RES}", "presets=cube", "env.episode_length_s=0.2"]
 env_cfg, _ = load_cfgs(TASK, "rsl_rl", overrides, num_envs=2, device="cpu", seed=0)
 report = {}
+from dexgrasp.evaluation.visibility import ObjectPixels, policy_cameras, request_object_pixels  # noqa: E402
+
+cameras = request_object_pixels(env_cfg) if policy_cameras(env_cfg) else []
 
 with simulation(env_cfg, "cpu"):
     import torch
@@ -57,6 +60,8 @@ with simulation(env_cfg, "cpu"):
         place(look)
         obs, rew, terminated, truncated, _ = env.step(zero)
     report["renders_per_step_per_camera"] = renders[0] / 3 / max(1, len(env.scene.sensors))
+    if cameras:  # the share of each camera's pixels on the object, from the renderer's shape index
+        report["object_pixels"] = dict(zip(cameras, (ObjectPixels(env, cameras).shares()[0] * RES * RES).tolist()))
     report["reward_finite"] = bool(torch.isfinite(rew).all())
     rot = torch.tensor(cams.CAMERA_ROT, dtype=torch.float32)
     eye = torch.tensor(cams.CAMERA_POS, dtype=torch.float32)
