@@ -379,6 +379,7 @@ def test_teacher_and_student_compared_on_the_same_seeds(work, teacher, distilled
                 "2",
                 "--level",
                 "1",
+                "--visibility",
                 "--out",
                 str(out_dir),
                 *SCENE,
@@ -399,6 +400,13 @@ def test_teacher_and_student_compared_on_the_same_seeds(work, teacher, distilled
     assert starts["teacher"] == starts["student"] and len(set(starts["teacher"])) == 2, "the same planned episodes for both"
     paired = json.loads((out_dir / "paired.json").read_text())
     assert paired["success"]["episodes"] == 2 and 0.0 <= paired["success"]["mcnemar_p"] <= 1.0
+    # --visibility: the student's episodes record how much of the object its cameras showed, by outcome of the pair
+    with open(out_dir / "student" / "episodes.csv", newline="") as f:
+        shares = [float(r["object_share"]) for r in csv.DictReader(f)]
+    assert len(shares) == 2 and all(0.0 < s < 0.2 for s in shares)  # the object is in view, a small part of it
+    outcomes = json.loads((out_dir / "observability.json").read_text())["outcomes"]
+    assert sum(cell["episodes"] for cell in outcomes.values()) == 2
+    assert re.search(r"^(both|teacher_only|student_only|neither) +\d+ episodes, object share", out, re.M)
 
 
 def test_resume_goes_on_from_a_student(work, dataset, distilled):

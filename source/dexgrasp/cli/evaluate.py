@@ -4,7 +4,9 @@ Both run the episodes of one plan (``--seed``, ``--level``, ``--objects``; :mod:
 Writes ``comparison.csv`` and ``comparison.md`` (success rate with its 95% interval, episode length and reward of
 each), ``paired.json`` (the paired difference, its object-bootstrap interval and the exact McNemar p-value) and,
 per policy, the episodes, statistics and ``frames.png`` (the stereo pair, and the depth image when the teacher is a
-depth policy) into ``--out``. Arguments this tool does not know are Isaac Lab overrides.
+depth policy) into ``--out``. With ``--visibility`` each episode also records how much of the object the student's
+cameras showed (``object_share``, ``object_hidden`` in ``episodes.csv``), and ``observability.json`` sets that
+beside whether teacher and student agree on the episode. Arguments this tool does not know are Isaac Lab overrides.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", default=os.path.join("logs", "evaluate"), help="folder for the table, statistics and frames"
     )
     parser.add_argument("--video", action="store_true", help="also write an MP4 of environment 0 per policy")
+    parser.add_argument(
+        "--visibility", action="store_true", help="record how much of the object the student's cameras show"
+    )
     return common.add_launcher_options(parser)
 
 
@@ -42,6 +47,7 @@ def main(argv: list[str]) -> int:
     args.device = common.resolve_device(args.device)
 
     from dexgrasp.evaluation.compare import evaluate_pair
+    from dexgrasp.evaluation.visibility import request_object_pixels
     from dexgrasp.learners.distillation.config import LIBRARY, load_variant_cfgs
     from dexgrasp.learners.distillation.teacher import check_teacher_fits, read_teacher
     from dexgrasp.envs.overrides import checkpoint_overrides
@@ -54,6 +60,7 @@ def main(argv: list[str]) -> int:
         variant = variant_for(args.task, teacher.task)
         overrides = checkpoint_overrides(variant.env_id, "rsl_rl", meta, overrides)
         env_cfg, _ = load_variant_cfgs(variant, overrides, None, args.device, args.seed, play=True)
+        cameras = request_object_pixels(env_cfg) if args.visibility else None
     except ValueError as exc:
         raise UsageError(str(exc).splitlines()[0]) from exc
     common.evaluation_cfg(env_cfg, args)
@@ -72,6 +79,7 @@ def main(argv: list[str]) -> int:
         video=args.video,
         viewer=viewer_from_args(args),
         level=args.level,
+        cameras=cameras,
     )
     for row in rows:
         print(
@@ -84,6 +92,12 @@ def main(argv: list[str]) -> int:
         f"teacher - student: {paired['difference']:+.4f} (95% CI over objects {paired['difference_ci95_object_bootstrap']}),"
         f" McNemar p {paired['mcnemar_p']:.4g}"
     )
+    if cameras:
+        with open(os.path.join(args.out, "observability.json")) as f:
+            for outcome, cell in json.load(f)["outcomes"].items():
+                share = cell["mean_object_share"]
+                print(f"{outcome:12s} {cell['episodes']:4d} episodes, object share of the student's images "
+                      + ("-" if share is None else f"{share:.2%}, hidden {cell['mean_object_hidden']:.0%} of steps"))
     print(f"comparison: {os.path.join(os.path.abspath(args.out), 'comparison.md')}")
     return 0
 

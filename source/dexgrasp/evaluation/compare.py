@@ -5,19 +5,23 @@ Both run in one simulation, one after the other, each on a fresh plan of the sam
 runs it, at the level the caller holds fixed. Each policy's episodes, statistics and camera frames (the stereo
 pair, and the depth image when the scene has one) are written by :func:`.rollout.run_episodes` into
 ``<out>/teacher`` and ``<out>/student``; the comparison table goes to ``<out>/comparison.csv`` and
-``<out>/comparison.md``, the paired test (:mod:`.paired`) to ``<out>/paired.json``.
+``<out>/comparison.md``, the paired test (:mod:`.paired`) to ``<out>/paired.json``; with the object's pixels
+measured, the student's view of the object per outcome of the pair (:func:`.visibility.observability`) to
+``<out>/observability.json``.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import os
 
 from dexgrasp.learners.distillation.policy import FrozenPolicy
 from dexgrasp.learners.distillation.teacher import PolicySpec
 
-from .paired import compare_folders
+from .paired import compare_folders, read_evaluation
 from .rollout import run_episodes, start_plan
+from .visibility import ObjectPixels, observability
 
 COLUMNS = ("policy", "episodes", "success_rate", "mean_length", "mean_return", "checkpoint")
 
@@ -53,8 +57,10 @@ def evaluate_pair(
     video: bool = False,
     viewer=None,
     level: float = 0.0,
+    cameras: list[str] | None = None,
 ) -> list[dict]:
-    """Build the scene of ``variant`` and :func:`compare` ``teacher`` with the student checkpoint ``student``."""
+    """Build the scene of ``variant`` and :func:`compare` ``teacher`` with the student checkpoint ``student``;
+    ``cameras`` (given :func:`~.visibility.request_object_pixels` ran on ``env_cfg``) measures the object's pixels."""
     from isaaclab_rl.rsl_rl import RslRlVecEnvWrapper
 
     from dexgrasp.envs.factory import open_env
@@ -68,7 +74,10 @@ def evaluate_pair(
         teacher_policy = FrozenPolicy(load_actor(teacher, obs, groups, wrapped.num_actions, device))
         student_policy = FrozenPolicy(load_student(student, obs, wrapped.num_actions, device))
         checkpoints = {"teacher": teacher.checkpoint or "scripted", "student": student}
-        return compare(wrapped, teacher_policy, student_policy, task, episodes, seed, out, video, checkpoints, level)
+        pixels = ObjectPixels(env.unwrapped, cameras) if cameras else None
+        return compare(
+            wrapped, teacher_policy, student_policy, task, episodes, seed, out, video, checkpoints, level, pixels
+        )
 
 
 def compare(
@@ -82,9 +91,10 @@ def compare(
     video: bool,
     checkpoints: dict,
     level: float,
+    pixels: ObjectPixels | None = None,
 ) -> list[dict]:
     """Evaluate both policies on the episodes of ``seed`` at ``level``; returns one summary row per policy (and
-    writes the files, the paired test included)."""
+    writes the files, the paired test included, and with ``pixels`` ``observability.json``)."""
     from dexgrasp.tasks.grasp.mdp import episode_success
 
     rows = []
@@ -93,10 +103,16 @@ def compare(
         os.makedirs(folder, exist_ok=True)
         plan = start_plan(wrapped.unwrapped, seed, episodes, level)
         info = {"task": task, "checkpoint": checkpoints[name], "actions": "mean"}
-        summary = run_episodes(wrapped.unwrapped, _Acting(wrapped, policy), episode_success, plan, info, folder, video)
+        acting = _Acting(wrapped, policy)
+        summary = run_episodes(wrapped.unwrapped, acting, episode_success, plan, info, folder, video, pixels)
         rows.append({"policy": name, "success_ci95": summary["success"]["ci95"], **{k: summary[k] for k in COLUMNS[1:]}})
     paired = compare_folders(os.path.join(out, "teacher"), os.path.join(out, "student"), os.path.join(out, "paired.json"))
     write_table(rows, paired["success"], out)
+    if pixels is not None:
+        (_, teacher_rows), (_, student_rows) = (read_evaluation(os.path.join(out, n)) for n in ("teacher", "student"))
+        with open(os.path.join(out, "observability.json"), "w") as f:
+            cells = {"cameras": pixels.camera_names, "outcomes": observability(teacher_rows, student_rows)}
+            json.dump(cells, f, indent=2)
     return rows
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import statistics
 import time
 from collections import Counter
 
@@ -15,6 +16,8 @@ from dexgrasp.runs import source_commit
 from . import frames as F
 from . import stats
 from .episode_plan import EpisodePlan
+from .visibility import COLUMNS as VISIBILITY_COLUMNS
+from .visibility import EpisodeVisibility
 
 IMAGE_GROUPS = ("depth", "left_rgb", "right_rgb")
 STOCHASTIC_LIBRARIES = ("rsl_rl", "skrl")
@@ -214,11 +217,12 @@ def _images(env, groups) -> dict[str, torch.Tensor]:
 
 @torch.inference_mode()
 def run_episodes(
-    env, runner, episode_success, plan: EpisodePlan, info: dict, out: str, video: bool = False
+    env, runner, episode_success, plan: EpisodePlan, info: dict, out: str, video: bool = False, pixels=None
 ) -> dict:
     """Step ``runner`` (``reset()`` and ``step(obs)`` as :class:`CheckpointPolicy` has them) until every episode of
     ``plan`` (installed on ``env``) has ended; write and return their statistics, with ``info`` (task, checkpoint,
-    actions) in the summary."""
+    actions) in the summary. With ``pixels`` (:class:`~.visibility.ObjectPixels`) each episode also records how
+    much of the object the cameras showed."""
     commit = source_commit()  # the code that runs, before anything may change the checkout
     n = env.num_envs
     ep_return = torch.zeros(n, device=env.device)
@@ -231,7 +235,10 @@ def run_episodes(
     max_steps = int(env.max_episode_length) * (rounds + 2)
     sheet = _EpisodeSheet(max(1, int(env.max_episode_length) // SNAPSHOTS), env.step_dt)
     progress = _Progress(plan.episodes, n)
+    seen = None if pixels is None else EpisodeVisibility(n)
     for step in range(max_steps):
+        if seen is not None:  # the images the policy acts on
+            seen.add(pixels.shares())
         obs, rewards, dones, groups = runner.step(obs)
         ep_return += rewards.to(env.device)
         ep_length += 1
@@ -250,6 +257,7 @@ def run_episodes(
         metrics = env.episode_metrics
         for i in done_ids.tolist():
             k = plan.finished[i]
+            visibility = seen.close(i) if seen is not None else None
             if k is None:
                 continue
             records.append(
@@ -263,6 +271,7 @@ def run_episodes(
                     "lifted": bool(metrics.last_lifted[i]),
                     "closest_distance": float(metrics.last_closest[i]),
                     **{key: round(float(values[i]), 5) for key, values in starts.items()},
+                    **(visibility or {}),
                 }
             )
         if len(done_ids):
@@ -289,6 +298,7 @@ def run_episodes(
         "num_envs": n,
         "device": str(env.device),
         "frames": sheet.about,
+        **({} if pixels is None else {"cameras_measured": pixels.camera_names}),
     }
     pictures = sheet.pictures()
     return write_evaluation(records, labels, {**info, **setting}, out, pictures, frames, 1.0 / env.step_dt)
@@ -361,8 +371,18 @@ def write_evaluation(
         "mean_return": sum(r["return"] for r in records) / count if count else 0.0,
         "per_object": objects,
     }
+    measured = [c for c in VISIBILITY_COLUMNS if records and c in records[0]]
+    for column in measured:  # how much of the object the cameras showed, in all, successful and failed episodes
+        summary[f"mean_{column}"] = {
+            group: statistics.fmean(r[column] for r in rows) if rows else None
+            for group, rows in (
+                ("all", records),
+                ("success", [r for r in records if r["success"]]),
+                ("failure", [r for r in records if not r["success"]]),
+            )
+        }
     with open(os.path.join(out, "episodes.csv"), "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=[*CSV_COLUMNS, *START_COLUMNS], extrasaction="ignore")
+        writer = csv.DictWriter(f, fieldnames=[*CSV_COLUMNS, *START_COLUMNS, *measured], extrasaction="ignore")
         writer.writeheader()
         writer.writerows(records)
     with open(os.path.join(out, "objects.csv"), "w", newline="") as f:

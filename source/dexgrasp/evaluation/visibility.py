@@ -84,6 +84,63 @@ def bin_names() -> list[str]:
     return ["hidden"] + [f"({lo}, {hi}]" for lo, hi in zip(edges, edges[1:])] + [f"over {edges[-1]}"]
 
 
+class EpisodeVisibility:
+    """Each environment's running episode: the mean over its steps of the object's image share (the larger of the
+    cameras'), and the share of its steps in which no camera shows any of the object."""
+
+    def __init__(self, num_envs: int):
+        self._steps = torch.zeros(num_envs)
+        self._share = torch.zeros(num_envs)
+        self._hidden = torch.zeros(num_envs)
+
+    def add(self, shares: torch.Tensor) -> torch.Tensor:
+        """Count one step (``shares`` ``(num_envs, num_cameras)``); return each environment's larger share."""
+        share = shares.max(dim=1).values
+        self._steps += 1
+        self._share += share
+        self._hidden += (share == 0).float()
+        return share
+
+    def close(self, i: int) -> dict | None:
+        """Environment ``i``'s episode as CSV columns (None when it has no step); starts its next episode."""
+        steps = float(self._steps[i])
+        if steps == 0:
+            return None
+        row = {"object_share": round(float(self._share[i]) / steps, 6)}
+        row["object_hidden"] = round(float(self._hidden[i]) / steps, 4)
+        for acc in (self._steps, self._share, self._hidden):
+            acc[i] = 0.0
+        return row
+
+
+COLUMNS = ("object_share", "object_hidden")
+"""Columns :class:`EpisodeVisibility` adds to an evaluation's ``episodes.csv``."""
+OUTCOMES = {
+    "both": (True, True),
+    "teacher_only": (True, False),
+    "student_only": (False, True),
+    "neither": (False, False),
+}
+
+
+def observability(teacher_rows: list[dict], student_rows: list[dict]) -> dict:
+    """Per outcome of the same episodes (both succeed, only the teacher, only the student, neither): how many, and
+    how much of the object the student's cameras showed in them (mean object share, mean share of hidden steps).
+    Rows as :func:`~dexgrasp.evaluation.paired.read_evaluation` reads them, the student's with :data:`COLUMNS`."""
+    teacher = {row["episode"]: row["success"] for row in teacher_rows}
+    cells = {}
+    for name, (by_teacher, by_student) in OUTCOMES.items():
+        rows = [r for r in student_rows if teacher[r["episode"]] == by_teacher and r["success"] == by_student]
+        cells[name] = {
+            "episodes": len(rows),
+            **{
+                f"mean_{column}": sum(float(r[column]) for r in rows) / len(rows) if rows else None
+                for column in COLUMNS
+            },
+        }
+    return cells
+
+
 class VisibilityGap:
     """Per step and per episode, the object's image share (the larger of the cameras') next to the gap between a
     policy's action and a teacher's label, by part of the action.
@@ -96,34 +153,31 @@ class VisibilityGap:
         n = len(SHARE_BINS) + 1
         self.bin_steps = torch.zeros(n)
         self.bin_gap = {part: torch.zeros(n) for part in parts}
-        self._steps = torch.zeros(num_envs)
-        self._share = torch.zeros(num_envs)
-        self._hidden = torch.zeros(num_envs)
+        self._seen = EpisodeVisibility(num_envs)
         self._gap = {part: torch.zeros(num_envs) for part in parts}
+        self._steps = torch.zeros(num_envs)
         self.episodes: list[dict] = []
 
     def add(self, shares: torch.Tensor, gaps: dict[str, torch.Tensor]) -> None:
         """``shares`` ``(num_envs, num_cameras)``; ``gaps`` per part ``(num_envs,)``."""
-        share = shares.max(dim=1).values
-        bins = share_bin(share)
-        self.bin_steps.index_add_(0, bins, torch.ones_like(share))
+        bins = share_bin(self._seen.add(shares))
+        self.bin_steps.index_add_(0, bins, torch.ones(len(bins)))
         for part in self.parts:
             self.bin_gap[part].index_add_(0, bins, gaps[part])
             self._gap[part] += gaps[part]
         self._steps += 1
-        self._share += share
-        self._hidden += (share == 0).float()
 
     def end(self, env_ids: torch.Tensor) -> None:
         for i in env_ids.tolist():
-            steps = float(self._steps[i])
-            if steps == 0:
+            seen = self._seen.close(i)
+            if seen is None:
                 continue
-            row = {"env": i, "steps": int(steps), "mean_object_share": float(self._share[i]) / steps}
-            row["hidden_step_share"] = float(self._hidden[i]) / steps
+            steps = float(self._steps[i])
+            row = {"env": i, "steps": int(steps), **seen}
             row.update({f"gap_{part}": float(self._gap[part][i]) / steps for part in self.parts})
             self.episodes.append(row)
-            for acc in (self._steps, self._share, self._hidden, *self._gap.values()):
+            self._steps[i] = 0.0
+            for acc in self._gap.values():
                 acc[i] = 0.0
 
     def summary(self) -> dict:
