@@ -14,7 +14,7 @@ def report():
 
 
 def test_grasp_preset_has_its_terms_and_fingertip_sensors(report):
-    assert report["terms"] == ["reach", "contact", "lift", "goal", "success"]
+    assert report["terms"] == ["reach", "tips", "contact", "lift", "goal", "success"]
     assert report["sensors"] == ["index_contact", "middle_contact", "ring_contact", "thumb_contact"]
 
 
@@ -28,6 +28,7 @@ def test_a_held_and_lifted_object_pays_contact_and_lift(report):
 def test_an_object_away_from_the_hand_pays_nothing_but_a_little_reach(report):
     away, held = report["away"], report["held"]
     assert away["contact"][1] == 0.0 and away["lift"][1] == 0.0 and away["goal"][1] == 0.0
+    assert min(held["tips"]) > 0.3 and away["tips"][1] < 0.05  # fingertips closed on the cube, then far from it
     assert away["reach"][1] < 0.1 < held["reach"][1]
     assert away["contact"][0] == 1.0  # environment 0 still holds its cube
 

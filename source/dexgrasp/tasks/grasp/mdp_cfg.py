@@ -65,6 +65,8 @@ class GraspRewardsCfg:
     """
 
     reach = RewTerm(func=mdp.pinch_reach, weight=1.0, params={"sharpness": 10.0, "hand_cfg": MISSING})
+    tips = RewTerm(func=mdp.fingertip_reach, weight=0.0, params={"sharpness": 20.0, "hand_cfg": MISSING})
+    """Closing the fingertips on the object; off by default (weight 0), ``env.rewards.tips.weight=1`` turns it on."""
     contact = RewTerm(func=mdp.grasp_contact, weight=1.0, params=_in_grasp())
     lift = RewTerm(
         func=mdp.lift_in_grasp, weight=5.0, params=_in_grasp(table_top=TABLE_TOP, start=0.01, full=0.11)

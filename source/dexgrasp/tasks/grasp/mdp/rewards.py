@@ -26,6 +26,7 @@ __all__ = [
     "object_lifted",
     "finger_curl",
     "pinch_reach",
+    "fingertip_reach",
     "grasp_contact",
     "lift_in_grasp",
     "goal_in_grasp",
@@ -92,6 +93,18 @@ def pinch_reach(env: ManagerBasedRLEnv, sharpness: float, hand_cfg: SceneEntityC
     tips = env.scene[hand_cfg.name].data.body_pos_w.torch[:, hand_cfg.body_ids]
     pinch = 0.5 * (tips[:, -1] + tips[:, :-1].mean(dim=1))
     return torch.exp(-sharpness * torch.linalg.norm(pinch - env.scene["object"].data.root_pos_w.torch, dim=-1))
+
+
+def fingertip_reach(env: ManagerBasedRLEnv, sharpness: float, hand_cfg: SceneEntityCfg) -> torch.Tensor:
+    """exp(-sharpness * d), d the mean distance from the fingertips (``hand_cfg``'s bodies) to the object.
+
+    The pinch point (:func:`pinch_reach`) stays where it is while an open hand closes around the object; the
+    fingertips come nearer, so this term pays for closing on it before any contact does (dexsuite's finger and
+    thumb distances to the object play this part).
+    """
+    tips = env.scene[hand_cfg.name].data.body_pos_w.torch[:, hand_cfg.body_ids]
+    distance = torch.linalg.norm(tips - env.scene["object"].data.root_pos_w.torch[:, None], dim=-1).mean(dim=1)
+    return torch.exp(-sharpness * distance)
 
 
 def _touching(env: ManagerBasedRLEnv, sensor_names: list[str], threshold: float) -> torch.Tensor:

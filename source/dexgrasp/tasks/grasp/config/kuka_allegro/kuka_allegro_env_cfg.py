@@ -140,6 +140,7 @@ def _bind_rewards(rewards) -> None:
         )
     elif isinstance(rewards, GraspRewardsCfg):
         rewards.reach.params["hand_cfg"] = SceneEntityCfg("robot", body_names=FINGERTIP_BODY_NAMES, preserve_order=True)
+        rewards.tips.params["hand_cfg"] = SceneEntityCfg("robot", body_names=FINGERTIP_BODY_NAMES, preserve_order=True)
         *fingers, thumb = CONTACT_SENSORS
         for term in (rewards.contact, rewards.lift, rewards.goal):
             term.params.update(thumb_sensor=thumb, finger_sensors=fingers)
