@@ -63,9 +63,9 @@ class ObjectPixels:
 
         columns = []
         for camera in self._cameras:
-            index = wp.to_torch(self._render_data(camera).outputs.shape_index_image).to(torch.int64).cpu()
-            on_object = torch.isin(index, self._object_shapes)  # (worlds, 1, height, width)
-            columns.append(on_object.flatten(1).float().mean(dim=1))
+            index = wp.to_torch(self._render_data(camera).outputs.shape_index_image).to(torch.int64)
+            on_object = torch.isin(index, self._object_shapes.to(index.device))  # (worlds, 1, height, width)
+            columns.append(on_object.flatten(1).float().mean(dim=1).cpu())  # counted where the images are
         return torch.stack(columns, dim=1)
 
 
