@@ -32,7 +32,11 @@ def test_outcomes_of_a_pair_carry_the_students_view():
         {"episode": k, "success": s, "object_share": share, "object_hidden": hidden}
         for k, (s, share, hidden) in enumerate([(True, 0.02, 0.0), (False, 0.001, 0.6), (True, 0.01, 0.1), (False, 0.0, 1.0)])
     ]
-    cells = observability(teacher, list(reversed(student)))  # matched by episode, not by order
+    result = observability(teacher, list(reversed(student)))  # matched by episode, not by order
+    cells = result["outcomes"]
     assert {k: v["episodes"] for k, v in cells.items()} == {"both": 1, "teacher_only": 1, "student_only": 1, "neither": 1}
     assert cells["teacher_only"]["mean_object_share"] == pytest.approx(0.001)
     assert cells["teacher_only"]["mean_object_hidden"] == pytest.approx(0.6)
+    view = result["student_view"]  # episode 1 (teacher only) and 3 (neither) hid the object over half the time
+    assert view["mostly_hidden"] == {"episodes": 2, "teacher_successes": 1, "student_successes": 0}
+    assert view["mostly_seen"] == {"episodes": 2, "teacher_successes": 1, "student_successes": 2}

@@ -3,7 +3,9 @@
 ``python scripts/compare.py FIRST SECOND`` reads the ``summary.json`` and ``episodes.csv`` that ``scripts/play.py``
 wrote into two folders with the same ``--seed``, ``--level``, ``--objects`` and ``--episodes``, and writes
 ``paired.json`` (default: into FIRST): success and lifted rates of both, the paired difference (first minus
-second) with a 95% interval that resamples objects, and the exact McNemar p-value.
+second) with a 95% interval that resamples objects, and the exact McNemar p-value. When SECOND measured the
+object's pixels (``scripts/evaluate.py --visibility``), ``observability.json`` goes beside ``paired.json``, with
+FIRST as the teacher.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("second", help="evaluation folder of scripts/play.py, same episodes")
     parser.add_argument("--out", default=None, help="file for the comparison (default: FIRST/paired.json)")
     args = parser.parse_args(argv)
+    from dexgrasp.evaluation.compare import write_observability
     from dexgrasp.evaluation.paired import compare_folders
 
     for folder in (args.first, args.second):
@@ -40,6 +43,9 @@ def main(argv: list[str]) -> int:
             f" exact McNemar p {r['mcnemar_p']:.4g}"
         )
     print(f"paired: {os.path.abspath(out)}")
+    folder = os.path.dirname(os.path.abspath(out))
+    if write_observability(args.first, args.second, folder) is not None:
+        print(f"observability: {os.path.join(folder, 'observability.json')}")
     return 0
 
 

@@ -94,10 +94,14 @@ def main(argv: list[str]) -> int:
     )
     if cameras:
         with open(os.path.join(args.out, "observability.json")) as f:
-            for outcome, cell in json.load(f)["outcomes"].items():
-                share = cell["mean_object_share"]
-                print(f"{outcome:12s} {cell['episodes']:4d} episodes, object share of the student's images "
-                      + ("-" if share is None else f"{share:.2%}, hidden {cell['mean_object_hidden']:.0%} of steps"))
+            observed = json.load(f)
+        for outcome, cell in observed["outcomes"].items():
+            share = cell["mean_object_share"]
+            print(f"{outcome:12s} {cell['episodes']:4d} episodes, object share of the student's images "
+                  + ("-" if share is None else f"{share:.2%}, hidden {cell['mean_object_hidden']:.0%} of steps"))
+        for view, cell in observed["student_view"].items():
+            print(f"object {view.replace('_', ' ')} in the student's images: {cell['episodes']} episodes, teacher"
+                  f" {cell['teacher_successes']} successes, student {cell['student_successes']}")
     print(f"comparison: {os.path.join(os.path.abspath(args.out), 'comparison.md')}")
     return 0
 

@@ -109,11 +109,21 @@ def compare(
     paired = compare_folders(os.path.join(out, "teacher"), os.path.join(out, "student"), os.path.join(out, "paired.json"))
     write_table(rows, paired["success"], out)
     if pixels is not None:
-        (_, teacher_rows), (_, student_rows) = (read_evaluation(os.path.join(out, n)) for n in ("teacher", "student"))
-        with open(os.path.join(out, "observability.json"), "w") as f:
-            cells = {"cameras": pixels.camera_names, "outcomes": observability(teacher_rows, student_rows)}
-            json.dump(cells, f, indent=2)
+        write_observability(os.path.join(out, "teacher"), os.path.join(out, "student"), out)
     return rows
+
+
+def write_observability(teacher: str, student: str, out: str) -> dict | None:
+    """``<out>/observability.json`` (:func:`.visibility.observability`) of two evaluation folders of the same
+    episodes, when the student's measured the object's pixels; returns it (None, and nothing written, otherwise)."""
+    (_, teacher_rows), (summary, student_rows) = read_evaluation(teacher), read_evaluation(student)
+    if "cameras_measured" not in summary:
+        return None
+    result = {"teacher": teacher, "student": student, "cameras": summary["cameras_measured"]}
+    result.update(observability(teacher_rows, student_rows))
+    with open(os.path.join(out, "observability.json"), "w") as f:
+        json.dump(result, f, indent=2)
+    return result
 
 
 def write_table(rows: list[dict], paired: dict, out: str) -> None:

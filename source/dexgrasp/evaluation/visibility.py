@@ -123,11 +123,25 @@ OUTCOMES = {
 }
 
 
+MOSTLY_HIDDEN = 0.5
+"""An episode whose object no camera shows in more than this share of its steps is "mostly hidden"."""
+
+
 def observability(teacher_rows: list[dict], student_rows: list[dict]) -> dict:
     """Per outcome of the same episodes (both succeed, only the teacher, only the student, neither): how many, and
-    how much of the object the student's cameras showed in them (mean object share, mean share of hidden steps).
-    Rows as :func:`~dexgrasp.evaluation.paired.read_evaluation` reads them, the student's with :data:`COLUMNS`."""
+    how much of the object the student's cameras showed in them (mean object share, mean share of hidden steps);
+    and per view of the student (object mostly hidden or not, :data:`MOSTLY_HIDDEN`): how many episodes, and how
+    many of them each policy succeeded in. Rows as :func:`~dexgrasp.evaluation.paired.read_evaluation` reads them,
+    the student's with :data:`COLUMNS`."""
     teacher = {row["episode"]: row["success"] for row in teacher_rows}
+    views = {}
+    for name, hidden in (("mostly_hidden", True), ("mostly_seen", False)):
+        rows = [r for r in student_rows if (float(r["object_hidden"]) > MOSTLY_HIDDEN) == hidden]
+        views[name] = {
+            "episodes": len(rows),
+            "teacher_successes": sum(teacher[r["episode"]] for r in rows),
+            "student_successes": sum(r["success"] for r in rows),
+        }
     cells = {}
     for name, (by_teacher, by_student) in OUTCOMES.items():
         rows = [r for r in student_rows if teacher[r["episode"]] == by_teacher and r["success"] == by_student]
@@ -138,7 +152,7 @@ def observability(teacher_rows: list[dict], student_rows: list[dict]) -> dict:
                 for column in COLUMNS
             },
         }
-    return cells
+    return {"outcomes": cells, "student_view": views}
 
 
 class VisibilityGap:
