@@ -84,10 +84,25 @@ def test_single_process_on_cuda(tmp_path):
 
 
 def test_grasp_reward_and_weight_curriculum_on_cuda(tmp_path):
-    """The fingertip contact sensors, the weight curriculum's force and smoothed synergies on a CUDA scene."""
-    extra = ("presets=grasp", "env.curriculum.object_weight.params.start_scale=0.3", "env.actions.hand.smoothing=0.5")
+    """The fingertip contact sensors, the weight curriculum's force, smoothed synergies held open at the zero action
+    and the fingertip reach on a CUDA scene."""
+    extra = ("presets=grasp", "env.curriculum.object_weight.params.start_scale=0.3", "env.actions.hand.smoothing=0.5",
+             "env.actions.hand.zero_coefficients=[0.0,0.0,0.0,0.0,0.0]", "env.rewards.tips.weight=1.0")  # fmt: skip
     out = trained(tmp_path, ["--device", "cuda:0"], task=STATE, extra=extra)
-    assert "Episode_Reward/contact" in out and "Learning iteration 1/2" in out
+    assert "Episode_Reward/contact" in out and "Episode_Reward/tips" in out and "Learning iteration 1/2" in out
+
+
+def test_object_visibility_on_cuda(tmp_path):
+    """``evaluate.py --visibility`` reads the renderer's shape index where a CUDA scene renders it."""
+    student = os.path.join(ROOT, "source", "dexgrasp", "pretrained", "stereo_from_expert.pt")
+    proc = run(
+        ["scripts/evaluate.py", "--teacher", "scripted", "--student", student, "--episodes", "2", "--num_envs", "2",
+         "--objects", "cube", "--visibility", "--device", "cuda:0", "--out", str(tmp_path / "eval")],
+        timeout=900,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    summary = json.loads((tmp_path / "eval" / "student" / "summary.json").read_text())
+    assert 0.0 < summary["mean_object_share"]["all"] < 0.2
 
 
 def test_disaggregated_gpu_simulation_cpu_learner(tmp_path):
