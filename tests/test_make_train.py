@@ -84,5 +84,6 @@ def test_the_from_scratch_preset_configures_the_state_task(monkeypatch):
     assert env_cfg.actions.hand.zero_coefficients == [0.0] * 5  # the zero action holds the open preshape
     assert env_cfg.events.assisted_start.params["open_share"] == 1.0
     assert env_cfg.rewards.tips.weight == 1.0  # the fingertips' reach, off in the preset itself
+    assert tuple(env_cfg.actions.palm.relative_step) == (0.01, 0.05)  # palm steps from where it is
     assert "contact" in vars(env_cfg.rewards)  # the grasp reward preset
     assert agent_cfg.num_steps_per_env == 32 and len(agent_cfg.actor.distribution_cfg.init_std) == 11

@@ -48,3 +48,12 @@ def test_the_curriculum_counts_normal_starts_only(report):
     """(successes, episodes) the ADR curriculum took in: none of the assisted episodes, both normal ones."""
     assert report["curriculum_counts_after_assisted"][1] == 0
     assert report["curriculum_counts_after_normal"][1] == 2
+
+
+def test_relative_palm_actions_hold_still_at_zero_and_step_along_each_axis():
+    """``env.actions.palm.relative_step``: the zero action holds the palm; a full action moves its target 1 cm a
+    step, which the palm follows (behind: the arm's joint speed is limited) in the direction asked."""
+    r = report_of(run(["tests/sim/check_relative_palm.py"], timeout=900))
+    assert max(r["zero_action_drift_m"]) < 0.005
+    for axis, moved in r["moves_in_10_steps_m"].items():
+        assert all(0.02 < m < 10 * r["step_m"] + 0.005 for m in moved), (axis, moved)

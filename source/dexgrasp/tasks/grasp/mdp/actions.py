@@ -43,7 +43,12 @@ def unhinged(values: torch.Tensor, low: torch.Tensor, zero: torch.Tensor, high: 
 
 
 class PalmPoseAction(DifferentialInverseKinematicsAction):
-    """Absolute palm pose target within bounds, tracked by differential IK on the arm joints."""
+    """Palm pose target within bounds, tracked by differential IK on the arm joints.
+
+    By default the action is the target itself (the bounds' box mapped onto [-1, 1]). With ``relative_step`` it is a
+    step from the palm's measured pose, as Isaac Lab's relative IK actions are: the zero action holds the hand where
+    it is, and exploration noise moves it by centimetres around where it is, not across the workspace.
+    """
 
     cfg: PalmPoseActionCfg
 
@@ -57,6 +62,9 @@ class PalmPoseAction(DifferentialInverseKinematicsAction):
         self._pose_command = torch.zeros(self.num_envs, 7, device=self.device)
         self._last_target = torch.zeros(self.num_envs, len(self._joint_ids), device=self.device)
         self._target_stale = torch.ones(self.num_envs, dtype=torch.bool, device=self.device)
+        self._target = torch.zeros(self.num_envs, 6, device=self.device)
+        self._unset_target = torch.ones(self.num_envs, dtype=torch.bool, device=self.device)
+        """With ``relative_step``: the target in force, and which environments take the measured pose as theirs."""
 
     @property
     def action_dim(self) -> int:
@@ -64,14 +72,31 @@ class PalmPoseAction(DifferentialInverseKinematicsAction):
 
     def process_actions(self, actions: torch.Tensor):
         self._raw_actions[:] = actions
-        target = _affine(actions, self._low, self._high)
+        ee_pos, ee_quat = self._compute_frame_pose()
+        if self.cfg.relative_step is None:
+            target = _affine(actions, self._low, self._high)
+        else:
+            target = self._stepped(actions.clamp(-1.0, 1.0), ee_pos)
         self._processed_actions[:] = target
         yaw, pitch, roll = target[:, 3], target[:, 4], target[:, 5]
         offset = math_utils.quat_from_euler_xyz(roll, pitch, yaw)  # R = Rz(yaw) Ry(pitch) Rx(roll): ZYX
         self._pose_command[:, :3] = target[:, :3]
         self._pose_command[:, 3:] = math_utils.quat_mul(offset, self._nominal)
-        ee_pos, ee_quat = self._compute_frame_pose()
         self._ik_controller.set_command(self._pose_command, ee_pos, ee_quat)
+
+    def _stepped(self, actions: torch.Tensor, ee_pos: torch.Tensor) -> torch.Tensor:
+        """The target (position, ZYX angles from the nominal orientation) moved by ``relative_step`` per unit
+        action, within the bounds. Each episode it starts at the palm's measured position and the nominal
+        orientation (where the zero action of absolute targets turns the palm too), then integrates the steps:
+        re-anchoring it at the measured pose every step would let the palm sag and lag by the PD error."""
+        fresh = self._unset_target.nonzero().flatten()
+        if len(fresh) > 0:
+            self._target[fresh] = torch.cat([ee_pos[fresh], torch.zeros(len(fresh), 3, device=self.device)], dim=-1)
+            self._unset_target[fresh] = False
+        metres, radians = self.cfg.relative_step
+        scale = torch.tensor([metres] * 3 + [radians] * 3, device=self.device)
+        self._target[:] = torch.maximum(torch.minimum(self._target + scale * actions, self._high), self._low)
+        return self._target.clone()
 
     def apply_actions(self):
         """One damped-least-squares step towards the target, rate-limited and kept within the joint limits.
@@ -127,12 +152,12 @@ class PalmPoseAction(DifferentialInverseKinematicsAction):
         return step
 
     def reset(self, env_ids=None) -> None:
-        """Forget the rate limiter's last target: the next step starts from the reset joint positions."""
+        """Forget the rate limiter's last target and a relative action's target: the next step starts from the reset
+        joint positions and the palm's pose there."""
         super().reset(env_ids)
-        if env_ids is None:
-            self._target_stale[:] = True
-        else:
-            self._target_stale[env_ids] = True
+        ids = slice(None) if env_ids is None else env_ids
+        self._target_stale[ids] = True
+        self._unset_target[ids] = True
 
 
 @configclass
@@ -146,6 +171,9 @@ class PalmPoseActionCfg(DifferentialInverseKinematicsActionCfg):
     nominal_quat: tuple[float, float, float, float] = MISSING
     max_joint_speed: float = 2.0
     """Largest arm joint speed the IK targets ask for [rad/s] (the iiwa7 allows 1.7-3.1)."""
+    relative_step: tuple[float, float] | None = None
+    """(metres, radians) the target moves from the palm's measured pose per step at a full action; None (the
+    default): the action is the target itself, the bounds' box mapped onto [-1, 1]."""
 
 
 class HandSynergyAction(ActionTerm):
