@@ -30,11 +30,14 @@ def test_outcomes_of_a_pair_carry_the_students_view():
     teacher = [{"episode": k, "success": s} for k, s in enumerate([True, True, False, False])]
     student = [
         {"episode": k, "success": s, "object_share": share, "object_hidden": hidden}
-        for k, (s, share, hidden) in enumerate([(True, 0.02, 0.0), (False, 0.001, 0.6), (True, 0.01, 0.1), (False, 0.0, 1.0)])
+        for k, (s, share, hidden) in enumerate(
+            [(True, 0.02, 0.0), (False, 0.001, 0.6), (True, 0.01, 0.1), (False, 0.0, 1.0)]
+        )
     ]
     result = observability(teacher, list(reversed(student)))  # matched by episode, not by order
     cells = result["outcomes"]
-    assert {k: v["episodes"] for k, v in cells.items()} == {"both": 1, "teacher_only": 1, "student_only": 1, "neither": 1}
+    counts = {k: v["episodes"] for k, v in cells.items()}
+    assert counts == {"both": 1, "teacher_only": 1, "student_only": 1, "neither": 1}
     assert cells["teacher_only"]["mean_object_share"] == pytest.approx(0.001)
     assert cells["teacher_only"]["mean_object_hidden"] == pytest.approx(0.6)
     view = result["student_view"]  # episode 1 (teacher only) and 3 (neither) hid the object over half the time

@@ -3,8 +3,8 @@
 Writes ``summary.json`` (per phase of the expert: share of the steps, mean absolute gap of each part of the action),
 ``trace.csv`` and ``trace.png`` (palm height and hand closure of environment 0, policy against label) into
 ``--out``; with ``--visibility`` (a camera task) also the gaps by how much of the object the cameras show, and
-``visibility.csv`` (one row per finished episode). See :mod:`dexgrasp.evaluation.label_gap`. Arguments this tool does not know are Isaac Lab overrides;
-give the ones the policy was trained with (its observations must match).
+``visibility.csv`` (one row per finished episode). See :mod:`dexgrasp.evaluation.label_gap`. Arguments this tool
+does not know are Isaac Lab overrides; give the ones the policy was trained with (its observations must match).
 """
 
 from __future__ import annotations

@@ -44,11 +44,14 @@ class ObjectPixels:
     def __init__(self, env, camera_names: list[str]):
         self._cameras = [env.scene[name] for name in camera_names]
         self.camera_names = list(camera_names)
-        model = self._render_data(self._cameras[0]).newton_sensor.model
-        ids = [i for i, path in enumerate(model.shape_label) if "/Object/" in path]
+        import warp as wp
+
+        render_data = self._render_data(self._cameras[0])
+        ids = [i for i, path in enumerate(render_data.newton_sensor.model.shape_label) if "/Object/" in path]
         if not ids:
             raise RuntimeError("no shape of the Newton model lies under an environment's Object prim")
-        self._object_shapes = torch.tensor(ids, dtype=torch.int64)
+        device = wp.to_torch(render_data.outputs.shape_index_image).device
+        self._object_shapes = torch.tensor(ids, dtype=torch.int64, device=device)  # where the images are
 
     @staticmethod
     def _render_data(camera):
@@ -64,7 +67,7 @@ class ObjectPixels:
         columns = []
         for camera in self._cameras:
             index = wp.to_torch(self._render_data(camera).outputs.shape_index_image).to(torch.int64)
-            on_object = torch.isin(index, self._object_shapes.to(index.device))  # (worlds, 1, height, width)
+            on_object = torch.isin(index, self._object_shapes)  # (worlds, 1, height, width)
             columns.append(on_object.flatten(1).float().mean(dim=1).cpu())  # counted where the images are
         return torch.stack(columns, dim=1)
 
@@ -89,26 +92,27 @@ class EpisodeVisibility:
     cameras'), and the share of its steps in which no camera shows any of the object."""
 
     def __init__(self, num_envs: int):
-        self._steps = torch.zeros(num_envs)
+        self.steps = torch.zeros(num_envs)
+        """Steps each environment's running episode has counted so far."""
         self._share = torch.zeros(num_envs)
         self._hidden = torch.zeros(num_envs)
 
     def add(self, shares: torch.Tensor) -> torch.Tensor:
         """Count one step (``shares`` ``(num_envs, num_cameras)``); return each environment's larger share."""
         share = shares.max(dim=1).values
-        self._steps += 1
+        self.steps += 1
         self._share += share
         self._hidden += (share == 0).float()
         return share
 
     def close(self, i: int) -> dict | None:
         """Environment ``i``'s episode as CSV columns (None when it has no step); starts its next episode."""
-        steps = float(self._steps[i])
+        steps = float(self.steps[i])
         if steps == 0:
             return None
         row = {"object_share": round(float(self._share[i]) / steps, 6)}
         row["object_hidden"] = round(float(self._hidden[i]) / steps, 4)
-        for acc in (self._steps, self._share, self._hidden):
+        for acc in (self.steps, self._share, self._hidden):
             acc[i] = 0.0
         return row
 
@@ -169,7 +173,6 @@ class VisibilityGap:
         self.bin_gap = {part: torch.zeros(n) for part in parts}
         self._seen = EpisodeVisibility(num_envs)
         self._gap = {part: torch.zeros(num_envs) for part in parts}
-        self._steps = torch.zeros(num_envs)
         self.episodes: list[dict] = []
 
     def add(self, shares: torch.Tensor, gaps: dict[str, torch.Tensor]) -> None:
@@ -179,18 +182,16 @@ class VisibilityGap:
         for part in self.parts:
             self.bin_gap[part].index_add_(0, bins, gaps[part])
             self._gap[part] += gaps[part]
-        self._steps += 1
 
     def end(self, env_ids: torch.Tensor) -> None:
         for i in env_ids.tolist():
+            steps = float(self._seen.steps[i])
             seen = self._seen.close(i)
             if seen is None:
                 continue
-            steps = float(self._steps[i])
             row = {"env": i, "steps": int(steps), **seen}
             row.update({f"gap_{part}": float(self._gap[part][i]) / steps for part in self.parts})
             self.episodes.append(row)
-            self._steps[i] = 0.0
             for acc in self._gap.values():
                 acc[i] = 0.0
 

@@ -78,7 +78,9 @@ class ScriptedGraspExpert:
             raise ValueError(f"the scripted expert acts through the 11-D palm + synergy action, not {terms}")
         self._palm_term = env.action_manager.get_term("palm")
         if self._palm_term.cfg.relative_step is not None:
-            raise ValueError("the scripted expert sets absolute palm targets: leave env.actions.palm.relative_step unset")
+            raise ValueError(
+                "the scripted expert sets absolute palm targets: leave env.actions.palm.relative_step unset"
+            )
         self._hand_term = env.action_manager.get_term("hand")
         self._palm_id = env.scene["robot"].body_names.index("palm_link")
         device = env.device

@@ -65,6 +65,8 @@ class PalmPoseAction(DifferentialInverseKinematicsAction):
         self._target = torch.zeros(self.num_envs, 6, device=self.device)
         self._unset_target = torch.ones(self.num_envs, dtype=torch.bool, device=self.device)
         """With ``relative_step``: the target in force, and which environments take the measured pose as theirs."""
+        metres, radians = cfg.relative_step or (0.0, 0.0)
+        self._step_scale = torch.tensor([metres] * 3 + [radians] * 3, device=self.device)
 
     @property
     def action_dim(self) -> int:
@@ -93,9 +95,7 @@ class PalmPoseAction(DifferentialInverseKinematicsAction):
         if len(fresh) > 0:
             self._target[fresh] = torch.cat([ee_pos[fresh], torch.zeros(len(fresh), 3, device=self.device)], dim=-1)
             self._unset_target[fresh] = False
-        metres, radians = self.cfg.relative_step
-        scale = torch.tensor([metres] * 3 + [radians] * 3, device=self.device)
-        self._target[:] = torch.maximum(torch.minimum(self._target + scale * actions, self._high), self._low)
+        self._target[:] = torch.maximum(torch.minimum(self._target + self._step_scale * actions, self._high), self._low)
         return self._target.clone()
 
     def apply_actions(self):
@@ -197,10 +197,10 @@ class HandSynergyAction(ActionTerm):
         self._mean = torch.tensor(cfg.mean, device=self.device, dtype=torch.float32)
         self._low = torch.tensor(cfg.coefficient_bounds[0], device=self.device)
         self._high = torch.tensor(cfg.coefficient_bounds[1], device=self.device)
-        middle = 0.5 * (self._low + self._high)
-        self._zero = middle if cfg.zero_coefficients is None else torch.tensor(cfg.zero_coefficients, device=self.device)
+        zero = cfg.zero_coefficients
+        self._zero = 0.5 * (self._low + self._high) if zero is None else torch.tensor(zero, device=self.device)
         if not bool(((self._low <= self._zero) & (self._zero <= self._high)).all()):
-            raise ValueError(f"zero_coefficients {cfg.zero_coefficients} lie outside the bounds {cfg.coefficient_bounds}")
+            raise ValueError(f"zero_coefficients {zero} lie outside the bounds {cfg.coefficient_bounds}")
         if self._basis.shape[0] != len(self._joint_ids):
             raise ValueError(f"Synergy basis has {self._basis.shape[0]} rows for {len(self._joint_ids)} joints.")
         if not 0.0 <= cfg.smoothing < 1.0:
