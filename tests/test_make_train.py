@@ -87,3 +87,5 @@ def test_the_from_scratch_preset_configures_the_state_task(monkeypatch):
     assert tuple(env_cfg.actions.palm.relative_step) == (0.01, 0.05)  # palm steps from where it is
     assert "contact" in vars(env_cfg.rewards)  # the grasp reward preset
     assert agent_cfg.num_steps_per_env == 32 and len(agent_cfg.actor.distribution_cfg.init_std) == 11
+    # a fixed rate: the adaptive one sat at its floor with a narrow rotation std (docs/learning_curve.md)
+    assert agent_cfg.algorithm.schedule == "fixed" and agent_cfg.algorithm.learning_rate == 3e-4
