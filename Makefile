@@ -15,9 +15,13 @@ train: setup
 		presets=res32 env.episode_length_s=4 agent.num_steps_per_env=8 \
 		agent.actor.rnn_hidden_dim=64 agent.critic.rnn_hidden_dim=64 $(TRAIN_ARGS)
 
-# one math thread per process: the suite starts simulation and learner processes that share the machine's cores
+# one math thread per process: the suite starts simulation and learner processes that share the machine's cores.
+# Test files run side by side on up to two workers (most of a test's time is one subprocess on one core), then the
+# tests whose deadlines are a few seconds run alone.
 test: setup
-	OMP_NUM_THREADS=1 $(PY) -m pytest -q -ra --durations=15
+	OMP_NUM_THREADS=1 $(PY) -m pytest -q -ra --durations=15 -m "not serial" --numprocesses=auto --maxprocesses=2 \
+		--dist loadfile
+	OMP_NUM_THREADS=1 $(PY) -m pytest -q -ra --durations=5 -m serial
 
 # A first check in minutes: every test that builds no Isaac Lab simulation (the tests marked slow do)
 test-fast: setup

@@ -2,6 +2,7 @@
 
     python scripts/learning_curve.py scratch --out docs/figures/learning_curve/from_scratch
     python scripts/learning_curve.py rl_on_expert --out docs/figures/rl_on_expert/randomised
+    python scripts/learning_curve.py depth_on_expert --out docs/figures/depth_on_expert
     python scripts/learning_curve.py stereo_student --out docs/figures/stereo_student/randomised
     python scripts/learning_curve.py factors --out docs/figures/expert_factors
 
@@ -20,6 +21,9 @@ the recipes report the last one, and ``rl_on_expert`` draws its checkpoint curve
   it guided by the expert (``--unguided``: plain PPO), the expert, the clone and the last PPO policy evaluated in
   every cell of ``SET_CELLS`` on the same episodes, their paired comparisons (``paired/``), and every
   ``--curve_every``-th checkpoint on the selection episodes (``checkpoints/``).
+* ``depth_on_expert``: the same on the depth task (``DEPTH_CLONING``, ``DEPTH_RL_ON_EXPERT``): the end-to-end depth
+  policy, cloned from the expert into the feed-forward 32x32 depth CNN, then PPO guided by the expert, with a
+  privileged MLP critic; the expert is evaluated in the depth task's scenes on the same episodes.
 * ``stereo_student``: DAgger of the scripted expert into a feed-forward 32x32 stereo RGB student (aggregated
   dataset), then teacher against student on the same episodes of the cube at levels 0 and 1 (the distillation
   scene's episodes, which end after a 2 s hold at the goal), the student's training curves, and its actions against
@@ -30,10 +34,10 @@ the recipes report the last one, and ``rl_on_expert`` draws its checkpoint curve
 
 Every step is one of this package's scripts, run as a subprocess (its command is printed). ``--minutes`` bounds
 the PPO stage by wall time (checkpoints are kept; the last one is evaluated). ``--from_log DIR`` (scratch) only
-writes the curves of a run that exists; ``--student CHECKPOINT`` (rl_on_expert) starts PPO from a cloned student
-that exists (cloning is deterministic: the same seed gives the same student). A rerun skips what its folder holds
-already: the PPO stage when ``ppo_run/`` has a checkpoint, an evaluation cell whose ``summary.json`` is the same
-evaluation. Extra arguments go to the training command.
+writes the curves of a run that exists; ``--student CHECKPOINT`` (rl_on_expert, depth_on_expert) starts PPO from a
+cloned student that exists (cloning is deterministic: the same seed gives the same student). A rerun skips what its
+folder holds already: the PPO stage when ``ppo_run/`` has a checkpoint, an evaluation cell whose ``summary.json`` is
+the same evaluation. Extra arguments go to the training command.
 """
 
 import argparse
@@ -131,6 +135,26 @@ BEHAVIOUR_CLONING = [
 episodes over 50 iterations; each update makes 50 optimiser steps on mini-batches of 4,096 steps drawn from every
 labelled step so far (DAgger's aggregated dataset, which holds them all)."""
 
+DEPTH = "DexGrasp-KukaAllegro-Depth-v0"
+DEPTH_CLONE_ENVS, DEPTH_BC_ITERATIONS = 32, 200
+"""DAgger of the depth clone: 32 environments, 16 steps each, 200 iterations (102,400 labelled steps)."""
+FEED_FORWARD_DEPTH = "agent.actor.rnn_type=null"
+"""The depth CNN without its LSTM, in the clone and the PPO actor alike (the aggregated datasets keep steps without
+their order)."""
+
+DEPTH_CLONING = [
+    "presets=res32",
+    "agent.student.rnn_type=null",
+    *(o for o in BEHAVIOUR_CLONING if not o.startswith("agent.algorithm.num_learning_epochs=")),
+    "agent.algorithm.num_learning_epochs=32",
+    "agent.algorithm.dataset_batch_size=1024",
+]
+"""``BEHAVIOUR_CLONING`` into the depth task's 32x32 CNN without its LSTM: each update makes 32 optimiser steps on
+mini-batches of 1,024 labelled steps (the images make a step of the CNN dearer than one of the state MLP)."""
+
+DEPTH_RL_ON_EXPERT = ["presets=mlp,res32", FEED_FORWARD_DEPTH, *(o for o in RL_ON_EXPERT if o != "presets=mlp")]
+"""``RL_ON_EXPERT`` for the depth policy: the feed-forward depth actor, the state task's MLP critic (privileged)."""
+
 
 def script(name: str, *args: str, timeout_s: float | None = None) -> str:
     """Run ``scripts/<name>`` and return its output; stop it after ``timeout_s`` (SIGINT, then wait)."""
@@ -222,7 +246,9 @@ def paired(out: str, first: str, second: str, cells=SET_CELLS) -> dict:
     return results
 
 
-def checkpoint_curve(out: str, run_dir: str, every: int, objects: str, level: float, episodes: int) -> list[dict]:
+def checkpoint_curve(
+    out: str, run_dir: str, every: int, objects: str, level: float, episodes: int, task: str = STATE
+) -> list[dict]:
     """Every ``every``-th checkpoint of ``run_dir`` evaluated on the selection seed's episodes (never the reported
     ones); writes ``<out>/checkpoints/checkpoints.csv`` and ``checkpoints.png`` and returns the rows."""
     found = sorted(
@@ -232,7 +258,7 @@ def checkpoint_curve(out: str, run_dir: str, every: int, objects: str, level: fl
     for iteration, name in found:
         summary = evaluate(os.path.join(out, "checkpoints"), f"model_{iteration}", "--checkpoint",
                            os.path.join(run_dir, name), cells=((objects, level),), episodes=episodes,
-                           seed=SELECTION_SEED)[cell_name(objects, level)]  # fmt: skip
+                           seed=SELECTION_SEED, task=task)[cell_name(objects, level)]  # fmt: skip
         rows.append({"iteration": iteration, "success": summary["success"]["rate"],
                      "ci_low": summary["success"]["ci95"][0], "ci_high": summary["success"]["ci95"][1],
                      "lifted": summary["lifted"]["rate"]})  # fmt: skip
@@ -337,33 +363,42 @@ def scratch(args, extra) -> dict:
     return summary
 
 
-def rl_on_expert(args, extra) -> dict:
+def rl_on_expert(args, extra, task=STATE, cloning=BEHAVIOUR_CLONING, ppo=RL_ON_EXPERT, clone_envs=64,
+                 clone_iterations=BC_ITERATIONS) -> dict:  # fmt: skip
     bc_dir, ppo_dir = os.path.join(args.out, "bc_run"), os.path.join(args.out, "ppo_run")
     student = args.student
     if student is None:
-        out = script("distill.py", "--task", STATE, "--teacher", "scripted", "--num_envs", "64", "--max_iterations",
-                     str(BC_ITERATIONS), "--seed", "1", "--device", "cpu", "--log_dir", bc_dir, *BEHAVIOUR_CLONING)  # fmt: skip
+        out = script("distill.py", "--task", task, "--teacher", "scripted", "--num_envs", str(clone_envs),
+                     "--max_iterations", str(clone_iterations), "--seed", "1", "--device", "cpu", "--log_dir", bc_dir,
+                     *cloning)  # fmt: skip
         student = os.path.relpath(re.search(r"student_checkpoint: (\S+)", out).group(1))
     if latest_checkpoint(ppo_dir, required=False) is None:
-        script("train.py", "--task", STATE, "--device", "cpu", "--num_envs", str(args.num_envs), "--max_iterations",
-               str(args.iterations), "--seed", "1", "--log_dir", ppo_dir, "--init_actor", student, *RL_ON_EXPERT,
+        script("train.py", "--task", task, "--device", "cpu", "--num_envs", str(args.num_envs), "--max_iterations",
+               str(args.iterations), "--seed", "1", "--log_dir", ppo_dir, "--init_actor", student, *ppo,
                *([] if args.unguided else GUIDED), *extra, timeout_s=args.minutes * 60)  # fmt: skip
     final = latest_checkpoint(ppo_dir)  # the last policy: no checkpoint is chosen, on any episodes
     ppo_name = "BC + PPO" if args.unguided else "BC + guided PPO"
-    results = {ppo_name: evaluate(args.out, "ppo", "--checkpoint", final)}
-    results["behaviour cloning"] = evaluate(args.out, "bc_student", "--checkpoint", student)
-    results["scripted expert"] = evaluate(args.out, "expert", "--policy", "scripted")
+    results = {ppo_name: evaluate(args.out, "ppo", "--checkpoint", final, task=task)}
+    results["behaviour cloning"] = evaluate(args.out, "bc_student", "--checkpoint", student, task=task)
+    results["scripted expert"] = evaluate(args.out, "expert", "--policy", "scripted", task=task)
     comparisons = {
         "ppo_vs_expert": paired(args.out, "ppo", "expert"),
         "ppo_vs_bc_student": paired(args.out, "ppo", "bc_student"),
         "bc_student_vs_expert": paired(args.out, "bc_student", "expert"),
     }
     if args.curve_every:
-        checkpoint_curve(args.out, ppo_dir, args.curve_every, "train", 0.5, 64)
-    title = "PPO from the behaviour-cloned actor" + ("" if args.unguided else ", guided by the expert")
+        checkpoint_curve(args.out, ppo_dir, args.curve_every, "train", 0.5, 64, task=task)
+    title = ("Depth policy: " if task == DEPTH else "") + "PPO from the behaviour-cloned actor"
+    title += "" if args.unguided else ", guided by the expert"
     write_curves(curve_table(read_scalars(ppo_dir)), args.out, title)
     bar_chart(results, os.path.join(args.out, "success.png"), f"Procedural sets, {EPISODES} episodes per cell (seed {REPORT_SEED})")
     return {"evaluations": _rates(results), "paired": comparisons, "final_checkpoint": final}
+
+
+def depth_on_expert(args, extra) -> dict:
+    """``rl_on_expert`` on the depth task: the clone and the PPO actor are the feed-forward 32x32 depth CNN."""
+    return rl_on_expert(args, extra, task=DEPTH, cloning=DEPTH_CLONING, ppo=DEPTH_RL_ON_EXPERT,
+                        clone_envs=DEPTH_CLONE_ENVS, clone_iterations=DEPTH_BC_ITERATIONS)  # fmt: skip
 
 
 def _rates(results: dict) -> dict:
@@ -417,7 +452,13 @@ def factors(args, extra) -> dict:
     return {"policy": args.checkpoint or "scripted", "level": args.level, "factors": rows}
 
 
-RECIPES = {"scratch": scratch, "rl_on_expert": rl_on_expert, "stereo_student": stereo_student, "factors": factors}
+RECIPES = {
+    "scratch": scratch,
+    "rl_on_expert": rl_on_expert,
+    "depth_on_expert": depth_on_expert,
+    "stereo_student": stereo_student,
+    "factors": factors,
+}
 
 
 def main() -> int:
@@ -429,28 +470,31 @@ def main() -> int:
     parser.add_argument("--num_envs", type=int, default=128)
     parser.add_argument("--from_log", default=None, help="scratch: write the curves of this existing run only")
     parser.add_argument(
-        "--student", default=None, help="rl_on_expert: start PPO from this cloned student instead of cloning one"
+        "--student", default=None, help="*_on_expert: start PPO from this cloned student instead of cloning one"
     )
     parser.add_argument(
-        "--unguided", action="store_true", help="rl_on_expert: plain PPO from the clone, without the expert's guidance"
+        "--unguided", action="store_true", help="*_on_expert: plain PPO from the clone, without the expert's guidance"
     )
     parser.add_argument(
-        "--curve_every", type=int, default=80, help="rl_on_expert: evaluate every Nth PPO iteration's checkpoint (0: none)"
+        "--curve_every", type=int, default=80, help="*_on_expert: evaluate every Nth PPO checkpoint (0: none)"
     )
     parser.add_argument("--checkpoint", default=None, help="factors: the policy to test (default: the scripted expert)")
     parser.add_argument("--level", type=float, default=1.0, help="factors: the ADR level of every cell")
     parser.add_argument("--title", default=None)
     args, extra = parser.parse_known_args()
-    if args.student is not None and (args.recipe != "rl_on_expert" or not os.path.isfile(args.student)):
-        parser.error(f"--student needs the rl_on_expert recipe and a checkpoint that exists: {args.student}")
+    on_expert = args.recipe in ("rl_on_expert", "depth_on_expert")
+    if args.student is not None and (not on_expert or not os.path.isfile(args.student)):
+        parser.error(f"--student needs an *_on_expert recipe and a checkpoint that exists: {args.student}")
     if args.checkpoint is not None and (args.recipe != "factors" or not os.path.isfile(args.checkpoint)):
         parser.error(f"--checkpoint needs the factors recipe and a checkpoint that exists: {args.checkpoint}")
-    if args.unguided and args.recipe != "rl_on_expert":
-        parser.error("--unguided belongs to the rl_on_expert recipe")
+    if args.unguided and not on_expert:
+        parser.error("--unguided belongs to the *_on_expert recipes")
     if args.minutes is None:
-        args.minutes = {"scratch": 60.0, "rl_on_expert": 40.0, "stereo_student": 0.0, "factors": 0.0}[args.recipe]
+        args.minutes = {"scratch": 60.0, "rl_on_expert": 40.0, "depth_on_expert": 120.0}.get(args.recipe, 0.0)
     if args.iterations is None:
-        args.iterations = {"scratch": 640, "rl_on_expert": 1000, "stereo_student": 100, "factors": 0}[args.recipe]
+        args.iterations = {"scratch": 640, "rl_on_expert": 1000, "depth_on_expert": 1000, "stereo_student": 100}.get(
+            args.recipe, 0
+        )
     os.makedirs(args.out, exist_ok=True)
     summary = RECIPES[args.recipe](args, extra)
     with open(os.path.join(args.out, "results.json"), "w") as f:

@@ -20,6 +20,7 @@ CASES = [
     (train, [*TRAIN, "--init_actor", "a.pt", "--rl_library", "skrl"],
      "--init_actor starts a new run of --topology single"),
     (train, [*TRAIN, "--guide", "--rl_library", "skrl"], "--guide trains"),
+    (train, ["--task", STEREO, "--device", "cpu", "--guide"], "--guide trains"),
     (train, [*TRAIN, "--worker_timeout", "0"], "--worker_timeout must be positive, got 0"),
     (train, [*TRAIN, "--unknown_flag"], "unknown option --unknown_flag"),
     (train, [*TRAIN, "--viz", "viser", "--viz_port", "70000"], "--viz_port must be in 1..65535, got 70000"),

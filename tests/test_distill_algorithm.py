@@ -154,13 +154,22 @@ def test_the_aggregated_dataset_refuses_a_recurrent_student():
         algorithm({"class_name": "RNNModel", "rnn_type": "gru", "rnn_hidden_dim": 8}, dataset_size=100)
 
 
-def test_a_stereo_student_without_its_recurrent_core_trains_from_the_aggregated_dataset():
-    """``rnn_type=None``: the stereo model is feed-forward, the aggregate keeps its uint8 image pairs, updates learn."""
-    stereo = {"class_name": "dexgrasp.models:StereoCrossAttentionModel", "cnn_channels": [8], "token_dim": 8,
-              "num_heads": 2, "num_queries": 2}  # fmt: skip
+IMAGE_STUDENTS = {
+    "stereo": {"class_name": "dexgrasp.models:StereoCrossAttentionModel", "cnn_channels": [8], "token_dim": 8,
+               "num_heads": 2, "num_queries": 2},
+    "cnn": {"class_name": "dexgrasp.models:RecurrentCNNModel", "rnn_hidden_dim": 8,
+            "cnn_cfg": {"output_channels": [8], "kernel_size": [3], "stride": [2], "activation": "elu"}},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("model", sorted(IMAGE_STUDENTS))
+def test_an_image_student_without_its_recurrent_core_trains_from_the_aggregated_dataset(model):
+    """``rnn_type=None``: the stereo and the CNN (depth) models are feed-forward, the aggregate keeps the uint8
+    images, updates learn."""
+    student = IMAGE_STUDENTS[model]
     with pytest.raises(ValueError, match="feed-forward"):
-        algorithm(stereo, images=True, dataset_size=100)
-    alg = algorithm({**stereo, "rnn_type": None}, images=True, dataset_size=8 * NUM_ENVS, learning_rate=1e-2)
+        algorithm(student, images=True, dataset_size=100)
+    alg = algorithm({**student, "rnn_type": None}, images=True, dataset_size=8 * NUM_ENVS, learning_rate=1e-2)
     assert not alg.student.is_recurrent and alg.student.get_hidden_state() is None
     losses = []
     for _ in range(15):

@@ -9,9 +9,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import torch
 from dexgrasp.runner import Layout, run_disaggregated
 from toy_vec_env import long_learner, make_toy_env, ppo_cfg, signalled_learner, train_learner
+
+pytestmark = pytest.mark.serial  # worker deadlines of 3 to 10 s: a busy machine would trip them, not the code
 
 TESTS = Path(__file__).resolve().parent
 

@@ -25,6 +25,8 @@ from dexgrasp.cli.viewer_args import viewer_from_args
 from dexgrasp.runner.launcher import free_port
 from dexgrasp.viewer.browser import find_browser
 
+pytestmark = pytest.mark.serial  # a browser's screenshots a few seconds apart, on a machine nothing else loads
+
 STATE = "DexGrasp-KukaAllegro-State-v0"
 TINY = ["presets=res32", "presets=cube", "env.episode_length_s=2"]
 TINY_AGENT = ["agent.num_steps_per_env=8", "agent.actor.rnn_hidden_dim=32", "agent.critic.rnn_hidden_dim=32"]

@@ -11,6 +11,9 @@ from dexgrasp.runs import check_checkpoint, default_log_dir, latest_checkpoint
 
 from . import SettingsError
 
+ARCHITECTURE_KEYS = ("class_name", "hidden_dims", "activation", "rnn_type")
+"""What a cloned student and the PPO actor it starts must share (the rest of a mismatch shows as tensor shapes)."""
+
 
 @dataclass
 class TrainSettings:
@@ -74,10 +77,12 @@ def train(s: TrainSettings) -> int:
     env_cfg, agent_cfg = _load_cfgs(s, s.device)
     if s.init_actor:
         actor = agent_cfg.actor.to_dict()
-        if any(student.get(key) != actor.get(key) for key in ("class_name", "hidden_dims", "activation")):
+        differ = [key for key in ARCHITECTURE_KEYS if student.get(key) != actor.get(key)]
+        if differ:
             raise SettingsError(
-                f"student {s.init_actor} is a {student.get('class_name')} {student.get('hidden_dims')}, the actor a"
-                f" {actor.get('class_name')} {actor.get('hidden_dims')} (the state student matches presets=mlp)"
+                f"student {s.init_actor} and the actor differ in {', '.join(differ)}: "
+                + ", ".join(f"{k} {student.get(k)} vs agent.actor.{k}={actor.get(k)}" for k in differ)
+                + " (the state student matches presets=mlp)"
             )
     if s.topology == "disaggregated" and s.rl_library == "rsl_rl" and not in_torchrun():
         check_learners_fit(s)

@@ -1,8 +1,10 @@
 """CNN encoders for image groups, concatenated with proprioception, then a recurrent core and an MLP.
 
 RSL-RL ships a CNN model (no memory) and an RNN model (no images); the depth policy and the stereo student
-need both. Images may arrive compact (uint8 RGB, float16 depth, as the rollout storage and the wire keep them):
-they are converted to float32 here, on the learner's device, only when a batch is encoded.
+need both. Without the core (``rnn_type=None``) the same model is feed-forward, so that DAgger's aggregated
+dataset (steps without their order) and the guided PPO's cloning dataset can train it, and a clone of it can start
+PPO with the same architecture. Images may arrive compact (uint8 RGB, float16 depth, as the rollout storage and the
+wire keep them): they are converted to float32 here, on the learner's device, only when a batch is encoded.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ def as_float_image(x: torch.Tensor) -> torch.Tensor:
 
 
 class RecurrentCNNModel(RecurrentCoreMixin, CNNModel):
-    """CNN latent of each image group + normalised 1D groups -> LSTM/GRU -> MLP head."""
+    """CNN latent of each image group + normalised 1D groups -> LSTM/GRU (or nothing) -> MLP head."""
 
     def __init__(
         self,
@@ -66,10 +68,11 @@ class RecurrentCNNModel(RecurrentCoreMixin, CNNModel):
         distribution_cfg: dict | None = None,
         cnn_cfg: dict | None = None,
         cnns=None,
-        rnn_type: str = "lstm",
+        rnn_type: str | None = "lstm",
         rnn_hidden_dim: int = 256,
         rnn_num_layers: int = 1,
     ) -> None:
+        self.is_recurrent = rnn_type is not None
         self.latent_dim = rnn_hidden_dim
         super().__init__(
             obs,
@@ -83,7 +86,11 @@ class RecurrentCNNModel(RecurrentCoreMixin, CNNModel):
             cnn_cfg,
             cnns,
         )
-        self.rnn = RNN(self.obs_dim + self.cnn_latent_dim, rnn_hidden_dim, rnn_num_layers, rnn_type)
+        self.rnn = (
+            RNN(self.obs_dim + self.cnn_latent_dim, rnn_hidden_dim, rnn_num_layers, rnn_type)
+            if self.is_recurrent
+            else None
+        )
 
     def get_latent(
         self, obs: TensorDict, masks: torch.Tensor | None = None, hidden_state: HiddenState = None
@@ -97,4 +104,7 @@ class RecurrentCNNModel(RecurrentCoreMixin, CNNModel):
         if self.obs_groups:
             latents.insert(0, self.obs_normalizer(torch.cat([obs[g] for g in self.obs_groups], dim=-1)))
         latent = torch.cat(latents, dim=-1)
-        return self.rnn(latent, masks, hidden_state).squeeze(0)
+        return self.rnn(latent, masks, hidden_state).squeeze(0) if self.is_recurrent else latent
+
+    def _get_latent_dim(self) -> int:
+        return self.latent_dim if self.is_recurrent else self.obs_dim + self.cnn_latent_dim

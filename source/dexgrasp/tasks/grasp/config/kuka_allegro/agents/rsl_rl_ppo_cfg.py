@@ -22,7 +22,8 @@ class RslRlRecurrentCNNModelCfg(RslRlCNNModelCfg):
     """Configuration of :class:`dexgrasp.models.RecurrentCNNModel`."""
 
     class_name: str = "dexgrasp.models:RecurrentCNNModel"
-    rnn_type: str = "lstm"
+    rnn_type: str | None = "lstm"
+    """None: feed-forward (DAgger's aggregated dataset and the guided PPO's cloning dataset need it)."""
     rnn_hidden_dim: int = 512
     rnn_num_layers: int = 1
 
@@ -56,7 +57,8 @@ MLP_CRITIC = RslRlMLPModelCfg(hidden_dims=[256, 256, 128], activation="elu", obs
 
 @configclass
 class StateActorCfg(PresetCfg):
-    """``presets=mlp`` swaps the recurrent state teacher for a small MLP (what a CPU can train in an hour)."""
+    """``presets=mlp`` swaps the recurrent state teacher for a small MLP (what a CPU can train in an hour); on the
+    image tasks it swaps the critic only (the image actor drops its recurrent core with ``rnn_type=null``)."""
 
     lstm = STATE_ACTOR
     mlp = MLP_ACTOR
@@ -146,7 +148,8 @@ class GraspDepthPPORunnerCfg(GraspStatePPORunnerCfg):
     experiment_name = "dexgrasp_depth"
     obs_groups = {"actor": ["policy", "depth"], "critic": ["critic"]}
     actor = IMAGE_ACTOR
-    critic = CRITIC
+    critic = StateCriticCfg()
+    """The privileged critic of the state teacher; ``presets=mlp`` makes it the small MLP (what a CPU trains)."""
     # images are finite by construction; the per-group NaN scan would read every image each step
     check_for_nan = False
 
