@@ -19,7 +19,8 @@ import torch
 from conftest import ROOT, TINY_DEPTH, kill_rank_mid_run, no_survivors, run
 from dexgrasp.runs import check_checkpoint
 
-pytestmark = [pytest.mark.gpu, pytest.mark.slow]
+# serial: one GPU shared by two test workers would change the memory the sizing checks read
+pytestmark = [pytest.mark.gpu, pytest.mark.slow, pytest.mark.serial]
 
 DEPTH = "DexGrasp-KukaAllegro-Depth-v0"
 STATE = "DexGrasp-KukaAllegro-State-v0"
