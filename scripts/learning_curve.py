@@ -4,6 +4,7 @@
     python scripts/learning_curve.py rl_on_expert --out docs/figures/rl_on_expert/randomised
     python scripts/learning_curve.py depth_on_expert --out docs/figures/depth_on_expert
     python scripts/learning_curve.py stereo_student --out docs/figures/stereo_student/randomised
+    python scripts/learning_curve.py depth_student --out docs/figures/depth_student
     python scripts/learning_curve.py factors --out docs/figures/expert_factors
 
 Every evaluation is ``scripts/play.py`` or ``scripts/evaluate.py`` on planned episodes (``REPORT_SEED``; 256 per
@@ -28,6 +29,8 @@ the recipes report the last one, and ``rl_on_expert`` draws its checkpoint curve
   dataset), then teacher against student on the same episodes of the cube at levels 0 and 1 (the distillation
   scene's episodes, which end after a 2 s hold at the goal), the student's training curves, and its actions against
   the expert's labels (``scripts/label_gap.py``).
+* ``depth_student``: the same DAgger into the depth task's feed-forward 32x32 CNN, trained at level 0.5
+  (``DEPTH_STUDENT_CLONING``: the cube starts differently in every episode) and evaluated at levels 0.5 and 1.
 * ``factors``: the scripted expert (``--checkpoint``: a state policy) on the training set at ``--level`` (default 1)
   with one randomisation at a time (:data:`dexgrasp.evaluation.factors.FACTORS`), with none and with all, each
   paired with "none" on the same episodes: ``factors.csv``, ``factors.json``, ``factors.png``.
@@ -35,9 +38,10 @@ the recipes report the last one, and ``rl_on_expert`` draws its checkpoint curve
 Every step is one of this package's scripts, run as a subprocess (its command is printed). ``--minutes`` bounds
 the PPO stage by wall time (checkpoints are kept; the last one is evaluated). ``--from_log DIR`` (scratch) only
 writes the curves of a run that exists; ``--student CHECKPOINT`` (rl_on_expert, depth_on_expert) starts PPO from a
-cloned student that exists (cloning is deterministic: the same seed gives the same student). A rerun skips what its
-folder holds already: the PPO stage when ``ppo_run/`` has a checkpoint, an evaluation cell whose ``summary.json`` is
-the same evaluation. Extra arguments go to the training command.
+cloned student that exists (cloning is deterministic: the same seed gives the same student; stereo_student and
+depth_student evaluate it). A rerun skips what its folder holds already: the PPO stage when ``ppo_run/`` has a
+checkpoint, an evaluation cell whose ``summary.json`` is the same evaluation. Extra arguments go to the training
+command.
 """
 
 import argparse
@@ -154,6 +158,27 @@ mini-batches of 1,024 labelled steps (the images make a step of the CNN dearer t
 
 DEPTH_RL_ON_EXPERT = ["presets=mlp,res32", FEED_FORWARD_DEPTH, *(o for o in RL_ON_EXPERT if o != "presets=mlp")]
 """``RL_ON_EXPERT`` for the depth policy: the feed-forward depth actor, the state task's MLP critic (privileged)."""
+
+
+HALF_LEVEL = ["env.curriculum.adr.params.init_step=25", FIXED_LEVEL]
+"""Holds the curriculum at level 0.5 (25 of its 50 steps), where every episode starts differently."""
+
+DEPTH_STUDENT_CLONING = [
+    NO_LAST_ACTION,
+    *HALF_LEVEL,
+    MIXED_PHASES,
+    "agent.student.rnn_type=null",
+    "agent.algorithm.beta_iterations=60",
+    "agent.algorithm.num_learning_epochs=32",
+    "agent.algorithm.dataset_size=600000",
+    "agent.algorithm.dataset_batch_size=1024",
+    "agent.save_interval=25",
+]
+"""DAgger from the scripted expert into the depth task's feed-forward 32x32 CNN on the cube, at level 0.5 (at level 0
+the cube has one start and the clone learns that one): 64 environments, the expert's share of the episodes falling
+from 1 to 0 over 60 iterations, each update making 32 optimiser steps on 1,024 steps drawn from every labelled step
+so far (up to 600,000)."""
+DEPTH_STUDENT_CELLS = (("cube", 0.5), ("cube", 1.0))
 
 
 def script(name: str, *args: str, timeout_s: float | None = None) -> str:
@@ -409,31 +434,48 @@ def _rates(results: dict) -> dict:
     }
 
 
-def stereo_student(args, extra) -> dict:
+def image_student(args, extra, task=STEREO, num_envs=32, cloning=STEREO_CLONING, cells=CUBE_CELLS,
+                  episodes=(64, EPISODES), name="stereo RGB student") -> dict:  # fmt: skip
+    """DAgger of the scripted expert into a 32x32 image student on the cube (``--student``: one that exists), then
+    teacher and student on the same episodes of each cell (with how much of the object the student's cameras saw),
+    the student's actions against the expert's labels and its training curves."""
     run_dir = os.path.join(args.out, "run")
-    out = script("distill.py", "--task", STEREO, "--teacher", "scripted", "--num_envs", "32", "--max_iterations",
-                 str(args.iterations), "--seed", "1", "--device", "cpu", "--log_dir", run_dir, "presets=res32,cube",
-                 *STEREO_CLONING, *extra)  # fmt: skip
-    student = os.path.relpath(re.search(r"student_checkpoint: (\S+)", out).group(1))
-    results, comparisons = {"scripted expert": {}, "stereo RGB student": {}}, {}
-    for (objects, level), episodes in zip(CUBE_CELLS, (64, EPISODES)):
+    student = args.student
+    if student is None:
+        out = script("distill.py", "--task", task, "--teacher", "scripted", "--num_envs", str(num_envs),
+                     "--max_iterations", str(args.iterations), "--seed", "1", "--device", "cpu", "--log_dir", run_dir,
+                     "presets=res32,cube", *cloning, *extra)  # fmt: skip
+        student = os.path.relpath(re.search(r"student_checkpoint: (\S+)", out).group(1))
+    results, comparisons = {"scripted expert": {}, name: {}}, {}
+    for (objects, level), count in zip(cells, episodes):
         # the distillation scene's episodes (they end after 2 s at the goal); teacher and student on the same planned
         # episodes, paired. At level 0 the cube has one start, so 64 episodes repeat it as 256 would.
         cell = cell_name(objects, level)
         folder = os.path.join(args.out, cell)
-        script("evaluate.py", "--task", STEREO, "--teacher", "scripted", "--student", student, "--episodes",
-               str(episodes), "--num_envs", "64", "--seed", str(REPORT_SEED), "--level", str(level), "--objects",
-               objects, "--device", "cpu", "--out", folder, "presets=res32", NO_LAST_ACTION)  # fmt: skip
-        for name, sub in (("scripted expert", "teacher"), ("stereo RGB student", "student")):
+        script("evaluate.py", "--task", task, "--teacher", "scripted", "--student", student, "--episodes", str(count),
+               "--num_envs", "64", "--seed", str(REPORT_SEED), "--level", str(level), "--objects", objects, "--device",
+               "cpu", "--out", folder, "--visibility", "presets=res32", NO_LAST_ACTION)  # fmt: skip
+        for policy, sub in (("scripted expert", "teacher"), (name, "student")):
             with open(os.path.join(folder, sub, "summary.json")) as f:
-                results[name][cell] = json.load(f)
+                results[policy][cell] = json.load(f)
         with open(os.path.join(folder, "paired.json")) as f:
             comparisons[cell] = json.load(f)["success"]
-    script("label_gap.py", "--task", STEREO, "--checkpoint", student, "--num_envs", "4", "--steps", "300", "--seed", "0",
+    script("label_gap.py", "--task", task, "--checkpoint", student, "--num_envs", "4", "--steps", "300", "--seed", "0",
            "--device", "cpu", "--out", os.path.join(args.out, "label_gap"), "presets=res32,cube", NO_LAST_ACTION)  # fmt: skip
-    write_curves(curve_table(read_scalars(run_dir)), os.path.join(args.out, "training"), "Stereo RGB student, DAgger")
-    bar_chart(results, os.path.join(args.out, "success.png"), f"Stereo RGB 32x32, cube, {EPISODES} episodes per cell")
+    if os.path.isdir(run_dir):
+        write_curves(curve_table(read_scalars(run_dir)), os.path.join(args.out, "training"), f"{name}, DAgger")
+    bar_chart(results, os.path.join(args.out, "success.png"), f"{name}, 32x32, cube, {max(episodes)} episodes per cell")
     return {"evaluations": _rates(results), "paired_teacher_vs_student": comparisons, "student": student}
+
+
+def stereo_student(args, extra) -> dict:
+    return image_student(args, extra)
+
+
+def depth_student(args, extra) -> dict:
+    """``image_student`` into the depth task's feed-forward 32x32 CNN, trained and evaluated where starts vary."""
+    return image_student(args, extra, task=DEPTH, num_envs=64, cloning=DEPTH_STUDENT_CLONING,
+                         cells=DEPTH_STUDENT_CELLS, episodes=(EPISODES, EPISODES), name="depth policy")  # fmt: skip
 
 
 def factors(args, extra) -> dict:
@@ -457,6 +499,7 @@ RECIPES = {
     "rl_on_expert": rl_on_expert,
     "depth_on_expert": depth_on_expert,
     "stereo_student": stereo_student,
+    "depth_student": depth_student,
     "factors": factors,
 }
 
@@ -470,7 +513,9 @@ def main() -> int:
     parser.add_argument("--num_envs", type=int, default=128)
     parser.add_argument("--from_log", default=None, help="scratch: write the curves of this existing run only")
     parser.add_argument(
-        "--student", default=None, help="*_on_expert: start PPO from this cloned student instead of cloning one"
+        "--student",
+        default=None,
+        help="*_on_expert: start PPO from this cloned student instead of cloning one; *_student: evaluate this one",
     )
     parser.add_argument(
         "--unguided", action="store_true", help="*_on_expert: plain PPO from the clone, without the expert's guidance"
@@ -483,8 +528,9 @@ def main() -> int:
     parser.add_argument("--title", default=None)
     args, extra = parser.parse_known_args()
     on_expert = args.recipe in ("rl_on_expert", "depth_on_expert")
-    if args.student is not None and (not on_expert or not os.path.isfile(args.student)):
-        parser.error(f"--student needs an *_on_expert recipe and a checkpoint that exists: {args.student}")
+    takes_student = on_expert or args.recipe.endswith("_student")
+    if args.student is not None and (not takes_student or not os.path.isfile(args.student)):
+        parser.error(f"--student needs an *_on_expert or *_student recipe and a checkpoint that exists: {args.student}")
     if args.checkpoint is not None and (args.recipe != "factors" or not os.path.isfile(args.checkpoint)):
         parser.error(f"--checkpoint needs the factors recipe and a checkpoint that exists: {args.checkpoint}")
     if args.unguided and not on_expert:
@@ -492,9 +538,9 @@ def main() -> int:
     if args.minutes is None:
         args.minutes = {"scratch": 60.0, "rl_on_expert": 40.0, "depth_on_expert": 120.0}.get(args.recipe, 0.0)
     if args.iterations is None:
-        args.iterations = {"scratch": 640, "rl_on_expert": 1000, "depth_on_expert": 1000, "stereo_student": 100}.get(
-            args.recipe, 0
-        )
+        defaults = {"scratch": 640, "rl_on_expert": 1000, "depth_on_expert": 1000}
+        defaults.update(stereo_student=100, depth_student=500)
+        args.iterations = defaults.get(args.recipe, 0)
     os.makedirs(args.out, exist_ok=True)
     summary = RECIPES[args.recipe](args, extra)
     with open(os.path.join(args.out, "results.json"), "w") as f:

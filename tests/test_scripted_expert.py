@@ -32,6 +32,20 @@ def test_play_scripted(tmp_path):
     assert summary["success_rate"] == 1.0 and summary["lifted_rate"] == 1.0  # the cube at level 0
 
 
+@pytest.mark.slow
+def test_the_experts_settings_are_the_environments(tmp_path):
+    """``env.scripted_expert`` reaches the expert: one that waits for a grip the fingers never reach never lifts."""
+    proc = run(
+        ["scripts/play.py", "--task", STATE, "--policy", "scripted", "--device", "cpu", "--num_envs", "2",
+         "--episodes", "2", "--out", str(tmp_path), "presets=cube", "env.episode_length_s=6",
+         "env.scripted_expert.min_grip=5.0"],
+        timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["episodes"] == 2 and summary["lifted_rate"] == 0.0
+
+
 def test_play_needs_a_checkpoint_or_the_expert():
     proc = run(["scripts/play.py", "--task", STATE, "--device", "cpu"], timeout=120)
     assert proc.returncode != 0 and "--policy scripted" in proc.stderr.strip().splitlines()[-1]

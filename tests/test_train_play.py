@@ -189,11 +189,23 @@ def test_play_writes_video(trained, tmp_path):
     assert about["episode"] is not None and isinstance(about["success"], bool)
 
 
-def test_sigterm_saves_the_iteration_in_progress(tmp_path):
-    """A wall-time bound (``scripts/learning_curve.py --minutes``) stops training with SIGTERM: the run keeps the last
-    finished iteration in a checkpoint (not only the last periodic save) and exits with 130."""
-    args = ["scripts/train.py", "--task", STATE, "--num_envs", "2", "--device", "cpu", "--max_iterations", "1000"]
-    args += ["--log_dir", str(tmp_path), "agent.save_interval=1000", *TINY_ENV, *TINY_AGENT["rsl_rl"]]
+STOPPED_RUNS = {
+    "train": ["scripts/train.py", "--task", STATE, *TINY_AGENT["rsl_rl"]],
+    # DAgger of the scripted expert: it ignored the signal until distillation took the stop at its next step
+    "distill": ["scripts/distill.py", "--task", STATE, "--teacher", "scripted", "agent.num_steps_per_env=8",
+                "agent.algorithm.dataset_size=1000"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "command, signum", [("train", signal.SIGTERM), ("distill", signal.SIGINT)], ids=["train-sigterm", "distill-sigint"]
+)
+def test_a_signal_saves_the_iteration_in_progress(tmp_path, command, signum):
+    """A wall-time bound (``scripts/learning_curve.py --minutes``, SIGTERM) or Ctrl-C (SIGINT) stops training or
+    distillation at the next step: the run keeps the last finished iteration in a checkpoint (not only the last
+    periodic save) and exits with 130 within seconds."""
+    args = [*STOPPED_RUNS[command], "--num_envs", "2", "--device", "cpu", "--max_iterations", "1000"]
+    args += ["--log_dir", str(tmp_path), "agent.save_interval=1000", *TINY_ENV]
     log = tmp_path / "out.txt"
     with open(log, "w") as out:
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}
@@ -203,13 +215,13 @@ def test_sigterm_saves_the_iteration_in_progress(tmp_path):
             while "Learning iteration 3/" not in log.read_text():
                 assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
                 time.sleep(0.5)
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=120)
+            proc.send_signal(signum)
+            proc.wait(timeout=60)
         finally:
             proc.kill()
     text = log.read_text()
     assert proc.returncode == 130, text[-3000:]
-    assert "stopped: received SIGTERM" in text
+    assert f"stopped: received {signal.Signals(signum).name}" in text
     last = max(int(p.name[6:-3]) for p in tmp_path.glob("model_*.pt"))
     assert last >= 2  # beyond the only periodic save (iteration 0)
     assert torch.load(tmp_path / f"model_{last}.pt", map_location="cpu", weights_only=False)["iter"] == last

@@ -173,8 +173,8 @@ def _offline(p: Plan, student: str | None) -> LearnResult:
 
 def _online(p: Plan, student: str | None) -> LearnResult:
     from isaaclab.utils.io import dump_yaml
-    from isaaclab_rl.rsl_rl import RslRlVecEnvWrapper
 
+    from dexgrasp.envs.vec_env import GraspVecEnv
     from dexgrasp.topologies import TOPOLOGIES, RunSpec
 
     topology = TOPOLOGIES[p.settings.topology]
@@ -214,7 +214,7 @@ def _online(p: Plan, student: str | None) -> LearnResult:
         devices=p.settings.devices,
         seed=cfg.get("seed", 0),
         clip_actions=cfg.get("clip_actions"),
-        wrap=functools.partial(RslRlVecEnvWrapper, clip_actions=cfg.get("clip_actions")),
+        wrap=functools.partial(GraspVecEnv, clip_actions=cfg.get("clip_actions")),
         viewer=None if topology.shares_curriculum else p.settings.viewer,
         title=f"DAgger on {p.variant.env_id}",
         worker_timeout=p.settings.worker_timeout,

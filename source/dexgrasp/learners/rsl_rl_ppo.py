@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from dexgrasp.runs import checkpoint_metadata
 
 from .curriculum import decide_curriculum
@@ -59,14 +57,7 @@ def learn_rsl_rl(
     fit_learner_memory(runner.alg, vec_env.device, device_available(vec_env.device))
     agent_cfg["algorithm"] = {**agent_cfg["algorithm"], "num_mini_batches": runner.alg.num_mini_batches}
 
-    def save_on_failure(exc: BaseException) -> None:
-        if runner.gpu_global_rank != 0:  # with several learners, the first one keeps the checkpoints
-            return
-        path = os.path.join(log_dir, f"model_{runner.current_learning_iteration}.pt")
-        runner.save(path)
-        log(f"learner saved {path} before stopping")
-
-    vec_env.on_failure(save_on_failure)
+    vec_env.on_failure(lambda exc: runner.save_before_stopping(log_dir))
     if resume:
         runner.load(resume, map_location=vec_env.device)
         vec_env.set_curriculum_state(read_metadata(resume).get("curriculum", {}))

@@ -9,6 +9,7 @@ disaggregated learner's, RSL-RL's own loop otherwise. The distillation runner bu
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 
 import torch
@@ -56,6 +57,17 @@ class CheckpointMixin:
             saved["infos"][NORMALIZER_UNTIL] = int(frozen_at)
         atomic_torch_save(saved, path)
         self.logger.save_model(path, self.current_learning_iteration)
+
+    def save_before_stopping(self, log_dir: str) -> None:
+        """Keep the iteration in progress when a signal or a failed peer stops the run (the environment's
+        ``on_failure``); with several learners the first one keeps the checkpoints."""
+        from dexgrasp.runner.process import log
+
+        if self.gpu_global_rank != 0:
+            return
+        path = os.path.join(log_dir, f"model_{self.current_learning_iteration}.pt")
+        self.save(path)
+        log(f"learner saved {path} before stopping")
 
     def load(self, path: str, load_cfg: dict | None = None, strict: bool = True, map_location: str | None = None):
         """Load, then continue *after* the checkpoint's iteration (RSL-RL would repeat it); an actor normaliser

@@ -11,8 +11,9 @@ def run(spec, learner_fn: Callable, learner_kwargs: dict):
     ``spec.wrap`` turns the Isaac Lab environment into what the learner reads (an RSL-RL ``VecEnv``); None hands the
     learner the environment itself (skrl wraps it its own way). The task's curriculum decides in the environment.
 
-    With an RSL-RL ``VecEnv``, SIGTERM or SIGINT (a wall-time bound, Ctrl-C) stops the run at the next environment
-    step, after the learner's checkpoint callbacks have saved the iteration in progress; the process exits with 130.
+    With a :class:`~dexgrasp.envs.vec_env.GraspVecEnv`, SIGTERM or SIGINT (a wall-time bound, Ctrl-C) stops the run
+    at the next environment step, after the learner's checkpoint callbacks have saved the iteration in progress;
+    with another wrapper (a recording loop) it stops where the signal lands. The process exits with 130.
     """
     from dexgrasp.envs.factory import open_env
     from dexgrasp.runner.process import EXIT_INTERRUPTED, StopOnSignal, Stopped, log
@@ -21,12 +22,13 @@ def run(spec, learner_fn: Callable, learner_kwargs: dict):
         if spec.wrap is None:
             return learner_fn(env, **learner_kwargs)
         vec_env = spec.wrap(env)
-        vec_env.stop = StopOnSignal()
-        vec_env.stop.open = False  # a signal waits for the next step: the learner is never stopped inside an update
+        stop = StopOnSignal()
+        if hasattr(vec_env, "stop"):  # it takes the signal at its next step: never inside the learner's update
+            vec_env.stop, stop.open = stop, False
         try:
             return learner_fn(vec_env, **learner_kwargs)
         except Stopped as exc:
-            for callback in vec_env.failure_callbacks:
+            for callback in getattr(vec_env, "failure_callbacks", []):
                 callback(exc)
             log(f"stopped: {exc}")
             raise SystemExit(EXIT_INTERRUPTED) from None

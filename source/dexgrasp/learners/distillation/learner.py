@@ -67,6 +67,8 @@ def learn(
         runner.load_teacher(teacher_checkpoint)
     if student_checkpoint is not None:
         runner.load_student(student_checkpoint)
+    if log_dir is not None and hasattr(env, "on_failure"):  # a stop (SIGTERM, Ctrl-C) keeps the iteration in progress
+        env.on_failure(lambda exc: runner.save_before_stopping(log_dir))
     runner.learn(num_learning_iterations=iterations, init_at_random_ep_len=init_at_random_ep_len)
     last = runner.current_learning_iteration
     checkpoint = os.path.join(log_dir, f"model_{last}.pt") if log_dir else None

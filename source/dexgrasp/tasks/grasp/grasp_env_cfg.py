@@ -27,6 +27,7 @@ from .scene_cfg import (
     ImageSizeCfg,
     ObjectSetPresetCfg,
 )
+from .scripted_expert import ScriptedExpertCfg
 
 
 @configclass
@@ -91,6 +92,8 @@ class GraspEnvCfg(ManagerBasedRLEnvCfg):
     approach the episode metrics report is the largest of their distances to the object, whichever reward trains."""
     contacts_per_env: int = 2000
     """Collision-pipeline capacity per environment; sized to the scene (the default is far too big on CPU)."""
+    scripted_expert: ScriptedExpertCfg = ScriptedExpertCfg()
+    """The scripted expert's settings, wherever it acts or labels in this environment."""
 
     def __post_init__(self):
         self.decimation = 2  # 60 Hz policy and control

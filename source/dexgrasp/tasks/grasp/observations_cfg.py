@@ -3,7 +3,8 @@ one depth image or a stereo RGB pair for the image policies, and everything nois
 
 Robot-specific names are left :data:`~dataclasses.MISSING` (:data:`HAND`: the palm and fingertip bodies); a robot
 binding fills them (:mod:`dexgrasp.tasks.grasp.config`). The depth range and image sizes come from the
-environment's settings (:class:`dexgrasp.tasks.grasp.grasp_env_cfg.GraspEnvCfg`).
+environment's settings (:class:`dexgrasp.tasks.grasp.grasp_env_cfg.GraspEnvCfg`). Every group concatenates its
+terms and is noise-free (Isaac Lab's defaults) unless it says otherwise.
 """
 
 from __future__ import annotations
@@ -71,10 +72,6 @@ class CriticCfg(ObsGroup):
     object_vel = ObsTerm(func=mdp.object_velocity)
     joint_torque = ObsTerm(func=mdp.joint_effort, scale=0.05)
 
-    def __post_init__(self):
-        self.enable_corruption = False
-        self.concatenate_terms = True
-
 
 @configclass
 class StateObservationsCfg:
@@ -90,10 +87,6 @@ class DepthImageCfg(ObsGroup):
         func=mdp.depth_image,
         params={"sensor_cfg": SceneEntityCfg("depth_camera"), "augmentation": mdp.DepthAugmentationCfg()},
     )
-
-    def __post_init__(self):
-        self.enable_corruption = False
-        self.concatenate_terms = True
 
 
 @configclass
@@ -118,10 +111,6 @@ def rgb_group(sensor: str) -> ObsGroup:
             },
         )
 
-        def __post_init__(self):
-            self.enable_corruption = False
-            self.concatenate_terms = True
-
     return RgbCfg()
 
 
@@ -138,7 +127,3 @@ class ObjectPositionCfg(ObsGroup):
     """Noise-free object position: the label of a distilled student's auxiliary head, never a policy input."""
 
     object_pos = ObsTerm(func=mdp.object_pos_env)
-
-    def __post_init__(self):
-        self.enable_corruption = False
-        self.concatenate_terms = True

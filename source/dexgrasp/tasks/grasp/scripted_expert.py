@@ -24,11 +24,10 @@ learned to repeat its last closure command, short by one step of the ramp, stall
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import isaaclab.utils.math as math_utils
 import torch
 from isaaclab.managers import ManagerTermBase
+from isaaclab.utils import configclass
 
 from dexgrasp.assets import hand_synergies
 
@@ -38,8 +37,11 @@ APPROACH, DESCEND, CLOSE, LIFT = range(4)
 PHASES = ("approach", "descend", "close", "lift")
 
 
-@dataclass
+@configclass
 class ScriptedExpertCfg:
+    """The expert's tolerances and heights: the environment's ``scripted_expert`` setting
+    (``env.scripted_expert.align_tolerance=0.03``), read by every expert the environment builds."""
+
     hover: float = 0.12
     """Height of the approach point above the grasp point [m]."""
     align_scale: float = 0.03
@@ -70,9 +72,9 @@ class ScriptedExpertCfg:
 class ScriptedGraspExpert:
     """Acts in every environment of a grasp environment from its simulator state; see the module docstring."""
 
-    def __init__(self, env, cfg: ScriptedExpertCfg | None = None):
+    def __init__(self, env):
         self.env = env
-        self.cfg = cfg or ScriptedExpertCfg()
+        self.cfg: ScriptedExpertCfg = env.cfg.scripted_expert
         terms = env.action_manager.active_terms
         if terms != ["palm", "hand"]:
             raise ValueError(f"the scripted expert acts through the 11-D palm + synergy action, not {terms}")

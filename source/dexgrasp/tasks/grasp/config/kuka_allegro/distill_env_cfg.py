@@ -59,10 +59,6 @@ def _label_group(func) -> ObsGroup:
     class LabelCfg(ObsGroup):
         label = ObsTerm(func=func)
 
-        def __post_init__(self):
-            self.enable_corruption = False
-            self.concatenate_terms = True
-
     return LabelCfg()
 
 
