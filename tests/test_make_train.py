@@ -80,7 +80,8 @@ def test_the_from_scratch_preset_configures_the_state_task(monkeypatch):
                                    "@config/scratch_grasp_cpu.args"])  # fmt: skip
     env_cfg, agent_cfg = load_cfgs(args.task, "rsl_rl", overrides, num_envs=2, device="cpu")
     assert env_cfg.actions.hand.smoothing == 0.85 and env_cfg.assisted_start_fade_level == 0.5
-    assert env_cfg.curriculum.object_weight.params["start_scale"] == 0.3
+    # the object starts at a tenth of its weight: at 0.3 no run lifted it (docs/learning_curve.md)
+    assert env_cfg.curriculum.object_weight.params["start_scale"] == 0.1
     assert env_cfg.actions.hand.zero_coefficients == [0.0] * 5  # the zero action holds the open preshape
     assert env_cfg.events.assisted_start.params["open_share"] == 1.0
     assert env_cfg.rewards.tips.weight == 1.0  # the fingertips' reach, off in the preset itself
