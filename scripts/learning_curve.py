@@ -435,10 +435,11 @@ def _rates(results: dict) -> dict:
 
 
 def image_student(args, extra, task=STEREO, num_envs=32, cloning=STEREO_CLONING, cells=CUBE_CELLS,
-                  episodes=(64, EPISODES), name="stereo RGB student") -> dict:  # fmt: skip
+                  episodes=(64, EPISODES), name="stereo RGB student", held_level=()) -> dict:  # fmt: skip
     """DAgger of the scripted expert into a 32x32 image student on the cube (``--student``: one that exists), then
     teacher and student on the same episodes of each cell (with how much of the object the student's cameras saw),
-    the student's actions against the expert's labels and its training curves."""
+    the student's actions against the expert's labels (at the training's ADR level, held by ``held_level``) and its
+    training curves."""
     run_dir = os.path.join(args.out, "run")
     student = args.student
     if student is None:
@@ -461,7 +462,8 @@ def image_student(args, extra, task=STEREO, num_envs=32, cloning=STEREO_CLONING,
         with open(os.path.join(folder, "paired.json")) as f:
             comparisons[cell] = json.load(f)["success"]
     script("label_gap.py", "--task", task, "--checkpoint", student, "--num_envs", "4", "--steps", "300", "--seed", "0",
-           "--device", "cpu", "--out", os.path.join(args.out, "label_gap"), "presets=res32,cube", NO_LAST_ACTION)  # fmt: skip
+           "--device", "cpu", "--out", os.path.join(args.out, "label_gap"), "presets=res32,cube", NO_LAST_ACTION,
+           *held_level)  # fmt: skip
     if os.path.isdir(run_dir):
         write_curves(curve_table(read_scalars(run_dir)), os.path.join(args.out, "training"), f"{name}, DAgger")
     bar_chart(results, os.path.join(args.out, "success.png"), f"{name}, 32x32, cube, {max(episodes)} episodes per cell")
@@ -475,7 +477,8 @@ def stereo_student(args, extra) -> dict:
 def depth_student(args, extra) -> dict:
     """``image_student`` into the depth task's feed-forward 32x32 CNN, trained and evaluated where starts vary."""
     return image_student(args, extra, task=DEPTH, num_envs=64, cloning=DEPTH_STUDENT_CLONING,
-                         cells=DEPTH_STUDENT_CELLS, episodes=(EPISODES, EPISODES), name="depth policy")  # fmt: skip
+                         cells=DEPTH_STUDENT_CELLS, episodes=(EPISODES, EPISODES), name="depth policy",
+                         held_level=HALF_LEVEL)  # fmt: skip
 
 
 def factors(args, extra) -> dict:
