@@ -541,9 +541,13 @@ def main() -> int:
     if args.minutes is None:
         args.minutes = {"scratch": 60.0, "rl_on_expert": 40.0, "depth_on_expert": 120.0}.get(args.recipe, 0.0)
     if args.iterations is None:
-        defaults = {"scratch": 640, "rl_on_expert": 1000, "depth_on_expert": 1000}
-        defaults.update(stereo_student=100, depth_student=500)
-        args.iterations = defaults.get(args.recipe, 0)
+        args.iterations = {
+            "scratch": 640,
+            "rl_on_expert": 1000,
+            "depth_on_expert": 1000,
+            "stereo_student": 100,
+            "depth_student": 500,
+        }.get(args.recipe, 0)
     os.makedirs(args.out, exist_ok=True)
     summary = RECIPES[args.recipe](args, extra)
     with open(os.path.join(args.out, "results.json"), "w") as f:
