@@ -228,7 +228,13 @@ class CurriculumCfg:
     training from scratch (:class:`~dexgrasp.tasks.grasp.mdp.curriculum.GoalHeight`)."""
     object_weight = CurrTerm(
         func=mdp.ObjectWeight,
-        params={"start_scale": None, "step": 0.1, "success_threshold": 0.35, "min_episodes": 128},
+        params={
+            "start_scale": None,
+            "step": 0.1,
+            "success_threshold": 0.35,
+            "min_episodes": 128,
+            "success_radius": 0.1,
+        },
     )
     """Off (``start_scale`` None); ``env.curriculum.object_weight.params.start_scale=0.3`` starts the object at 30 %
     of its weight for training from scratch (:class:`~dexgrasp.tasks.grasp.mdp.curriculum.ObjectWeight`)."""

@@ -127,7 +127,9 @@ class ObjectWeight(ManagerTermBase):
     an upward force of ``(1 - w) m g`` holds up part of the object's weight (``env.object_weight`` = w, applied at
     each reset by :func:`~dexgrasp.tasks.grasp.mdp.events.support_object`). w starts at ``start_scale`` and rises
     by ``step`` each time a window of ``min_episodes`` finished episodes with a normal start reaches
-    ``success_threshold`` (the task's success), up to 1.
+    ``success_threshold``, up to 1. An episode counts when its object ends within ``success_radius`` of the goal the
+    rewards pay for (``env.training_goal``): the task's success, unless :class:`GoalHeight` holds the goal lower, in
+    which case lifts to the lower goal make the object heavier before any episode reaches the task's goal.
 
     A light object stays in a loose grip and rises with a weak lift, so the first grasps that lift pay before the
     hand can hold the full weight. ``start_scale`` None (the default) keeps the full weight and logs nothing: an
@@ -151,11 +153,12 @@ class ObjectWeight(ManagerTermBase):
         step: float,
         success_threshold: float,
         min_episodes: int,
+        success_radius: float,
     ) -> dict[str, float] | None:
         if start_scale is None:
             return None
-        finished = _normal_starts(env, _finished_episodes(env, env_ids))
-        successes = int(episode_success(env)[finished].sum())
+        finished = _normal_starts(env, _finished_episodes(env, env_ids))  # objects lie where the episodes ended
+        successes = int((object_training_goal_distance(env)[finished] < success_radius).sum())
         if self._window.passed(successes, len(finished), min_episodes, success_threshold):
             env.object_weight = min(env.object_weight + step, 1.0)
         return {"scale": env.object_weight, "success_rate": self._window.last_rate}
