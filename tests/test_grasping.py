@@ -52,6 +52,14 @@ def test_goal_height_curriculum_trains_towards_a_lower_goal_and_raises_it(report
     assert report["goal_height_after"] == pytest.approx(0.75)
 
 
+def test_weight_curriculum_judges_episodes_by_the_goal_they_were_paid_for(report):
+    """The expert's episodes reach the task's goal but end 4-6 cm from the curriculum's lower goal (0.7): with a 4 cm
+    radius none counts, although the goal-height curriculum raised that goal to the task's at the same reset."""
+    assert all(0.04 < d < 0.06 for d in report["final_training_goal_distance"])
+    assert report["weight_window_rate"] == 0.0  # a full window of two episodes was judged
+    assert report["weight_after"] == pytest.approx(0.5)
+
+
 def test_episode_metrics_are_logged_only_when_episodes_end(report):
     """Isaac Lab keeps the last reset's log on later steps; RSL-RL would count those metrics again each step."""
     assert report["time_out_logged"]

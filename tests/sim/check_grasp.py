@@ -2,7 +2,9 @@
 scripted expert grasp; prints a JSON report. Run by tests/test_grasping.py in a subprocess.
 
 The goal-height curriculum is on, its goal 5 cm below the task's: the expert (which aims at the task's goal) ends
-its episodes within reach of it, so one window of two episodes raises it. Last, assisted starts and a zero action:
+its episodes within reach of it, so one window of two episodes raises it. The weight curriculum is on too, with a
+4 cm radius: the same episodes end about 5 cm from the lower goal they were paid for, so they do not make the object
+heavier, though they reach the task's goal. Last, assisted starts and a zero action:
 the gripped start lifts the cube, as a new policy would, and the open one leaves it behind."""
 
 import json
@@ -11,18 +13,27 @@ from dexgrasp.envs.factory import load_cfgs, make_env, simulation  # noqa: E402
 
 TASK = "DexGrasp-KukaAllegro-State-v0"
 GOAL_HEIGHT = "env.curriculum.goal_height.params"
+WEIGHT = "env.curriculum.object_weight.params"
 overrides = [
     "presets=cube",
     "env.episode_length_s=6",
     f"{GOAL_HEIGHT}.start_height=0.7",
     f"{GOAL_HEIGHT}.min_episodes=2",
+    f"{WEIGHT}.start_scale=0.5",
+    f"{WEIGHT}.min_episodes=2",
+    f"{WEIGHT}.success_radius=0.04",
 ]
 env_cfg, _ = load_cfgs(TASK, "rsl_rl", overrides, num_envs=2, device="cpu", seed=0)
 report = {"goal_z": env_cfg.goal_pos[2], "spawn_height": env_cfg.spawn_height}
 
 with simulation(env_cfg, "cpu"):
     import torch
-    from dexgrasp.tasks.grasp.mdp import goal_position, object_lifted, set_curriculum_state
+    from dexgrasp.tasks.grasp.mdp import (
+        goal_position,
+        object_lifted,
+        object_training_goal_distance,
+        set_curriculum_state,
+    )
     from dexgrasp.tasks.grasp.scripted_expert import ScriptedGraspExpert
 
     env = make_env(TASK, env_cfg).unwrapped
@@ -64,11 +75,14 @@ with simulation(env_cfg, "cpu"):
     report["rest_height"] = rest.tolist()
     report["lift_above_rest"] = (heights[60:].amax(dim=0) - rest).tolist()
     report["final_goal_distance"] = env.episode_metrics.goal_distance(env).tolist()
+    report["final_training_goal_distance"] = object_training_goal_distance(env).tolist()
     report["terminated"] = bool(terminated.any())
     _, _, _, truncated, extras = env.step(expert.act())  # the episodes end: their metrics are logged
     report["time_out_logged"] = bool(truncated.all()) and "Metrics/success" in extras["log"]
     report["time_out_logged_values"] = extras["log"]["Metrics/success"].tolist()  # one per finished episode
     report["goal_height_after"] = float(extras["log"]["Curriculum/goal_height/height"])
+    report["weight_after"] = float(extras["log"]["Curriculum/object_weight/scale"])
+    report["weight_window_rate"] = float(extras["log"]["Curriculum/object_weight/success_rate"])
     # on the next steps no episode ends: nothing to report (Isaac Lab would leave the time-out's log in place)
     report["metrics_logged_without_reset"] = sum(
         "Metrics/success" in env.step(expert.act())[4]["log"] for _ in range(3)

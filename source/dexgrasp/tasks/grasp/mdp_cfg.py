@@ -214,6 +214,19 @@ class CurriculumCfg:
             "init_step": 0,
         },
     )
+    object_weight = CurrTerm(
+        func=mdp.ObjectWeight,
+        params={
+            "start_scale": None,
+            "step": 0.1,
+            "success_threshold": 0.35,
+            "min_episodes": 128,
+            "success_radius": 0.1,
+        },
+    )
+    """Off (``start_scale`` None); ``env.curriculum.object_weight.params.start_scale=0.3`` starts the object at 30 %
+    of its weight for training from scratch (:class:`~dexgrasp.tasks.grasp.mdp.curriculum.ObjectWeight`). Before
+    ``goal_height``: it judges the episodes that end by the goal they were paid for, before that goal rises."""
     goal_height = CurrTerm(
         func=mdp.GoalHeight,
         params={
@@ -226,15 +239,3 @@ class CurriculumCfg:
     )
     """Off (``start_height`` None); ``env.curriculum.goal_height.params.start_height=0.33`` starts the goal low for
     training from scratch (:class:`~dexgrasp.tasks.grasp.mdp.curriculum.GoalHeight`)."""
-    object_weight = CurrTerm(
-        func=mdp.ObjectWeight,
-        params={
-            "start_scale": None,
-            "step": 0.1,
-            "success_threshold": 0.35,
-            "min_episodes": 128,
-            "success_radius": 0.1,
-        },
-    )
-    """Off (``start_scale`` None); ``env.curriculum.object_weight.params.start_scale=0.3`` starts the object at 30 %
-    of its weight for training from scratch (:class:`~dexgrasp.tasks.grasp.mdp.curriculum.ObjectWeight`)."""
