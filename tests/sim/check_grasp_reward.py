@@ -57,6 +57,16 @@ with simulation(env_cfg, "cpu"):
     for _ in range(30):
         env.step(zero)
     report["weightless_height"] = [float(z) for z in obj.data.root_pos_w.torch[:, 2] - origins[:, 2]]
+    # the support acts upward whatever the cube's orientation: on its side, a weightless cube still floats in place
+    pose = obj.data.root_pose_w.torch.clone()
+    pose[:, 3:] = torch.tensor([0.7071068, 0.0, 0.0, 0.7071068])  # (x, y, z, w): 90 degrees about x
+    every = torch.arange(env.num_envs)
+    obj.write_root_pose_to_sim_index(root_pose=pose, env_ids=every)
+    obj.write_root_velocity_to_sim_index(root_velocity=torch.zeros(env.num_envs, 6), env_ids=every)
+    for _ in range(30):
+        env.step(zero)
+    drift = (obj.data.root_pos_w.torch - pose[:, :3]).norm(dim=-1)
+    report["weightless_on_its_side_drift"] = [float(d) for d in drift]
     report["spawn_height"] = env.cfg.spawn_height
     # smoothed hand synergies: one full action moves the coefficients a tenth of the way from the zero action's
     hand = env.action_manager.get_term("hand")

@@ -146,9 +146,11 @@ def push_object_near_hand(
 
 
 def _hold_force_on_object(env: ManagerBasedRLEnv, env_ids: torch.Tensor, forces: torch.Tensor) -> None:
-    """Apply ``forces`` ``(len(env_ids), 1, 3)`` to the object at every physics step until they are set again."""
+    """Apply ``forces`` ``(len(env_ids), 1, 3)``, in the world frame, to the object's centre of mass at every physics
+    step until they are set again. World frame: Isaac Lab's composer takes body-frame forces by default, so a support
+    set "up" at reset would push a tilted or rotated object sideways."""
     env.scene["object"].permanent_wrench_composer.set_forces_and_torques_index(
-        forces=forces, torques=torch.zeros_like(forces), body_ids=slice(None), env_ids=env_ids
+        forces=forces, torques=torch.zeros_like(forces), body_ids=slice(None), env_ids=env_ids, is_global=True
     )
 
 
