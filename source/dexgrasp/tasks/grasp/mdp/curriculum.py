@@ -54,6 +54,12 @@ def _normal_starts(env: ManagerBasedRLEnv, finished: torch.Tensor) -> torch.Tens
     return finished[~env.episode_metrics.last_assisted[finished]]
 
 
+def _ended_at_training_goal(env: ManagerBasedRLEnv, finished: torch.Tensor, radius: float) -> int:
+    """How many of the ``finished`` episodes left their object within ``radius`` of the goal they were paid for
+    (called before the scene resets, so the objects lie where the episodes ended)."""
+    return int((object_training_goal_distance(env)[finished] < radius).sum())
+
+
 def object_training_goal_distance(env: ManagerBasedRLEnv) -> torch.Tensor:
     """Distance of each environment's object to the goal the rewards pay for (``env.training_goal``): the task's goal,
     unless the :class:`GoalHeight` curriculum holds it lower."""
@@ -96,9 +102,9 @@ class GoalHeight(ManagerTermBase):
     ) -> dict[str, float] | None:
         if start_height is None:
             return None
-        finished = _finished_episodes(env, env_ids)  # called before the scene resets: objects lie where they ended
-        reached = object_training_goal_distance(env)[finished] < success_radius
-        if self._window.passed(int(reached.sum()), len(finished), min_episodes, success_threshold):
+        finished = _finished_episodes(env, env_ids)
+        reached = _ended_at_training_goal(env, finished, success_radius)
+        if self._window.passed(reached, len(finished), min_episodes, success_threshold):
             env.training_goal[2] = min(float(env.training_goal[2]) + step, self._top)
         return {"height": float(env.training_goal[2]), "success_rate": self._window.last_rate}
 
@@ -157,8 +163,8 @@ class ObjectWeight(ManagerTermBase):
     ) -> dict[str, float] | None:
         if start_scale is None:
             return None
-        finished = _normal_starts(env, _finished_episodes(env, env_ids))  # objects lie where the episodes ended
-        successes = int((object_training_goal_distance(env)[finished] < success_radius).sum())
+        finished = _normal_starts(env, _finished_episodes(env, env_ids))
+        successes = _ended_at_training_goal(env, finished, success_radius)
         if self._window.passed(successes, len(finished), min_episodes, success_threshold):
             env.object_weight = min(env.object_weight + step, 1.0)
         return {"scale": env.object_weight, "success_rate": self._window.last_rate}
