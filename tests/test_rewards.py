@@ -42,6 +42,18 @@ def test_the_weight_curriculum_holds_the_object_up(report):
     assert max(report["weightless_on_its_side_drift"]) < 0.01, report
 
 
+def test_pushes_keep_their_ratio_to_the_weight_the_object_has(report):
+    """At a tenth of its weight (0.9 held up) and level 0.5, pushes of up to 0.5 x 10 m/s^2 x 0.1 act both ways
+    and the upward force never reaches the weight (unscaled, it would reach 1.4 weights and launch the cube)."""
+    low, high = report["pushed_upward_force_per_weight"]
+    assert low < 0.88 and 0.92 < high < 1.0, (low, high)
+
+
+def test_a_cube_that_floated_in_place_was_not_held(report):
+    """The weight curriculum steps on held episodes: a cube that never rose 10 cm was not held."""
+    assert report["weightless_episodes_held"] == [False, False]
+
+
 def test_smoothed_synergies_move_a_fraction_of_each_action(report):
     assert report["smoothed_step"] == pytest.approx(0.1, abs=1e-4)
 

@@ -1,8 +1,8 @@
 """Builds the state task with the ``grasp`` reward preset (2 environments, the cube, both starting with the cube
 gripped, the weight curriculum holding up half the cube's weight) and prints a JSON report of what its terms pay
 while the hand holds and lifts the cube, once the cube of environment 1 is moved away from the hand onto the
-table, where weightless cubes dropped from the spawn height are after half a second, and how far one action
-moves smoothed hand synergies.
+table, where weightless cubes dropped from the spawn height are after half a second, how far one action
+moves smoothed hand synergies, and how hard pushes push a light cube.
 
 Run by tests/test_rewards.py in a subprocess (a fresh Isaac Lab process).
 """
@@ -22,6 +22,8 @@ env_cfg, _ = load_cfgs(TASK, "rsl_rl", OVERRIDES, num_envs=2, device="cpu", seed
 
 with simulation(env_cfg, "cpu"):
     import torch
+    import warp as wp
+    from dexgrasp.tasks.grasp.mdp import set_curriculum_state
 
     env = make_env(TASK, env_cfg).unwrapped
     obj, origins = env.scene["object"], env.scene.env_origins
@@ -73,8 +75,22 @@ with simulation(env_cfg, "cpu"):
     hand.cfg.smoothing = 0.9
     env.reset()  # ends two episodes that started normally: counted
     report["curriculum_counts_after_normal"] = list(env.curriculum.drain_outcomes())
+    report["weightless_episodes_held"] = env.episode_metrics.last_held.tolist()  # floated, never lifted
     at_zero = hand._coeffs.clone()
     env.step(torch.ones(env.num_envs, env.action_manager.total_action_dim))
     report["smoothed_step"] = float(((hand._coeffs - at_zero) / (hand._high - at_zero)).mean())
+    # pushes keep their ratio to the weight: at a tenth of its weight and level 0.5, support plus push stays below
+    # the cube's weight, so no push launches a resting cube (one up to 5 m/s^2 would)
+    set_curriculum_state(env, {"step": 25})
+    env.object_weight = 0.1
+    push = env.event_manager.get_term_cfg("push_object")
+    composer = obj.permanent_wrench_composer
+    weight = obj.data.body_mass.torch[:, 0] * -float(env.sim.cfg.gravity[2])
+    upward = []
+    for _ in range(200):
+        push.func(env, every, **{**push.params, "hand_distance": 10.0})  # as if the palm were near
+        upward.append(wp.to_torch(composer.global_force_at_com_w)[:, 0, 2] / weight)
+    upward = torch.stack(upward)
+    report["pushed_upward_force_per_weight"] = [float(upward.amin()), float(upward.amax())]
     env.close()
 print("REPORT " + json.dumps(report))

@@ -27,7 +27,7 @@ ASSISTED_LOG_KEYS = tuple(f"Metrics_assisted/{m}" for m in METRICS)
 
 
 def object_distance_to(env: ManagerBasedRLEnv, goal: torch.Tensor) -> torch.Tensor:
-    """Distance of each environment's object to ``goal`` (``(3,)``, in the environment frame)."""
+    """Distance of each environment's object to ``goal`` (``(3,)`` or one per environment, in its frame)."""
     return torch.linalg.norm(env.scene["object"].data.root_pos_w.torch - (goal + env.scene.env_origins), dim=-1)
 
 
@@ -45,6 +45,9 @@ class EpisodeMetrics:
         self.last_closest = torch.zeros(n, device=device)
         self.last_assisted = torch.zeros(n, dtype=torch.bool, device=device)
         """The lifted flag, closest approach and assisted start of each environment's last finished episode."""
+        self.last_held = torch.zeros(n, dtype=torch.bool, device=device)
+        """Whether each environment's last finished episode ended with its object still ``lift_height`` above the
+        lowest point it reached: lifted and held to the end, not lifted and dropped."""
         self.lifted = torch.zeros(n, dtype=torch.bool, device=device)
         self.closest = torch.full((n,), float("inf"), device=device)
         self.time_in_success = torch.zeros(n, device=device)
@@ -77,6 +80,8 @@ class EpisodeMetrics:
         self.last_lifted[finished] = self.lifted[finished]
         self.last_closest[finished] = self.closest[finished]
         self.last_assisted[finished] = self.assisted[finished]
+        height = env.scene["object"].data.root_pos_w.torch[finished, 2]
+        self.last_held[finished] = height - self._lowest[finished] >= self.lift_height
         log = {}
         for keys, ids in (
             (LOG_KEYS, finished[~self.assisted[finished]]),

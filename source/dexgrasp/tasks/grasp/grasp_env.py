@@ -108,8 +108,9 @@ class GraspEnv(ManagerBasedRLEnv):
     episode_metrics: EpisodeMetrics
     """Per-episode success, lift and reach; ``success`` holds each environment's last finished episode."""
     training_goal: torch.Tensor
-    """The goal rewards and the policy's observation use, ``(3,)`` in the environment frame: ``cfg.goal_pos`` unless the
-    goal-height curriculum holds it lower. Success and the episode metrics always use ``cfg.goal_pos``."""
+    """The goal rewards and the policy's observation use, ``(num_envs, 3)`` in each environment's frame:
+    ``cfg.goal_pos`` unless the goal-height curriculum holds it lower. Success and the episode metrics always use
+    ``cfg.goal_pos``."""
     object_weight: float
     """Share of its weight the object has, in [0, 1]: 1 unless the weight curriculum holds part of it up."""
     object_index: torch.Tensor
@@ -151,7 +152,7 @@ class GraspEnv(ManagerBasedRLEnv):
         adr = self.cfg.curriculum.adr
         radius = adr.params["success_radius"] if adr is not None else 0.1
         self.episode_metrics = EpisodeMetrics(self, hand_ids, radius, self.cfg.lift_height)
-        self.training_goal = torch.tensor(self.cfg.goal_pos, device=self.device, dtype=torch.float32)
+        self.training_goal = torch.tensor(self.cfg.goal_pos, device=self.device).repeat(self.num_envs, 1)
         self.object_weight = 1.0
         self.curriculum = GraspCurriculum(self._curriculum_rule(), on_level=self._set_noise_level)
         descriptors = torch.tensor(self.object_set_descriptors, device=self.device, dtype=torch.float32)

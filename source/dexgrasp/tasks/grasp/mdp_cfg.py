@@ -202,19 +202,13 @@ class EventsCfg:
     )
 
 
-def _off_until_started(term, start: str, step: float, success_threshold: float) -> CurrTerm:
+def _off_until_started(term, start: str, step: float, success_threshold: float, **params) -> CurrTerm:
     """A from-scratch curriculum (:class:`~.mdp.ObjectWeight`, :class:`~.mdp.GoalHeight`): off while its ``start``
-    parameter is None, then a ``step`` each time ``success_threshold`` of a window of 128 finished episodes end with
-    the object within 0.1 m of the goal the rewards pay for."""
+    parameter is None, then a ``step`` each time ``success_threshold`` of a window of 128 finished episodes meet its
+    condition; ``params`` are the term's own."""
     return CurrTerm(
         func=term,
-        params={
-            start: None,
-            "step": step,
-            "success_threshold": success_threshold,
-            "min_episodes": 128,
-            "success_radius": 0.1,
-        },
+        params={start: None, "step": step, "success_threshold": success_threshold, "min_episodes": 128, **params},
     )
 
 
@@ -230,10 +224,13 @@ class CurriculumCfg:
             "init_step": 0,
         },
     )
-    object_weight = _off_until_started(mdp.ObjectWeight, "start_scale", step=0.1, success_threshold=0.35)
+    object_weight = _off_until_started(mdp.ObjectWeight, "start_scale", step=0.1, success_threshold=0.3)
     """Off (``start_scale`` None); ``env.curriculum.object_weight.params.start_scale=0.3`` starts the object at 30 %
-    of its weight for training from scratch (:class:`~dexgrasp.tasks.grasp.mdp.curriculum.ObjectWeight`). Before
-    ``goal_height``: it judges the episodes that end by the goal they were paid for, before that goal rises."""
-    goal_height = _off_until_started(mdp.GoalHeight, "start_height", step=0.05, success_threshold=0.4)
+    of its weight for training from scratch, heavier each time 30 % of a window's episodes end with it held
+    (:class:`~dexgrasp.tasks.grasp.mdp.curriculum.ObjectWeight`)."""
+    goal_height = _off_until_started(
+        mdp.GoalHeight, "start_height", step=0.05, success_threshold=0.4, success_radius=0.1, low_height=None
+    )
     """Off (``start_height`` None); ``env.curriculum.goal_height.params.start_height=0.33`` starts the goal low for
-    training from scratch (:class:`~dexgrasp.tasks.grasp.mdp.curriculum.GoalHeight`)."""
+    training from scratch, ``low_height`` draws each episode's goal height between it and the curriculum's
+    (:class:`~dexgrasp.tasks.grasp.mdp.curriculum.GoalHeight`)."""

@@ -39,12 +39,16 @@ def object_goal_distance(env: ManagerBasedRLEnv) -> torch.Tensor:
     return env.episode_metrics.goal_distance(env)
 
 
+def _env_ids(env: ManagerBasedRLEnv, env_ids: Sequence[int] | slice) -> torch.Tensor:
+    """``env_ids`` as a tensor of indices."""
+    if isinstance(env_ids, slice):
+        return torch.arange(env.num_envs, device=env.device)[env_ids]
+    return torch.as_tensor(env_ids, device=env.device, dtype=torch.long)
+
+
 def _finished_episodes(env: ManagerBasedRLEnv, env_ids: Sequence[int] | slice) -> torch.Tensor:
     """The environments of ``env_ids`` whose episode ends at this reset (the first reset after start-up ends none)."""
-    if isinstance(env_ids, slice):
-        ids = torch.arange(env.num_envs, device=env.device)[env_ids]
-    else:
-        ids = torch.as_tensor(env_ids, device=env.device, dtype=torch.long)
+    ids = _env_ids(env, env_ids)
     return ids[env.episode_length_buf[ids] > 0]
 
 
@@ -52,12 +56,6 @@ def _normal_starts(env: ManagerBasedRLEnv, finished: torch.Tensor) -> torch.Tens
     """The episodes of ``finished`` that started normally: an assisted start (object placed in the hand) says
     nothing of what the policy can do on the task's own starts, so the curricula do not count it."""
     return finished[~env.episode_metrics.last_assisted[finished]]
-
-
-def _ended_at_training_goal(env: ManagerBasedRLEnv, finished: torch.Tensor, radius: float) -> int:
-    """How many of the ``finished`` episodes left their object within ``radius`` of the goal they were paid for
-    (called before the scene resets, so the objects lie where the episodes ended)."""
-    return int((object_training_goal_distance(env)[finished] < radius).sum())
 
 
 def object_training_goal_distance(env: ManagerBasedRLEnv) -> torch.Tensor:
@@ -68,26 +66,33 @@ def object_training_goal_distance(env: ManagerBasedRLEnv) -> torch.Tensor:
 
 class GoalHeight(ManagerTermBase):
     """A curriculum on goal height for training from scratch: the goal that rewards and the policy's observation use
-    (``env.training_goal``) starts at ``start_height`` and rises by ``step`` each time a window of ``min_episodes``
-    finished episodes reaches ``success_threshold`` at it, up to the task's goal. It logs the height and the last
-    window's rate.
+    (``env.training_goal``, one per environment) starts at ``start_height`` and rises by ``step`` each time a window
+    of ``min_episodes`` finished episodes reaches ``success_threshold`` at the goals they were paid for, up to the
+    task's goal. With ``low_height`` set, each episode draws its goal height uniformly between ``low_height`` and
+    the curriculum's height, so the policy has to read the goal it observes, and a policy trained this way meets no
+    goal it has not seen when evaluated at the task's (``start_height`` at the task's goal height draws every height
+    from the start). It logs the height and the last window's rate.
 
     Near the table the task's lift and goal terms barely grow with height (the goal is 0.5 m up); a low goal
     pays for the first centimetres of a lift. Success, the episode metrics and the ADR level keep the task's own
     goal: what success means does not change, and an evaluation without this curriculum sees the task's goal.
-    ``start_height`` None (the default) leaves the goal where the task puts it and logs nothing. In a
-    multi-process topology each simulation process keeps its own goal height; checkpoints do not keep it (a resumed
-    run starts from ``start_height`` again).
+    ``start_height`` None (the default) leaves the goal where the task puts it and logs nothing. An episode keeps
+    the goal it started with when the height rises. In a multi-process topology each simulation process keeps its
+    own goal height; checkpoints do not keep it (a resumed run starts from ``start_height`` again).
     """
 
     def __init__(self, cfg, env: ManagerBasedRLEnv):
         super().__init__(cfg, env)
         self._top = float(env.cfg.goal_pos[2])
-        start = cfg.params.get("start_height")
+        start, low = cfg.params.get("start_height"), cfg.params.get("low_height")
         if start is not None and not 0.0 < start <= self._top:
             raise ValueError(f"goal_height start_height {start} must lie above 0 and at most the goal's {self._top}")
+        if low is not None and (start is None or not 0.0 < low <= start):
+            raise ValueError(f"goal_height low_height {low} needs a start_height at or above it (got {start})")
+        self.height = start
+        """The highest goal height the episodes that start now are paid for."""
         if start is not None:
-            env.training_goal[2] = start
+            env.training_goal[:, 2] = start
         self._window = _Window()
 
     def __call__(
@@ -99,14 +104,22 @@ class GoalHeight(ManagerTermBase):
         success_threshold: float,
         min_episodes: int,
         success_radius: float,
+        low_height: float | None = None,
     ) -> dict[str, float] | None:
         if start_height is None:
             return None
+        # called before the scene resets: the finished episodes' objects lie where they ended, at their own goals
         finished = _finished_episodes(env, env_ids)
-        reached = _ended_at_training_goal(env, finished, success_radius)
+        reached = int((object_training_goal_distance(env)[finished] < success_radius).sum())
         if self._window.passed(reached, len(finished), min_episodes, success_threshold):
-            env.training_goal[2] = min(float(env.training_goal[2]) + step, self._top)
-        return {"height": float(env.training_goal[2]), "success_rate": self._window.last_rate}
+            self.height = min(self.height + step, self._top)
+        ids = _env_ids(env, env_ids)
+        if low_height is None:
+            env.training_goal[ids, 2] = self.height
+        else:
+            draw = torch.rand(len(ids), device=env.device)
+            env.training_goal[ids, 2] = low_height + (self.height - low_height) * draw
+        return {"height": self.height, "success_rate": self._window.last_rate}
 
 
 class _Window:
@@ -132,15 +145,15 @@ class ObjectWeight(ManagerTermBase):
     """A curriculum on the object's weight for training from scratch, in the style of dexsuite's gravity curriculum:
     an upward force of ``(1 - w) m g`` holds up part of the object's weight (``env.object_weight`` = w, applied at
     each reset by :func:`~dexgrasp.tasks.grasp.mdp.events.support_object`). w starts at ``start_scale`` and rises
-    by ``step`` each time a window of ``min_episodes`` finished episodes with a normal start reaches
-    ``success_threshold``, up to 1. An episode counts when its object ends within ``success_radius`` of the goal the
-    rewards pay for (``env.training_goal``): the task's success, unless :class:`GoalHeight` holds the goal lower, in
-    which case lifts to the lower goal make the object heavier before any episode reaches the task's goal.
+    by ``step`` each time ``success_threshold`` of a window of ``min_episodes`` finished episodes with a normal
+    start end with the object held: lifted the task's ``lift_height`` and still up when the episode ends
+    (``episode_metrics.last_held``).
 
     A light object stays in a loose grip and rises with a weak lift, so the first grasps that lift pay before the
-    hand can hold the full weight. ``start_scale`` None (the default) keeps the full weight and logs nothing: an
-    evaluation always sees the real object. Like :class:`GoalHeight`, each simulation process keeps its own scale
-    and checkpoints do not keep it.
+    hand can hold the full weight; the object gets heavier as soon as the policy holds it, whether or not it carries
+    it to a goal yet, so the grip it learns is one for the real weight. ``start_scale`` None (the default) keeps the
+    full weight and logs nothing: an evaluation always sees the real object. Like :class:`GoalHeight`, each
+    simulation process keeps its own scale and checkpoints do not keep it.
     """
 
     def __init__(self, cfg, env: ManagerBasedRLEnv):
@@ -159,13 +172,12 @@ class ObjectWeight(ManagerTermBase):
         step: float,
         success_threshold: float,
         min_episodes: int,
-        success_radius: float,
     ) -> dict[str, float] | None:
         if start_scale is None:
             return None
         finished = _normal_starts(env, _finished_episodes(env, env_ids))
-        successes = _ended_at_training_goal(env, finished, success_radius)
-        if self._window.passed(successes, len(finished), min_episodes, success_threshold):
+        held = int(env.episode_metrics.last_held[finished].sum())
+        if self._window.passed(held, len(finished), min_episodes, success_threshold):
             env.object_weight = min(env.object_weight + step, 1.0)
         return {"scale": env.object_weight, "success_rate": self._window.last_rate}
 

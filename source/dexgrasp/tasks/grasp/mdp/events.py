@@ -131,7 +131,10 @@ def push_object_near_hand(
     """Every interval, a random force on the object of up to ``max_accel`` times its mass (scaled by the level).
 
     As in the reference, the force acts only while the palm is within ``hand_distance`` of the object, so it tests
-    the grasp rather than kicking a resting object away; it is held until the next interval.
+    the grasp rather than kicking a resting object away; it is held until the next interval. It is also scaled by
+    the share of its weight the object has (``env.object_weight``, the weight curriculum): a push keeps the
+    reference's ratio to the weight, so it does not launch a partly held-up object off the table (at a tenth of
+    its weight, a push of 5 m/s^2 would, and such flights would count as lifts).
     """
     obj = env.scene["object"]
     level = curriculum_level(env)
@@ -140,7 +143,7 @@ def push_object_near_hand(
     palm = env.scene[hand_cfg.name].data.body_pos_w.torch[env_ids, hand_cfg.body_ids[0]]
     near = torch.linalg.norm(palm - obj.data.root_pos_w.torch[env_ids], dim=-1) < hand_distance
     mass = obj.data.body_mass.torch[env_ids, 0]
-    accel = level * max_accel * torch.rand(len(env_ids), device=env.device) * near
+    accel = level * env.object_weight * max_accel * torch.rand(len(env_ids), device=env.device) * near
     direction = torch.nn.functional.normalize(torch.randn(len(env_ids), 3, device=env.device), dim=-1)
     _hold_force_on_object(env, env_ids, (direction * (mass * accel)[:, None])[:, None, :] + _support(env, env_ids))
 

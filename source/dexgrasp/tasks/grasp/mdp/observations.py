@@ -63,7 +63,7 @@ def object_descriptor(env: ManagerBasedRLEnv) -> torch.Tensor:
 
 def goal_position(env: ManagerBasedRLEnv) -> torch.Tensor:
     """The goal the policy is trained towards: the task's goal, unless a goal-height curriculum holds it lower."""
-    return env.training_goal.expand(env.num_envs, 3)
+    return env.training_goal
 
 
 @configclass

@@ -58,7 +58,7 @@ def lift_object(env: ManagerBasedRLEnv, sharpness: float, scale: tuple[float, fl
     logging shows the reward actually paid.
     """
     obj_z = env.scene["object"].data.root_pos_w.torch[:, 2] - env.scene.env_origins[:, 2]
-    err = torch.abs(obj_z - env.training_goal[2])
+    err = torch.abs(obj_z - env.training_goal[:, 2])
     return scheduled(env, *scale) * torch.exp(-sharpness * err)
 
 
