@@ -44,6 +44,18 @@ def test_an_assisted_start_grips_the_cube_so_a_zero_action_lifts_it(report):
     assert max(report["assisted_open_zero_action_lift"]) < 0.05
 
 
+def test_a_raised_open_start_puts_the_open_hand_above_the_cube_on_the_table(report):
+    """``open_raise`` (1, 1) moves the arm to the raised pose: the palm 11.7 cm higher over the same spot, the cube
+    on the table below it, marked as assisted."""
+    for open_palm, raised_palm, cube in zip(
+        report["assisted_open_palm"], report["assisted_raised_palm"], report["assisted_raised_object"], strict=True
+    ):
+        assert raised_palm[2] - open_palm[2] == pytest.approx(0.117, abs=0.01)
+        assert raised_palm[:2] == pytest.approx(open_palm[:2], abs=0.01)
+        assert cube[2] == pytest.approx(0.28, abs=0.01)  # resting on the table (its top at 0.25)
+    assert report["assisted_raised_marked"] == [True, True]
+
+
 def test_goal_height_curriculum_draws_lower_goals_and_raises_them(report):
     """The policy observes its episode's goal, drawn between 0.68 and the curriculum's 0.73; success stays the
     task's (0.75: the expert's episodes end there and count); two episodes that end within reach of their lower

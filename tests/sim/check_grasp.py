@@ -5,7 +5,8 @@ The goal-height curriculum is on, each episode's goal drawn between 7 and 2 cm b
 aims at the task's goal) ends its episodes within reach of them, so one window of two episodes raises the height to
 the task's. The weight curriculum is on too: the same episodes end with the cube held, so they make it heavier.
 Last, assisted starts and a zero action:
-the gripped start lifts the cube, as a new policy would, and the open one leaves it behind."""
+the gripped start lifts the cube, as a new policy would, and the open one leaves it behind; a raised open start
+puts the hand 12 cm higher over the cube."""
 
 import json
 
@@ -90,13 +91,21 @@ with simulation(env_cfg, "cpu"):
 
     # an assisted start grips the cube: a new policy's mean action (zero) lifts it and holds it
     # (with the fingers open around it, the rung between that and a normal start, the palm leaves it behind)
+    # (the open start raised, the hand starts above the cube resting on the table)
     env.cfg.assisted_start_share = 1.0
-    for fingers, open_share in (("gripped", 0.0), ("open", 1.0)):
-        env.event_manager.get_term_cfg("assisted_start").params["open_share"] = open_share
+    assisted = env.event_manager.get_term_cfg("assisted_start").params
+    palm = env.scene["robot"].find_bodies(env_cfg.events.push_object.params["hand_cfg"].body_names)[0][0]
+    zero = torch.zeros(env.num_envs, env.action_manager.total_action_dim)
+    for fingers, open_share, raised in (("gripped", 0.0, 0.0), ("open", 1.0, 0.0), ("raised", 1.0, 1.0)):
+        assisted.update(open_share=open_share, open_raise=(raised, raised))
         env.reset()
         start = obj.data.root_pos_w.torch[:, 2].clone()
-        for _ in range(120):
-            env.step(torch.zeros(env.num_envs, env.action_manager.total_action_dim))
+        env.step(zero)
+        palm_pos = env.scene["robot"].data.body_pos_w.torch[:, palm] - env.scene.env_origins
+        report[f"assisted_{fingers}_palm"] = palm_pos.tolist()
+        report[f"assisted_{fingers}_object"] = object_pose()[:, :3].tolist()
+        for _ in range(119):
+            env.step(zero)
         report[f"assisted_{fingers}_marked"] = env.episode_metrics.assisted.tolist()
         report[f"assisted_{fingers}_zero_action_lift"] = (obj.data.root_pos_w.torch[:, 2] - start).tolist()
     env.close()

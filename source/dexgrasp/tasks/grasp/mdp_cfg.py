@@ -186,6 +186,8 @@ class EventsCfg:
             "table_top": TABLE_TOP,
             "max_height": 0.12,
             "open_share": 0.0,  # of the assisted starts: the fingers open around the object instead
+            "raised_arm_joint_pos": None,  # the arm with the open hand higher above the object
+            "open_raise": (0.0, 0.0),  # how far open starts are raised towards it (a fraction, drawn per episode)
         },
     )
     support_object = EventTerm(func=mdp.support_object, mode="reset")

@@ -230,6 +230,8 @@ def assisted_start(
     table_top: float,
     max_height: float,
     open_share: float = 0.0,
+    raised_arm_joint_pos: tuple[float, ...] | None = None,
+    open_raise: tuple[float, float] = (0.0, 0.0),
 ) -> None:
     """Start a share of episodes (``env.cfg.assisted_start_share``) with the object gripped by the hand.
 
@@ -241,7 +243,12 @@ def assisted_start(
     and lifting before it has found them. With the fingers open around the object instead, a palm that rises
     at once leaves the object behind before the fingers close: ``open_share`` of the assisted starts are such
     starts (the fingers in the open ``preshape``), a rung between a gripped start and a normal one where the
-    policy has to close the hand before it raises the palm. Objects taller than ``max_height`` start
+    policy has to close the hand before it raises the palm. A normal start's hand has to come down to the object
+    first: an open start can be raised towards ``raised_arm_joint_pos`` (the arm with the open hand higher above the
+    object, the object on the table below it) by a fraction drawn from ``open_raise`` per episode (arm joints
+    interpolated, which keeps the palm over the object for a short rise), so the policy meets the descent, the
+    closing and the lift in that order, from heights that reach towards where a normal start's hand stops. Objects
+    taller than ``max_height`` start
     normally; shorter ones rest on ``table_top`` if their centre would lie below it. These episodes are marked
     in the episode metrics and logged apart.
     """
@@ -259,8 +266,10 @@ def assisted_start(
     n = len(ids)
     size = object_descriptor(env)[ids, -3:]
     closure = (1.0 - size[:, 1] * closure_per_metre) / (1.0 - grip_width * closure_per_metre)
+    opened = torch.zeros(n, dtype=torch.bool, device=env.device)
     if open_share > 0.0:  # no draw otherwise: runs without open starts keep their random sequence
-        closure = torch.where(torch.rand(n, device=env.device) < open_share, 0.0, closure)
+        opened = torch.rand(n, device=env.device) < open_share
+        closure = torch.where(opened, 0.0, closure)
     open_fingers = torch.tensor(preshape, device=env.device, dtype=torch.float32)
     gripping = torch.tensor(grip, device=env.device, dtype=torch.float32)
     fingers = open_fingers + closure.clamp(min=0.0)[:, None] * (gripping - open_fingers)
@@ -270,6 +279,10 @@ def assisted_start(
     arm_ids, _ = robot.find_joints(arm_joint_names, preserve_order=True)
     q = robot.data.default_joint_pos.torch[ids].clone()
     q[:, arm_ids] = torch.tensor(arm_joint_pos, device=env.device)
+    if raised_arm_joint_pos is not None and open_raise[1] > 0.0:
+        low, high = open_raise
+        rise = (low + (high - low) * torch.rand(n, 1, device=env.device)) * opened[:, None]
+        q[:, arm_ids] += rise * (torch.tensor(raised_arm_joint_pos, device=env.device) - q[:, arm_ids])
     q[:, finger_ids] = fingers
     robot.write_joint_position_to_sim_index(position=q, env_ids=ids)
     robot.write_joint_velocity_to_sim_index(velocity=torch.zeros_like(q), env_ids=ids)

@@ -61,6 +61,9 @@ ASSISTED_ARM_POSE = (-2.12, 1.64, 1.38, 1.58, -2.97, 1.03, 1.37)
 """Arm joints with the palm down over the workspace centre at (-0.545, 0.094, 0.391): its pinch point lies 4 cm
 above the table top, where assisted starts place the object (found by the task's own IK from the start pose)."""
 
+RAISED_ARM_POSE = (-2.172, 1.507, 1.209, 1.493, -2.965, 1.07, 1.146)
+"""Arm joints with the palm 11.7 cm above :data:`ASSISTED_ARM_POSE` (z 0.508): where the task's relative palm
+action, stepping 1 cm up for 12 steps from an open assisted start, brought it (then held for 60 steps)."""
 
 ASSISTED_GRIP = (
     *(-0.173, 0.882, 0.793, 0.024, -0.031, 1.082, -0.052, 1.44, 0.173, 0.739, 0.853, 0.499),
@@ -172,6 +175,7 @@ class KukaAllegroGraspEnvCfg(GraspEnvCfg):
         self.events.assisted_start.params.update(
             arm_joint_names=ARM_JOINT_NAMES,
             arm_joint_pos=ASSISTED_ARM_POSE,
+            raised_arm_joint_pos=RAISED_ARM_POSE,
             finger_joint_names=hand_synergies.FINGER_JOINT_ORDER,
             preshape=tuple(hand_synergies.PRESHAPE.tolist()),
             grip=ASSISTED_GRIP,
