@@ -1,6 +1,7 @@
 """Grasping works and is measured: the reference start, an easy level 0, the scripted expert's lift, and a
 success rate that the multi-process runner logs (real Isaac Lab scenes on the CPU)."""
 
+import math
 import re
 
 import pytest
@@ -46,13 +47,25 @@ def test_an_assisted_start_grips_the_cube_so_a_zero_action_lifts_it(report):
 
 def test_a_raised_open_start_puts_the_open_hand_above_the_cube_on_the_table(report):
     """``open_raise`` (1, 1) moves the arm to the raised pose: the palm 11.7 cm higher over the same spot, the cube
-    on the table below it, marked as assisted."""
-    for open_palm, raised_palm, cube in zip(
-        report["assisted_open_palm"], report["assisted_raised_palm"], report["assisted_raised_object"], strict=True
+    on the table below it, moved by at most ``raised_offset`` (5 cm) and turned by at most ``raised_yaw`` (0.7 rad)
+    about the vertical; the open start (no rise) leaves it where it was, square to the hand."""
+    shifts, yaws = [], []
+    for open_palm, raised_palm, open_cube, cube in zip(
+        report["assisted_open_palm"],
+        report["assisted_raised_palm"],
+        report["assisted_open_object"],
+        report["assisted_raised_object"],
+        strict=True,
     ):
         assert raised_palm[2] - open_palm[2] == pytest.approx(0.117, abs=0.01)
         assert raised_palm[:2] == pytest.approx(open_palm[:2], abs=0.01)
         assert cube[2] == pytest.approx(0.28, abs=0.01)  # resting on the table (its top at 0.25)
+        assert open_cube[3:] == pytest.approx([0.0, 0.0, 0.0, 1.0], abs=1e-3)  # (x, y, z, w): not turned
+        shifts.append(max(abs(cube[0] - open_cube[0]), abs(cube[1] - open_cube[1])))
+        yaws.append(abs(2.0 * math.atan2(cube[5], cube[6])))
+        assert abs(cube[3]) < 1e-2 and abs(cube[4]) < 1e-2  # upright: turned about the vertical only
+    assert all(s <= 0.051 for s in shifts) and max(shifts) > 0.002
+    assert all(y <= 0.71 for y in yaws) and max(yaws) > 0.01
     assert report["assisted_raised_marked"] == [True, True]
 
 

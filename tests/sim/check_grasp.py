@@ -6,7 +6,7 @@ aims at the task's goal) ends its episodes within reach of them, so one window o
 the task's. The weight curriculum is on too: the same episodes end with the cube held, so they make it heavier.
 Last, assisted starts and a zero action:
 the gripped start lifts the cube, as a new policy would, and the open one leaves it behind; a raised open start
-puts the hand 12 cm higher over the cube."""
+puts the hand 12 cm higher over the cube, the cube moved and turned on the table below it."""
 
 import json
 
@@ -97,13 +97,14 @@ with simulation(env_cfg, "cpu"):
     palm = env.scene["robot"].find_bodies(env_cfg.events.push_object.params["hand_cfg"].body_names)[0][0]
     zero = torch.zeros(env.num_envs, env.action_manager.total_action_dim)
     for fingers, open_share, raised in (("gripped", 0.0, 0.0), ("open", 1.0, 0.0), ("raised", 1.0, 1.0)):
-        assisted.update(open_share=open_share, open_raise=(raised, raised))
+        # the raised start also moves the cube by up to 5 cm and turns it by up to 0.7 rad
+        assisted.update(open_share=open_share, open_raise=(raised, raised), raised_offset=0.05, raised_yaw=0.7)
         env.reset()
         start = obj.data.root_pos_w.torch[:, 2].clone()
         env.step(zero)
         palm_pos = env.scene["robot"].data.body_pos_w.torch[:, palm] - env.scene.env_origins
         report[f"assisted_{fingers}_palm"] = palm_pos.tolist()
-        report[f"assisted_{fingers}_object"] = object_pose()[:, :3].tolist()
+        report[f"assisted_{fingers}_object"] = object_pose().tolist()
         for _ in range(119):
             env.step(zero)
         report[f"assisted_{fingers}_marked"] = env.episode_metrics.assisted.tolist()

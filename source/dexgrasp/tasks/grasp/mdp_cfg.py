@@ -188,6 +188,8 @@ class EventsCfg:
             "open_share": 0.0,  # of the assisted starts: the fingers open around the object instead
             "raised_arm_joint_pos": None,  # the arm with the open hand higher above the object
             "open_raise": (0.0, 0.0),  # how far open starts are raised towards it (a fraction, drawn per episode)
+            "raised_offset": 0.0,  # m: how far a fully raised start moves the object from below the hand
+            "raised_yaw": 0.0,  # rad: how far a fully raised start turns the object about the vertical
         },
     )
     support_object = EventTerm(func=mdp.support_object, mode="reset")

@@ -232,6 +232,8 @@ def assisted_start(
     open_share: float = 0.0,
     raised_arm_joint_pos: tuple[float, ...] | None = None,
     open_raise: tuple[float, float] = (0.0, 0.0),
+    raised_offset: float = 0.0,
+    raised_yaw: float = 0.0,
 ) -> None:
     """Start a share of episodes (``env.cfg.assisted_start_share``) with the object gripped by the hand.
 
@@ -247,10 +249,13 @@ def assisted_start(
     first: an open start can be raised towards ``raised_arm_joint_pos`` (the arm with the open hand higher above the
     object, the object on the table below it) by a fraction drawn from ``open_raise`` per episode (arm joints
     interpolated, which keeps the palm over the object for a short rise), so the policy meets the descent, the
-    closing and the lift in that order, from heights that reach towards where a normal start's hand stops. Objects
-    taller than ``max_height`` start
-    normally; shorter ones rest on ``table_top`` if their centre would lie below it. These episodes are marked
-    in the episode metrics and logged apart.
+    closing and the lift in that order, from heights that reach towards where a normal start's hand stops. A
+    normal start's object is rarely right below the pinch point and square to it: a raised start can move the
+    object by up to ``raised_offset`` metres in x and y and turn it by up to ``raised_yaw`` radians about the
+    vertical, both in proportion to the drawn rise (an object beside or turned under a hand that is still around
+    it would meet the fingers), so the policy has to align the hand before it descends. Objects taller than
+    ``max_height`` start normally; shorter ones rest on ``table_top`` if their centre would lie below it. These
+    episodes are marked in the episode metrics and logged apart.
     """
     share = assisted_share(env.cfg.assisted_start_share, env.cfg.assisted_start_fade_level, curriculum_level(env))
     if share <= 0.0 or len(env_ids) == 0:
@@ -279,6 +284,7 @@ def assisted_start(
     arm_ids, _ = robot.find_joints(arm_joint_names, preserve_order=True)
     q = robot.data.default_joint_pos.torch[ids].clone()
     q[:, arm_ids] = torch.tensor(arm_joint_pos, device=env.device)
+    rise = torch.zeros(n, 1, device=env.device)
     if raised_arm_joint_pos is not None and open_raise[1] > 0.0:
         low, high = open_raise
         rise = (low + (high - low) * torch.rand(n, 1, device=env.device)) * opened[:, None]
@@ -291,6 +297,12 @@ def assisted_start(
     pose[:, 2] = torch.maximum(pose[:, 2], table_top + size[:, 2] / 2 + 0.002)
     pose[:, :3] += env.scene.env_origins[ids]
     pose[:, 6] = 1.0
+    if raised_offset > 0.0:  # no draw otherwise, as for open_share
+        pose[:, :2] += (2.0 * torch.rand(n, 2, device=env.device) - 1.0) * raised_offset * rise
+    if raised_yaw > 0.0:
+        yaw = (2.0 * torch.rand(n, device=env.device) - 1.0) * raised_yaw * rise[:, 0]
+        z_axis = torch.tensor([0.0, 0.0, 1.0], device=env.device).expand(n, 3)
+        pose[:, 3:] = math_utils.quat_from_angle_axis(yaw, z_axis)
     obj.write_root_pose_to_sim_index(root_pose=pose, env_ids=ids)
     obj.write_root_velocity_to_sim_index(root_velocity=torch.zeros(n, 6, device=env.device), env_ids=ids)
     env.episode_metrics.assisted[ids] = True
