@@ -9,10 +9,15 @@ wire keep them): they are converted to float32 here, on the learner's device, on
 
 from __future__ import annotations
 
+import contextlib
+import io
+
 import torch
 from rsl_rl.models.cnn_model import CNNModel
 from rsl_rl.modules import RNN, HiddenState
 from tensordict import TensorDict
+
+from .keypoints import KeypointCNN
 
 
 class RecurrentCoreMixin:
@@ -71,26 +76,41 @@ class RecurrentCNNModel(RecurrentCoreMixin, CNNModel):
         rnn_type: str | None = "lstm",
         rnn_hidden_dim: int = 256,
         rnn_num_layers: int = 1,
+        spatial_softmax: bool = False,
     ) -> None:
         self.is_recurrent = rnn_type is not None
         self.latent_dim = rnn_hidden_dim
-        super().__init__(
-            obs,
-            obs_groups,
-            obs_set,
-            output_dim,
-            hidden_dims,
-            activation,
-            obs_normalization,
-            distribution_cfg,
-            cnn_cfg,
-            cnns,
-        )
+        quiet = contextlib.nullcontext()
+        if spatial_softmax and cnns is None:
+            cnns = self._keypoint_cnns(obs, obs_groups, obs_set, cnn_cfg)
+            # RSL-RL announces given encoders as shared between actor and critic; these are this model's own
+            quiet = contextlib.redirect_stdout(io.StringIO())
+        with quiet:
+            super().__init__(
+                obs,
+                obs_groups,
+                obs_set,
+                output_dim,
+                hidden_dims,
+                activation,
+                obs_normalization,
+                distribution_cfg,
+                cnn_cfg,
+                cnns,
+            )
         self.rnn = (
             RNN(self.obs_dim + self.cnn_latent_dim, rnn_hidden_dim, rnn_num_layers, rnn_type)
             if self.is_recurrent
             else None
         )
+
+    def _keypoint_cnns(self, obs: TensorDict, obs_groups, obs_set: str, cnn_cfg: dict) -> dict[str, KeypointCNN]:
+        """One :class:`~dexgrasp.models.keypoints.KeypointCNN` per image group, built from ``cnn_cfg``."""
+        self._get_obs_dim(obs, obs_groups, obs_set)
+        return {
+            group: KeypointCNN(dims, channels, **cnn_cfg)
+            for group, dims, channels in zip(self.obs_groups_2d, self.obs_dims_2d, self.obs_channels_2d)
+        }
 
     def get_latent(
         self, obs: TensorDict, masks: torch.Tensor | None = None, hidden_state: HiddenState = None

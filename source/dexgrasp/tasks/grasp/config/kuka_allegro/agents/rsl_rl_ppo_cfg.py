@@ -26,6 +26,9 @@ class RslRlRecurrentCNNModelCfg(RslRlCNNModelCfg):
     """None: feed-forward (DAgger's aggregated dataset and the guided PPO's cloning dataset need it)."""
     rnn_hidden_dim: int = 512
     rnn_num_layers: int = 1
+    spatial_softmax: bool = False
+    """End each image's CNN in a spatial softmax (:class:`dexgrasp.models.keypoints.KeypointCNN`): the image point
+    of each channel's activation instead of a flattened map, for a policy that must place the object precisely."""
 
 
 GAUSSIAN = RslRlRNNModelCfg.GaussianDistributionCfg(init_std=0.8)
