@@ -247,7 +247,7 @@ def run_episodes(
             images = _images(env, groups)
             row = F.camera_row(images, 0) if images else None
             view = _view(env)
-            if snapshot:
+            if snapshot and (view is not None or row is not None):  # a state task compared in its own scene has none
                 sheet.add(F.picture(view, row))
             if video:
                 frames.append(view if view is not None else row)
