@@ -148,8 +148,8 @@ def write_table(rows: list[dict], paired: dict, out: str) -> None:
         f" (95% CI over objects [{low:+.3f}, {high:+.3f}]), exact McNemar p = {paired['mcnemar_p']:.3g}"
         f" ({paired['only_first']} episodes only the teacher succeeded in, {paired['only_second']} only the student).",
         "",
-        "Frames seen by each policy: `teacher/frames.png`, `student/frames.png`.",
-        "",
     ]
+    if all(os.path.isfile(os.path.join(out, name, "frames.png")) for name in ("teacher", "student")):
+        lines += ["Frames seen by each policy: `teacher/frames.png`, `student/frames.png`.", ""]
     with open(os.path.join(out, "comparison.md"), "w") as f:
         f.write("\n".join(lines))
