@@ -31,3 +31,19 @@ def test_state_round_trip_is_clamped():
     rule.load({"step": -1})
     assert rule.level == 0.0
     assert CurriculumRule(num_steps=0, threshold=0.4, min_episodes=8).level == 0.0
+
+
+def test_the_environment_curriculum_passes_each_new_level_on_and_counts_for_its_learner():
+    from dexgrasp.tasks.grasp.grasp_curriculum import GraspCurriculum
+
+    levels = []
+    curriculum = GraspCurriculum(num_steps=4, threshold=0.5, min_episodes=4, on_level=levels.append)
+    assert levels == [] and curriculum.level == 0.0  # building it tells no one
+    curriculum.record(3, 4)
+    assert curriculum.step == 1 and levels == [0.25]
+    assert curriculum.drain_outcomes() == (3, 4) and curriculum.drain_outcomes() == (0, 0)
+    curriculum.follow(3)  # a learner decides from now on: the local rule only measures
+    curriculum.record(4, 4)
+    assert curriculum.step == 3 and curriculum.last_rate == 1.0 and levels == [0.25, 0.75]
+    curriculum.load({"step": 9})
+    assert curriculum.state() == {"step": 4, "num_steps": 4} and levels[-1] == 1.0

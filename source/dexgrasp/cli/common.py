@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 
@@ -14,6 +15,14 @@ DEFAULT_TASK = DEPTH
 
 class UsageError(ValueError):
     """Bad input from the user; reported as one line and exit status 2."""
+
+
+def settings_from(cls, args: argparse.Namespace, **given):
+    """A job's settings dataclass (:mod:`dexgrasp.jobs`) filled from the options of the same names; ``given``
+    holds the fields an option names otherwise or that the command line computes. One mapping for every tool, so
+    an option added to a job reaches it by its name."""
+    named = {f.name: getattr(args, f.name) for f in dataclasses.fields(cls) if hasattr(args, f.name)}
+    return cls(**{**named, **given})
 
 
 def add_task_args(parser: argparse.ArgumentParser, default_task: str | None = DEFAULT_TASK) -> None:

@@ -86,23 +86,13 @@ def main(argv: list[str]) -> int:
     from dexgrasp.tasks.grasp.distill_tasks import VariantError
     from dexgrasp.topologies.torchrun import in_torchrun, relaunch
 
-    settings = DistillSettings(
-        task=args.task,
-        device=args.device,
-        topology=args.topology,
-        teacher=args.teacher,
+    settings = common.settings_from(
+        DistillSettings,
+        args,
         datasets=list(args.dataset),
-        offline_epochs=args.offline_epochs,
-        max_iterations=args.max_iterations,
-        num_envs=args.num_envs,
-        seed=args.seed,
-        log_dir=args.log_dir,
-        resume=args.resume,
         overrides=list(overrides),
         viewer=viewer_from_args(args),
-        layout=args.layout,
         devices=args.device_list,
-        worker_timeout=args.worker_timeout,
     )
     try:
         run_plan = plan(settings)

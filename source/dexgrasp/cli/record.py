@@ -60,22 +60,7 @@ def main(argv: list[str]) -> int:
     from dexgrasp.learners.distillation.teacher import check_teacher_fits
     from dexgrasp.runs import CheckpointError
 
-    settings = RecordSettings(
-        task=args.task,
-        policy=args.policy,
-        checkpoint=args.checkpoint,
-        output=args.output,
-        device=args.device,
-        teacher=args.teacher,
-        episodes=args.episodes,
-        max_episodes=args.max_episodes,
-        max_gb=args.max_gb,
-        success_only=args.success_only,
-        overwrite=args.overwrite,
-        num_envs=args.num_envs,
-        seed=args.seed,
-        overrides=list(overrides),
-    )
+    settings = common.settings_from(RecordSettings, args, overrides=list(overrides), viewer=None)
     try:
         setup = resolve(settings)
         env_cfg = load_env_cfg(setup, settings)

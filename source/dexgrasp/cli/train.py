@@ -96,27 +96,8 @@ def main(argv: list[str]) -> int:
     if layout is not None and args.rl_library == "skrl" and layout.num_learners > 1:
         # skrl averages over processes only when it sees WORLD_SIZE, which a learner of this run must not see
         raise UsageError("skrl trains with one learner device; several learners (hybrid) need --rl_library rsl_rl")
-    settings = TrainSettings(
-        task=args.task,
-        rl_library=args.rl_library,
-        topology=args.topology,
-        device=args.device,
-        overrides=overrides,
-        num_envs=args.num_envs,
-        seed=args.seed,
-        max_iterations=args.max_iterations,
-        log_dir=args.log_dir,
-        resume=args.resume,
-        init_actor=args.init_actor,
-        critic_warmup=args.critic_warmup,
-        guide=args.guide,
-        layout=layout,
-        devices=devices,
-        worker_timeout=args.worker_timeout,
-        synchronous=args.synchronous,
-        viewer=args.viewer,
-        argv=list(argv),
-    )
+    settings = common.settings_from(TrainSettings, args, overrides=overrides, layout=layout, devices=devices,
+                                    argv=list(argv))  # fmt: skip
     return train(settings)
 
 

@@ -43,20 +43,8 @@ from tensordict import TensorDict
 from .curriculum import LockstepCurriculum
 from .curriculum_relay import NO_STEP, CurriculumRelay
 from .spec import EnvSpec, ObsKey, check_compatible
-from .transport import (
-    CLOSE,
-    STEP,
-    TAG_ACTIONS,
-    TAG_EPISODE_LENGTH,
-    TAG_HEADER,
-    TAG_OBS,
-    TAG_SCALARS,
-    Pipe,
-    Scalars,
-    peer_failure,
-    wait_all,
-    wire_device,
-)
+from .transport import Command, Pipe, Scalars, Tag, peer_failure, wait_all, wire_device
+
 
 NONFINITE_LOG_KEY = "nonfinite_obs_resets"
 LEARNER_WAIT_KEY, SIM_WAIT_KEY, SIM_STEP_KEY = "Pipeline/learner_wait_s", "Pipeline/sim_wait_s", "Pipeline/sim_step_s"
@@ -211,11 +199,11 @@ class DisaggregatedVecEnv(VecEnv):
         peer = self.peers[w].rank
         follows = self._episode_length_dirty[w]
         step = self._relay.header_step(answers_collected_step=self._latest == self._results[w] - 1)
-        header = torch.tensor([STEP, int(follows), step], dtype=torch.long, device=self.wire_device)
-        outgoing = [(header, TAG_HEADER), (actions.to(self.wire_device, torch.float32).contiguous(), TAG_ACTIONS)]
+        header = torch.tensor([Command.STEP, int(follows), step], dtype=torch.long, device=self.wire_device)
+        outgoing = [(header, Tag.HEADER), (actions.to(self.wire_device, torch.float32).contiguous(), Tag.ACTIONS)]
         if follows:
             lengths = self._episode_length_buf[self.slices[w]].to(self.wire_device).contiguous()
-            outgoing.append((lengths, TAG_EPISODE_LENGTH))
+            outgoing.append((lengths, Tag.EPISODE_LENGTH))
             self._episode_length_dirty[w] = False
         try:  # gloo may refuse to post at once when the peer's connection is already closed
             sends = [(self.pipe.isend(t, peer, tag), t) for t, tag in outgoing]
@@ -337,8 +325,8 @@ class DisaggregatedVecEnv(VecEnv):
         for w, peer in enumerate(self.peers):
             if self._pending[w] is not None:
                 wait_all([work for work, _ in self._pending[w]], self.worker_timeout, str(peer))
-            header = torch.tensor([CLOSE, 0, NO_STEP], dtype=torch.long, device=self.wire_device)
-            wait_all([self.pipe.isend(header, peer.rank, TAG_HEADER)], self.worker_timeout, str(peer))
+            header = torch.tensor([Command.CLOSE, 0, NO_STEP], dtype=torch.long, device=self.wire_device)
+            wait_all([self.pipe.isend(header, peer.rank, Tag.HEADER)], self.worker_timeout, str(peer))
 
     def receive_buffers(self) -> list[torch.Tensor]:
         """Every buffer the step results are received into before they reach the learner's frames (staging
@@ -380,6 +368,6 @@ class DisaggregatedVecEnv(VecEnv):
             target = self._staging[w].get(g.key)
             if target is None:
                 target = frame.obs[g.key][sl]
-            works.append((self.pipe.irecv(target, peer, TAG_OBS + i), target))
-        works.append((self.pipe.irecv(self._scalar_bufs[w], peer, TAG_SCALARS), self._scalar_bufs[w]))
+            works.append((self.pipe.irecv(target, peer, Tag.OBS + i), target))
+        works.append((self.pipe.irecv(self._scalar_bufs[w], peer, Tag.SCALARS), self._scalar_bufs[w]))
         return works

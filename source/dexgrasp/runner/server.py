@@ -29,19 +29,8 @@ from tensordict import TensorDict
 
 from .curriculum_relay import episode_outcomes, follow
 from .spec import EnvSpec, ObsKey, describe_env
-from .transport import (
-    CLOSE,
-    HEADER_SIZE,
-    TAG_ACTIONS,
-    TAG_EPISODE_LENGTH,
-    TAG_HEADER,
-    TAG_OBS,
-    TAG_SCALARS,
-    Pipe,
-    Scalars,
-    wait_all,
-    wire_device,
-)
+from .transport import HEADER_SIZE, Command, Pipe, Scalars, Tag, wait_all, wire_device
+
 
 FLOAT16_MAX = torch.finfo(torch.float16).max
 
@@ -71,14 +60,14 @@ class SimulationServer:
         self._send(self.env.get_observations(), rewards=None, dones=None, extras={})
         while True:
             waiting = time.perf_counter()
-            self._recv([(self.header, TAG_HEADER)])
+            self._recv([(self.header, Tag.HEADER)])
             command, episode_length_follows, curriculum_step = self.header.tolist()
-            if command == CLOSE:
+            if command == Command.CLOSE:
                 return
             follow(self.env, curriculum_step)
-            incoming = [(self.actions, TAG_ACTIONS)]
+            incoming = [(self.actions, Tag.ACTIONS)]
             if episode_length_follows:
-                incoming.append((self.episode_length, TAG_EPISODE_LENGTH))
+                incoming.append((self.episode_length, Tag.EPISODE_LENGTH))
             self._recv(incoming)
             stepping = time.perf_counter()
             if episode_length_follows:
@@ -130,8 +119,8 @@ class SimulationServer:
         layout.part(scalars, "outcomes").copy_(torch.tensor(outcomes, dtype=torch.float32))
         layout.part(scalars, "timing").copy_(torch.tensor(timing, dtype=torch.float32))
 
-        tensors = [(self.obs[g.key], TAG_OBS + i) for i, g in enumerate(self.spec.groups)]
-        tensors.append((scalars, TAG_SCALARS))
+        tensors = [(self.obs[g.key], Tag.OBS + i) for i, g in enumerate(self.spec.groups)]
+        tensors.append((scalars, Tag.SCALARS))
         works = [self.pipe.isend(t, self.learner_rank, tag) for t, tag in tensors]
         wait_all(works, self.timeout_s, f"learner (rank {self.learner_rank})")
 

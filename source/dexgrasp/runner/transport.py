@@ -33,6 +33,7 @@ import os
 import pickle
 import threading
 import time
+import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -41,8 +42,12 @@ from typing import Any
 import torch
 import torch.distributed as dist
 
-CLOSE, STEP = 0, 1
-"""Commands in the header the learner sends each step."""
+class Command(enum.IntEnum):
+    """The command in the header the learner sends each step."""
+
+    CLOSE = 0
+    STEP = 1
+
 
 HEADER_SIZE = 3
 """``[command, episode_lengths_follow, curriculum_step]``."""
@@ -50,8 +55,14 @@ HEADER_SIZE = 3
 NCCL_ERROR_HANDLING = ("TORCH_NCCL_ASYNC_ERROR_HANDLING", "2")
 """On an NCCL timeout or error, abort the communicators and fail the wait (not the process: the learner saves)."""
 
-TAG_HEADER, TAG_ACTIONS, TAG_EPISODE_LENGTH, TAG_SCALARS, TAG_OBS = 1, 2, 3, 4, 16
-"""gloo tags; observation group ``i`` uses ``TAG_OBS + i``."""
+class Tag(enum.IntEnum):
+    """gloo message tags of one step; observation group ``i`` uses ``Tag.OBS + i``."""
+
+    HEADER = 1
+    ACTIONS = 2
+    EPISODE_LENGTH = 3
+    SCALARS = 4
+    OBS = 16
 
 
 class PeerFailure(RuntimeError):

@@ -17,46 +17,29 @@ from collections.abc import Callable
 from dexgrasp.curriculum_rule import CurriculumRule
 
 
-class GraspCurriculum:
+class GraspCurriculum(CurriculumRule):
     """The environment's curriculum level, the rule that advances it, and the outcomes counted for a learner.
 
-    ``on_level`` is called with the new level whenever the step changes (the environment passes it on to the
+    ``on_level`` is called with the new level whenever the step is set (the environment passes it on to the
     terms that keep the level themselves, such as the scheduled observation noise).
     """
 
-    def __init__(self, rule: CurriculumRule, on_level: Callable[[float], None]) -> None:
-        self._rule = rule
+    _on_level: Callable[[float], None] | None = None
+
+    def __init__(
+        self, num_steps: int, threshold: float, min_episodes: int, on_level: Callable[[float], None]
+    ) -> None:
+        super().__init__(num_steps, threshold, min_episodes)
         self._on_level = on_level
         self.following = False
         """True once the step is decided outside this environment (:meth:`follow`); it then only measures."""
         self._outcomes = [0, 0]
 
-    @property
-    def step(self) -> int:
-        return self._rule.step
-
-    @property
-    def num_steps(self) -> int:
-        return self._rule.num_steps
-
-    @property
-    def level(self) -> float:
-        """The level every scheduled term reads, in [0, 1]."""
-        return self._rule.level
-
-    @property
-    def last_rate(self) -> float:
-        """Success rate of this environment's last full window of episodes."""
-        return self._rule.last_rate
-
     def record(self, successes: int, episodes: int) -> None:
         """Count finished episodes (the curriculum term calls this at each reset) and apply the rule."""
         self._outcomes[0] += successes
         self._outcomes[1] += episodes
-        step = self._rule.step
-        self._rule.add(successes, episodes, advance=not self.following)
-        if self._rule.step != step:
-            self._on_level(self.level)
+        self.add(successes, episodes, advance=not self.following)
 
     def drain_outcomes(self) -> tuple[int, int]:
         """(successes, episodes) finished since the last call, for a learner's decision over several processes."""
@@ -64,20 +47,12 @@ class GraspCurriculum:
         return outcomes
 
     def set_step(self, step: int) -> None:
-        """Move to ``step`` (clamped to ``[0, num_steps]``)."""
-        self._rule.set_step(step)
-        self._on_level(self.level)
+        """Move to ``step`` (clamped to ``[0, num_steps]``) and pass the level on."""
+        super().set_step(step)
+        if self._on_level is not None:
+            self._on_level(self.level)
 
     def follow(self, step: int) -> None:
         """Take ``step`` as decided outside this environment, from now on (the rule here no longer advances)."""
         self.following = True
         self.set_step(step)
-
-    def state(self) -> dict:
-        """The state to checkpoint or share across simulation processes."""
-        return self._rule.state()
-
-    def load(self, state: dict) -> None:
-        """Restore a :meth:`state` (resume, lockstep); a state without a step changes nothing."""
-        if "step" in state:
-            self.set_step(state["step"])

@@ -21,7 +21,6 @@ import torch
 from isaaclab.envs import ManagerBasedRLEnv
 
 from dexgrasp.assets import procedural_objects
-from dexgrasp.curriculum_rule import CurriculumRule
 
 from .episode_metrics import ASSISTED_LOG_KEYS, LOG_KEYS, EpisodeMetrics
 from .grasp_curriculum import GraspCurriculum
@@ -154,7 +153,7 @@ class GraspEnv(ManagerBasedRLEnv):
         self.episode_metrics = EpisodeMetrics(self, hand_ids, radius, self.cfg.lift_height)
         self.training_goal = torch.tensor(self.cfg.goal_pos, device=self.device).repeat(self.num_envs, 1)
         self.object_weight = 1.0
-        self.curriculum = GraspCurriculum(self._curriculum_rule(), on_level=self._set_noise_level)
+        self.curriculum = self._curriculum()
         descriptors = torch.tensor(self.object_set_descriptors, device=self.device, dtype=torch.float32)
         self.object_index = self._object_index()
         self.object_descriptors = descriptors[self.object_index]
@@ -181,13 +180,13 @@ class GraspEnv(ManagerBasedRLEnv):
         ]
         return torch.as_tensor(np.asarray(per_prototype)[topology.world_prototype_layout], device=self.device)
 
-    def _curriculum_rule(self) -> CurriculumRule:
-        """The rule of the task's ADR term, at step 0; without the term the level stays at 0."""
+    def _curriculum(self) -> GraspCurriculum:
+        """The curriculum of the task's ADR term, at step 0; without the term the level stays at 0."""
         adr = self.cfg.curriculum.adr
         if adr is None:
-            return CurriculumRule(num_steps=0, threshold=float("inf"), min_episodes=1)
+            return GraspCurriculum(0, float("inf"), 1, on_level=self._set_noise_level)
         p = adr.params
-        return CurriculumRule(p["num_steps"], p["success_threshold"], p["min_episodes"])
+        return GraspCurriculum(p["num_steps"], p["success_threshold"], p["min_episodes"], self._set_noise_level)
 
     def _set_noise_level(self, level: float) -> None:
         """Pass the curriculum level to the observation noise models, which keep it themselves."""
