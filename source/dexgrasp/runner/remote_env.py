@@ -45,7 +45,6 @@ from .curriculum_relay import NO_STEP, CurriculumRelay
 from .spec import EnvSpec, ObsKey, check_compatible
 from .transport import Command, Pipe, Scalars, Tag, peer_failure, wait_all, wire_device
 
-
 NONFINITE_LOG_KEY = "nonfinite_obs_resets"
 LEARNER_WAIT_KEY, SIM_WAIT_KEY, SIM_STEP_KEY = "Pipeline/learner_wait_s", "Pipeline/sim_wait_s", "Pipeline/sim_step_s"
 

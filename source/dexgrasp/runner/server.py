@@ -31,7 +31,6 @@ from .curriculum_relay import episode_outcomes, follow
 from .spec import EnvSpec, ObsKey, describe_env
 from .transport import HEADER_SIZE, Command, Pipe, Scalars, Tag, wait_all, wire_device
 
-
 FLOAT16_MAX = torch.finfo(torch.float16).max
 
 

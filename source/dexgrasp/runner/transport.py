@@ -29,11 +29,11 @@ its own group, so NCCL's abort after a failure reaches that pair's waits only.
 
 from __future__ import annotations
 
+import enum
 import os
 import pickle
 import threading
 import time
-import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -41,6 +41,7 @@ from typing import Any
 
 import torch
 import torch.distributed as dist
+
 
 class Command(enum.IntEnum):
     """The command in the header the learner sends each step."""
@@ -54,6 +55,7 @@ HEADER_SIZE = 3
 
 NCCL_ERROR_HANDLING = ("TORCH_NCCL_ASYNC_ERROR_HANDLING", "2")
 """On an NCCL timeout or error, abort the communicators and fail the wait (not the process: the learner saves)."""
+
 
 class Tag(enum.IntEnum):
     """gloo message tags of one step; observation group ``i`` uses ``Tag.OBS + i``."""
