@@ -201,8 +201,8 @@ def test_play_checkpoint_in_browser(watched_training, tmp_path):
             while not is_drawn(page.screenshot()):
                 assert time.monotonic() < deadline, "a page opened after the episodes shows no scene"
                 time.sleep(2)
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=60) == 0, "".join(lines[-40:])
+        proc.send_signal(signal.SIGINT)  # about a second on an idle machine (the exit collects nothing)
+        assert proc.wait(timeout=30) == 0, "".join(lines[-40:])
     finally:
         stop(proc)
     assert_live_scene(first, second)

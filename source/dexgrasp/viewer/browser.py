@@ -11,8 +11,10 @@ import base64
 import io
 import itertools
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -55,7 +57,7 @@ class HeadlessBrowser:
         binary = find_browser()
         if binary is None:
             raise FileNotFoundError(f"no browser found (looked for {', '.join(BROWSERS)})")
-        self._profile = tempfile.TemporaryDirectory(prefix="dexgrasp-browser-")
+        self._profile = tempfile.mkdtemp(prefix="dexgrasp-browser-")
         self._proc = subprocess.Popen(
             [
                 binary,
@@ -66,12 +68,13 @@ class HeadlessBrowser:
                 "--no-first-run",
                 f"--window-size={width},{height}",
                 "--remote-debugging-port=0",
-                f"--user-data-dir={self._profile.name}",
+                f"--user-data-dir={self._profile}",
                 url,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
+            start_new_session=True,  # its renderer and helper processes form one group that close() ends
         )
         try:
             port = self._devtools_port(timeout_s)
@@ -127,7 +130,22 @@ class HeadlessBrowser:
             except subprocess.TimeoutExpired:
                 self._proc.kill()
                 self._proc.wait()
-        self._profile.cleanup()
+        try:  # helpers that outlive the browser process would go on writing into its profile
+            os.killpg(self._proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self._remove_profile()
+
+    def _remove_profile(self, timeout_s: float = 10.0) -> None:
+        """Remove the browser's profile; a killed helper's last writes may land while it is being removed."""
+        deadline = time.monotonic() + timeout_s
+        while os.path.exists(self._profile):
+            try:
+                shutil.rmtree(self._profile)
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
 
     def __enter__(self) -> HeadlessBrowser:
         return self
