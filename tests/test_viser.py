@@ -23,6 +23,7 @@ from conftest import ROOT, run
 from dexgrasp.cli.common import UsageError
 from dexgrasp.cli.viewer_args import viewer_from_args
 from dexgrasp.runner.launcher import free_port
+from dexgrasp.viewer import CLOSE_GRACE_S
 from dexgrasp.viewer.browser import find_browser
 
 pytestmark = pytest.mark.serial  # a browser's screenshots a few seconds apart, on a machine nothing else loads
@@ -201,13 +202,31 @@ def test_play_checkpoint_in_browser(watched_training, tmp_path):
             while not is_drawn(page.screenshot()):
                 assert time.monotonic() < deadline, "a page opened after the episodes shows no scene"
                 time.sleep(2)
-        proc.send_signal(signal.SIGINT)  # about a second on an idle machine (the exit collects nothing)
-        assert proc.wait(timeout=30) == 0, "".join(lines[-40:])
+        proc.send_signal(signal.SIGINT)  # a close that hangs is ended after CLOSE_GRACE_S, its stacks printed
+        assert proc.wait(timeout=CLOSE_GRACE_S + 30) == 0, "".join(lines[-150:])
     finally:
         stop(proc)
     assert_live_scene(first, second)
     log = "".join(lines)
     assert log.index("success_rate:") < log.index("browser view stays up") and (tmp_path / "summary.json").is_file()
+
+
+HUNG_CLOSE = """
+import time
+from dexgrasp.viewer import Viewer, serve_until_interrupted
+serve_until_interrupted(Viewer(("viser",)))
+time.sleep(3600)  # a close that never ends
+"""
+
+
+def test_a_close_that_hangs_after_ctrl_c_is_ended_with_its_stacks():
+    proc = start(["-c", HUNG_CLOSE])
+    assert "browser view stays up" in proc.stdout.readline()
+    start_s = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=CLOSE_GRACE_S + 30)
+    assert proc.returncode == 1 and time.monotonic() - start_s < CLOSE_GRACE_S + 10
+    assert "browser view closed" in out and 'File "<string>", line 5 in <module>' in out  # where it hung
 
 
 @pytest.mark.slow

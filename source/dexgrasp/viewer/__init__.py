@@ -8,6 +8,7 @@ or a busy port costs the user one line rather than a minute of scene building.
 
 from __future__ import annotations
 
+import faulthandler
 import socket
 import time
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ DEFAULT_PORT = 8080
 DEFAULT_VISIBLE_ENVS = 4
 """Environments drawn when ``--max_visible_envs`` is not given: a browser on a laptop draws a handful of scenes
 smoothly, not thousands."""
+CLOSE_GRACE_S = 20.0
+"""How long a run kept up for the browser may take to close after Ctrl-C; its files are written by then."""
 
 
 @dataclass(frozen=True)
@@ -34,15 +37,19 @@ class Viewer:
 def serve_until_interrupted(viewer: Viewer | None) -> None:
     """When a browser view is on, keep it up after the run's work is done until the user presses Ctrl-C: viser
     serves from its own threads, so the page keeps the last frame to look at (a run that just ended would take the
-    page with it)."""
+    page with it). After Ctrl-C the process closes within :data:`CLOSE_GRACE_S` seconds, status 1 if it had to be
+    ended."""
     if viewer is None or "viser" not in viewer.names:
         return
-    print(f"[dexgrasp] done; the browser view stays up at {viewer.url} until Ctrl-C", flush=True)
     try:
+        print(f"[dexgrasp] done; the browser view stays up at {viewer.url} until Ctrl-C", flush=True)
         while True:
             time.sleep(0.5)
     except KeyboardInterrupt:
         print("[dexgrasp] browser view closed", flush=True)
+        # closing the scene and its server must not keep the user waiting: past the grace period the fault
+        # handler's own thread (it needs no interpreter lock) prints where every thread is and ends the process
+        faulthandler.dump_traceback_later(CLOSE_GRACE_S, exit=True)
 
 
 def port_is_free(port: int) -> bool:
