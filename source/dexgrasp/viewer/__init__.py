@@ -9,6 +9,7 @@ or a busy port costs the user one line rather than a minute of scene building.
 from __future__ import annotations
 
 import faulthandler
+import signal
 import socket
 import time
 from dataclasses import dataclass
@@ -41,6 +42,8 @@ def serve_until_interrupted(viewer: Viewer | None) -> None:
     ended."""
     if viewer is None or "viser" not in viewer.names:
         return
+    # a run started as a background job inherits an ignored SIGINT; the view ends on it all the same
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         print(f"[dexgrasp] done; the browser view stays up at {viewer.url} until Ctrl-C", flush=True)
         while True:
