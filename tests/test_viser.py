@@ -220,7 +220,7 @@ time.sleep(3600)  # a close that never ends
 
 
 def test_a_close_that_hangs_after_ctrl_c_is_ended_with_its_stacks():
-    """Started as a background job is (SIGINT ignored), the view still ends on Ctrl-C, and a hung close is ended."""
+    """Started as a background job would be (SIGINT ignored), the view still ends on Ctrl-C; a hung close is ended."""
     proc = start(["-c", HUNG_CLOSE], preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     assert "browser view stays up" in proc.stdout.readline()
     start_s = time.monotonic()

@@ -195,8 +195,8 @@ def run_cli(main, argv: list[str] | None = None) -> int:
     """Run ``main(argv)``, turning usage errors into one line on stderr and exit status 2.
 
     When ``main`` is done the collector's objects are frozen: the interpreter's last collections would otherwise
-    walk every object the simulation's modules hold, seconds on an idle machine and over a minute on a busy one, so
-    a run stopped with Ctrl-C would linger after its files are written."""
+    walk every object the simulation's modules hold, which kept a run stopped with Ctrl-C alive for seconds after
+    its files were written."""
     from dexgrasp.jobs import SettingsError
     from dexgrasp.runs import CheckpointError
 
