@@ -34,6 +34,9 @@ the recipes report the last one, and ``rl_on_expert`` draws its checkpoint curve
 * ``factors``: the scripted expert (``--checkpoint``: a state policy) on the training set at ``--level`` (default 1)
   with one randomisation at a time (:data:`dexgrasp.evaluation.factors.FACTORS`), with none and with all, each
   paired with "none" on the same episodes: ``factors.csv``, ``factors.json``, ``factors.png``.
+* ``position_error``: the scripted expert on the cube at ``--level`` acting on an object position off horizontally
+  by a drawn error per episode (:mod:`dexgrasp.evaluation.position_error`: 0 to 3 cm, its own gates and looser ones), each
+  paired with the same gates on the exact position: ``position_error.csv``, ``.json``, ``.png``.
 
 Every step is one of this package's scripts, run as a subprocess (its command is printed). ``--minutes`` bounds
 the PPO stage by wall time (checkpoints are kept; the last one is evaluated). ``--from_log DIR`` (scratch) only
@@ -497,6 +500,48 @@ def factors(args, extra) -> dict:
     return {"policy": args.checkpoint or "scripted", "level": args.level, "factors": rows}
 
 
+def error_chart(lines: dict, path: str, title: str) -> None:
+    """Success (with its 95% Wilson interval) and lifted rate against the error on the object's position, one
+    colour per setting of the expert's gates; ``lines``: gates -> [(error, success, lifted)]."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.0, 3.6))
+    for (gates, points), color in zip(lines.items(), ("tab:blue", "tab:orange"), strict=False):
+        cm = [100 * error for error, _, _ in points]
+        rates = [success["rate"] for _, success, _ in points]
+        low = [r - success["ci95"][0] for r, (_, success, _) in zip(rates, points, strict=True)]
+        high = [success["ci95"][1] - r for r, (_, success, _) in zip(rates, points, strict=True)]
+        ax.errorbar(cm, rates, yerr=[low, high], color=color, marker="o", capsize=3, label=f"{gates} gates: success")
+        ax.plot(cm, [lifted["rate"] for _, _, lifted in points], color=color, ls=":", marker=".", label="lifted")
+    ax.set_xlabel("error on the object's horizontal position, std in x and in y [cm]")
+    ax.set_ylabel("rate (95% Wilson interval)")
+    ax.set_ylim(0.0, 1.0)
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def position_error(args, extra) -> dict:
+    from dexgrasp.evaluation import position_error as sweep
+
+    folders, lines = {}, {}
+    for gates, error in sweep.cells():
+        name = sweep.folder_name(gates, error)
+        summary = evaluate(args.out, name, "--policy", "scripted", cells=(("cube", args.level),),
+                           seen=sweep.overrides_for(gates, error))[cell_name("cube", args.level)]  # fmt: skip
+        folders[gates, error] = os.path.join(args.out, name, cell_name("cube", args.level))
+        lines.setdefault(gates, []).append((error, summary["success"], summary["lifted"]))
+    rows = sweep.error_table(folders, args.out)
+    error_chart(lines, os.path.join(args.out, "position_error.png"),
+                f"Scripted expert, cube, level {args.level:g}, {EPISODES} episodes per point")  # fmt: skip
+    return {"policy": "scripted", "level": args.level, "objects": "cube", "cells": rows}
+
+
 RECIPES = {
     "scratch": scratch,
     "rl_on_expert": rl_on_expert,
@@ -504,6 +549,7 @@ RECIPES = {
     "stereo_student": stereo_student,
     "depth_student": depth_student,
     "factors": factors,
+    "position_error": position_error,
 }
 
 
@@ -527,7 +573,9 @@ def main() -> int:
         "--curve_every", type=int, default=80, help="*_on_expert: evaluate every Nth PPO checkpoint (0: none)"
     )
     parser.add_argument("--checkpoint", default=None, help="factors: the policy to test (default: the scripted expert)")
-    parser.add_argument("--level", type=float, default=1.0, help="factors: the ADR level of every cell")
+    parser.add_argument(
+        "--level", type=float, default=1.0, help="factors, position_error: the ADR level of every cell"
+    )
     parser.add_argument("--title", default=None)
     args, extra = parser.parse_known_args()
     on_expert = args.recipe in ("rl_on_expert", "depth_on_expert")

@@ -1,12 +1,13 @@
 """The files the documented evidence is made of: training curves read from real TensorBoard event files
 (``metrics/curves.py``), and the randomisation-factor table read from evaluation folders in the layout
-``scripts/play.py`` writes (``evaluation/factors.py``, the ``factors`` recipe of ``scripts/learning_curve.py``)."""
+``scripts/play.py`` writes (``evaluation/factors.py``, the ``factors`` recipe of ``scripts/learning_curve.py``) and the expert's
+position-error table (``evaluation/position_error.py``)."""
 
 import csv
 import json
 
 import pytest
-from dexgrasp.evaluation import factors
+from dexgrasp.evaluation import factors, position_error
 from dexgrasp.evaluation.rollout import write_evaluation
 from dexgrasp.metrics.curves import curve_table, read_scalars, write_curves
 from torch.utils.tensorboard import SummaryWriter
@@ -61,6 +62,24 @@ def test_factor_table_pairs_each_factor_with_none(tmp_path):
     assert by_factor["spawn rotation"]["mcnemar_p"] == pytest.approx(0.125)  # 4 discordant pairs, all one way
     assert by_factor["pushes"]["difference_from_none"] == 0.0
     assert json.loads((tmp_path / "factors.json").read_text()) == rows
+
+
+def test_position_error_table_pairs_each_error_with_the_same_gates_on_the_exact_position(tmp_path):
+    folders = {}
+    for gates, error in position_error.cells():
+        outcomes = [True] * 8 if gates == "expert" else [True, True, False, False] * 2
+        if (gates, error) == ("loose", 0.0):
+            outcomes = [True] * 4 + [False] * 4
+        folders[gates, error] = _evaluation(tmp_path / position_error.folder_name(gates, error), outcomes)
+    rows = {r["cell"]: r for r in position_error.error_table(folders, str(tmp_path))}
+    assert list(rows) == [position_error.folder_name(*cell) for cell in position_error.cells()]
+    assert "difference_from_exact" not in rows["loose_error0"]
+    assert rows["expert_error0.02"]["difference_from_exact"] == 0.0
+    assert rows["loose_error0.02"]["success"] == 0.5
+    assert rows["loose_error0.02"]["difference_from_exact"] == 0.0  # against loose_error0, not expert_error0
+    assert (tmp_path / "loose_error0.02" / "paired_exact.json").is_file()
+    assert json.loads((tmp_path / "position_error.json").read_text()) == list(rows.values())
+    assert position_error.overrides_for("loose", 0.02)[-1] == "env.scripted_expert.position_error=0.02"
 
 
 def test_factor_overrides_leave_one_factor_on():

@@ -37,6 +37,16 @@ def test_scripted_expert_lifts_the_cube(report):
     assert not report["terminated"]
 
 
+def test_an_expert_told_a_wrong_object_position_keeps_its_error_through_an_episode(report):
+    """``position_error`` draws each episode's error on the object's horizontal position at its start (std 2 cm
+    in x and y here, none in height) and keeps it; the exact expert (the default) has none."""
+    assert report["exact_expert_error"] == 0.0
+    drawn, redrawn = report["position_error_drawn"], report["position_error_redrawn"]
+    assert all(0.0 < max(abs(x), abs(y)) < 0.12 and z == 0.0 for x, y, z in drawn)
+    assert report["position_error_kept"]
+    assert all(a != b for a, b in zip(drawn, redrawn, strict=True))
+
+
 def test_an_assisted_start_grips_the_cube_so_a_zero_action_lifts_it(report):
     """With the fingers open around the cube (``open_share``), a palm that rises at once leaves it on the table."""
     assert report["assisted_gripped_marked"] == [True, True]

@@ -45,6 +45,7 @@ SIMULATION_FREE = [
     "dexgrasp.evaluation.episode_plan",
     "dexgrasp.evaluation.paired",
     "dexgrasp.evaluation.factors",
+    "dexgrasp.evaluation.position_error",
     "dexgrasp.evaluation.results_page",
     "dexgrasp.learners.rsl_rl_runners",
     "dexgrasp.learners.distillation.algorithm",

@@ -88,6 +88,21 @@ with simulation(env_cfg, "cpu"):
     report["metrics_logged_without_reset"] = sum(
         "Metrics/success" in env.step(expert.act())[4]["log"] for _ in range(3)
     )
+    report["exact_expert_error"] = float(expert._position_error.abs().max())
+
+    # an expert told the object's horizontal position with an error: drawn at an episode's start, kept through it
+    env.cfg.scripted_expert.position_error = 0.02
+    env.reset()
+    erring = ScriptedGraspExpert(env)
+    env.step(erring.act())
+    drawn = erring._position_error.clone()
+    env.step(erring.act())
+    report["position_error_drawn"] = drawn.tolist()
+    report["position_error_kept"] = bool(torch.equal(erring._position_error, drawn))
+    env.reset()
+    erring.act()
+    report["position_error_redrawn"] = erring._position_error.tolist()
+    env.cfg.scripted_expert.position_error = 0.0
 
     # an assisted start grips the cube: a new policy's mean action (zero) lifts it and holds it
     # (with the fingers open around it, the rung between that and a normal start, the palm leaves it behind)

@@ -9,11 +9,7 @@ the policy cannot handle.
 
 from __future__ import annotations
 
-import csv
-import json
-import os
-
-from .paired import compare_folders, read_evaluation
+from .paired import sweep_table
 
 FACTORS: dict[str, tuple[str, ...]] = {
     "spawn position": ("env.events.reset_object.params.size=(0.0,0.0)",),
@@ -59,27 +55,5 @@ def factor_table(folders: dict[str, str], out: str) -> list[dict]:
     success and lifted with their Wilson intervals, and the paired difference from the ``none`` cell on the same
     episodes (exact McNemar, interval over objects). Written into ``out`` as ``factors.csv`` and ``factors.json``;
     each paired comparison as ``paired_none.json`` in its cell's folder."""
-    reference = folders[NONE]
-    rows = []
-    for cell in cell_names():
-        folder = folders[cell]
-        summary, _ = read_evaluation(folder)
-        row = {"factor": cell, **{key: summary[key] for key in ("episodes", "level", "objects")}}
-        for key in ("success", "lifted"):
-            row[key], (row[f"{key}_ci_low"], row[f"{key}_ci_high"]) = summary[key]["rate"], summary[key]["ci95"]
-        if cell != NONE:
-            paired = compare_folders(folder, reference, os.path.join(folder, "paired_none.json"))["success"]
-            row["difference_from_none"] = paired["difference"]
-            row["difference_ci_low"], row["difference_ci_high"] = paired["difference_ci95_object_bootstrap"]
-            row["mcnemar_p"] = paired["mcnemar_p"]
-        row["commit"] = summary.get("commit")
-        rows.append(row)
-    fields = list(dict.fromkeys(key for row in rows for key in row))
-    with open(os.path.join(out, "factors.csv"), "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(rows)
-    with open(os.path.join(out, "factors.json"), "w") as f:
-        json.dump(rows, f, indent=2)
-    return rows
-
+    cells = [(cell, folders[cell], None if cell == NONE else folders[NONE]) for cell in cell_names()]
+    return sweep_table(cells, out, "factors", "factor", "paired_none.json", "difference_from_none")

@@ -50,3 +50,34 @@ def compare_folders(first: str, second: str, out: str | None = None) -> dict:
         with open(out, "w") as f:
             json.dump(result, f, indent=2)
     return result
+
+
+def sweep_table(
+    cells: list[tuple[str, str, str | None]], out: str, stem: str, label: str, paired_name: str, difference: str
+) -> list[dict]:
+    """One row per evaluation of a sweep, in order: ``cells`` holds (its label, its folder, the folder of the
+    evaluation it is paired with, or None for a reference). A row has success and lifted with their Wilson
+    intervals and, against its reference on the same episodes, the paired difference in success (column
+    ``difference``, with its interval over objects) and the exact McNemar p; each comparison is written as ``paired_name`` in its cell's folder, the table
+    as ``<stem>.csv`` and ``<stem>.json`` in ``out``."""
+    rows = []
+    for name, folder, reference in cells:
+        summary, _ = read_evaluation(folder)
+        row = {label: name, **{key: summary[key] for key in ("episodes", "level", "objects")}}
+        for key in ("success", "lifted"):
+            row[key], (row[f"{key}_ci_low"], row[f"{key}_ci_high"]) = summary[key]["rate"], summary[key]["ci95"]
+        if reference is not None:
+            paired = compare_folders(folder, reference, os.path.join(folder, paired_name))["success"]
+            row[difference] = paired["difference"]
+            row["difference_ci_low"], row["difference_ci_high"] = paired["difference_ci95_object_bootstrap"]
+            row["mcnemar_p"] = paired["mcnemar_p"]
+        row["commit"] = summary.get("commit")
+        rows.append(row)
+    fields = list(dict.fromkeys(key for row in rows for key in row))
+    with open(os.path.join(out, f"{stem}.csv"), "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    with open(os.path.join(out, f"{stem}.json"), "w") as f:
+        json.dump(rows, f, indent=2)
+    return rows

@@ -67,6 +67,11 @@ class ScriptedExpertCfg:
     """Fastest finger joint speed at which the fingers count as stopped on the object [rad/s]."""
     lift_step: float = 0.05
     """How far ahead of the palm the lift target leads it towards the goal pose [m]."""
+    position_error: float = 0.0
+    """Std of an error on the object's horizontal position (x and y) that the expert acts on, drawn per coordinate
+    at each episode's start and kept through the episode [m]. 0 (the default) acts on the exact position. A student
+    that reads the position from a depth image is off by 2-3 cm in x and y and well under 1 cm in height (the object
+    rests on the table); this measures how much of the grasp survives that."""
 
 
 class ScriptedGraspExpert:
@@ -100,18 +105,31 @@ class ScriptedGraspExpert:
         self._closure_row = torch.linalg.pinv(self._hand_term._basis)[0]
         """Least-squares closure coefficient of a finger posture (row 0 of the action's basis pseudo-inverse)."""
         self._mean_posture = self._hand_term._mean
+        self._position_error = torch.zeros(env.num_envs, 3, device=device)
+        """The per-episode error on the object's position (:attr:`ScriptedExpertCfg.position_error`)."""
+        self._error_generator = torch.Generator(device).manual_seed(env.cfg.seed or 0)
+        """Its own random stream, so that an expert with an error meets the same episodes as the exact one."""
 
     def _palm_action(self, palm_target: torch.Tensor) -> torch.Tensor:
         low, high = self._palm_term._low, self._palm_term._high
         position = 2.0 * (palm_target - low[:3]) / (high[:3] - low[:3]) - 1.0
         return torch.cat([position, torch.zeros_like(position)], dim=-1).clamp(-1.0, 1.0)
 
+    def _drawn_position_error(self) -> torch.Tensor:
+        """The error each environment's episode acts with, drawn anew where an episode starts."""
+        if self.cfg.position_error > 0.0:
+            starts = self.env.episode_length_buf == 0
+            draw = torch.randn(self._position_error.shape, generator=self._error_generator, device=self.env.device)
+            draw[:, 2] = 0.0
+            self._position_error[starts] = self.cfg.position_error * draw[starts]
+        return self._position_error
+
     @torch.no_grad()
     def act(self) -> torch.Tensor:
         """Actions ``(num_envs, 11)`` in [-1, 1] for the current state."""
         env, cfg = self.env, self.cfg
         origins = env.scene.env_origins
-        obj = env.scene["object"].data.root_pos_w.torch - origins
+        obj = env.scene["object"].data.root_pos_w.torch - origins + self._drawn_position_error()
         robot = env.scene["robot"].data
         palm = robot.body_pos_w.torch[:, self._palm_id] - origins
         palm_speed = torch.linalg.norm(robot.body_lin_vel_w.torch[:, self._palm_id], dim=-1)
