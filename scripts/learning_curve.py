@@ -515,7 +515,8 @@ def error_chart(lines: dict, path: str, title: str) -> None:
         low = [r - success["ci95"][0] for r, (_, success, _) in zip(rates, points, strict=True)]
         high = [success["ci95"][1] - r for r, (_, success, _) in zip(rates, points, strict=True)]
         ax.errorbar(cm, rates, yerr=[low, high], color=color, marker="o", capsize=3, label=f"{gates} gates: success")
-        ax.plot(cm, [lifted["rate"] for _, _, lifted in points], color=color, ls=":", marker=".", label="lifted")
+        lifted = [lifted["rate"] for _, _, lifted in points]
+        ax.plot(cm, lifted, color=color, ls=":", marker=".", label=f"{gates} gates: lifted")
     ax.set_xlabel("error on the object's horizontal position, std in x and in y [cm]")
     ax.set_ylabel("rate (95% Wilson interval)")
     ax.set_ylim(0.0, 1.0)
