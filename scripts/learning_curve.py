@@ -35,8 +35,8 @@ the recipes report the last one, and ``rl_on_expert`` draws its checkpoint curve
   with one randomisation at a time (:data:`dexgrasp.evaluation.factors.FACTORS`), with none and with all, each
   paired with "none" on the same episodes: ``factors.csv``, ``factors.json``, ``factors.png``.
 * ``position_error``: the scripted expert on the cube at ``--level`` acting on an object position off horizontally
-  by a drawn error per episode (:mod:`dexgrasp.evaluation.position_error`: 0 to 3 cm, its own gates and looser ones), each
-  paired with the same gates on the exact position: ``position_error.csv``, ``.json``, ``.png``.
+  by a drawn error per episode (:mod:`dexgrasp.evaluation.position_error`: 0 to 3 cm, its own gates and looser
+  ones), each paired with the same gates on the exact position: ``position_error.csv``, ``.json``, ``.png``.
 
 Every step is one of this package's scripts, run as a subprocess (its command is printed). ``--minutes`` bounds
 the PPO stage by wall time (checkpoints are kept; the last one is evaluated). ``--from_log DIR`` (scratch) only

@@ -1,7 +1,7 @@
 """The files the documented evidence is made of: training curves read from real TensorBoard event files
-(``metrics/curves.py``), and the randomisation-factor table read from evaluation folders in the layout
-``scripts/play.py`` writes (``evaluation/factors.py``, the ``factors`` recipe of ``scripts/learning_curve.py``) and the expert's
-position-error table (``evaluation/position_error.py``)."""
+(``metrics/curves.py``), and the randomisation-factor and the expert's position-error tables read from evaluation
+folders in the layout ``scripts/play.py`` writes (``evaluation/factors.py`` and ``evaluation/position_error.py``, the
+``factors`` and ``position_error`` recipes of ``scripts/learning_curve.py``)."""
 
 import csv
 import json

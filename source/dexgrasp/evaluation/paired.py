@@ -58,8 +58,8 @@ def sweep_table(
     """One row per evaluation of a sweep, in order: ``cells`` holds (its label, its folder, the folder of the
     evaluation it is paired with, or None for a reference). A row has success and lifted with their Wilson
     intervals and, against its reference on the same episodes, the paired difference in success (column
-    ``difference``, with its interval over objects) and the exact McNemar p; each comparison is written as ``paired_name`` in its cell's folder, the table
-    as ``<stem>.csv`` and ``<stem>.json`` in ``out``."""
+    ``difference``, with its interval over objects) and the exact McNemar p; each comparison is written as
+    ``paired_name`` in its cell's folder, the table as ``<stem>.csv`` and ``<stem>.json`` in ``out``."""
     rows = []
     for name, folder, reference in cells:
         summary, _ = read_evaluation(folder)
