@@ -6,6 +6,7 @@ Expensive steps run once per module (teacher, dataset, distilled student), as re
 
 import csv
 import json
+import math
 import os
 import re
 import signal
@@ -361,6 +362,35 @@ def test_student_plays_in_its_task(work, distilled):
     )
     assert re.search(r"^success_rate: [\d.]+$", out, re.M)
     assert (work / "play" / "frames.png").is_file()
+
+
+def test_a_modular_policy_plays_the_expert_on_the_students_position_estimate(work, teacher, distilled):
+    """``--policy modular``: the scripted expert's controller acting on the object position that the student's head
+    reads from its images; a checkpoint without such a head is refused in one line before the simulator starts."""
+    play = ["scripts/play.py", "--policy", "modular", "--episodes", "2", "--out", str(work / "modular"), *SCENE]
+    fails_with([*play, "--task", STATE, "--checkpoint", teacher], "object-position head")
+    out = ok(run([*play, "--task", STEREO, "--checkpoint", distilled["checkpoint"]], timeout=600))
+    assert re.search(r"^success_rate: [\d.]+$", out, re.M)
+    summary = json.loads((work / "modular" / "summary.json").read_text())
+    assert summary["policy"].startswith("modular") and summary["episodes"] == 2
+
+
+def test_the_position_probe_says_where_a_students_estimate_comes_from(work, distilled):
+    """The probe rolls the expert (or the modular policy) out and writes the estimate's error per stage of the
+    episode and how much of it follows the student's arm and its images."""
+    out_dir = work / "probe"
+    probe = ["scripts/position_probe.py", "--task", STEREO, "--checkpoint", distilled["checkpoint"], "--steps", "6"]
+    probe += ["--level", "0.5"]  # starts that differ between the environments
+    fails_with([*probe, "--num_envs", "1"], "--num_envs must be 2 or more")
+    for drive in ("expert", "modular"):
+        out = ok(run([*probe, "--drive", drive, "--every", "3", "--out", str(out_dir / drive), *SCENE], timeout=600))
+        assert re.search(r"^follows the image: slope [-+][\d.]+", out, re.M)
+        summary = json.loads((out_dir / drive / "summary.json").read_text())
+        assert summary["drive"] == drive and summary["error"]["all"]["samples"] == 6 * 2
+        assert summary["error"]["steps_0_60"]["samples"] == 6 * 2
+        for part in ("arm", "image"):
+            assert math.isfinite(summary["follows"][part]["slope"])
+            assert summary["follows"][part]["mean_source_distance_m"] > 0.0
 
 
 def test_teacher_and_student_compared_on_the_same_seeds(work, teacher, distilled):

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pytest
 import torch
 from dexgrasp.learners.distillation.algorithm import GraspDistillation
-from dexgrasp.learners.distillation.policy import model_outputs
+from dexgrasp.learners.distillation.policy import model_outputs, position_input
 from dexgrasp.learners.distillation.recorded_teacher import MEAN_GROUP, STD_GROUP, RecordedTeacher
 from tensordict import TensorDict
 
@@ -180,3 +180,33 @@ def test_an_image_student_without_its_recurrent_core_trains_from_the_aggregated_
         losses.append(alg.update()["action_mean"])
     assert alg.dataset.steps["observations", "left_rgb"].dtype == torch.uint8 and alg.dataset.size == 8 * NUM_ENVS
     assert losses[-1] < 0.2 * losses[0]
+
+
+def test_a_position_head_on_the_image_features_reads_the_image_and_not_the_proprioception():
+    """``aux_input=image``: the object-position head reads the image features alone, so an estimate learned from
+    the expert's episodes cannot come from the arm's own state; the whole latent (the default) reads both."""
+    cnn = {**IMAGE_STUDENTS["cnn"], "rnn_type": None}
+    for student, match in ((cnn | {"rnn_type": "gru"}, "feed-forward"), (None, "feed-forward"), (cnn, "one of")):
+        with pytest.raises(ValueError, match=match):
+            algorithm(student, images=student is not None, aux_input="image" if match != "one of" else "both")
+    torch.manual_seed(0)
+    image_head, latent_head = (algorithm(cnn, images=True, aux_input=aux) for aux in ("image", "latent"))
+    obs = observations()
+    other_arm = obs.clone()
+    other_arm["policy"] = torch.randn_like(obs["policy"])
+    other_image = obs.clone()
+    other_image["left_rgb"] = torch.randint_like(obs["left_rgb"], 0, 256)
+
+    def estimate(alg, o):
+        with torch.no_grad():
+            latent = alg.student.get_latent(o)
+            return alg.aux_head(position_input(alg.student, latent, alg.aux_input))
+
+    assert torch.equal(estimate(image_head, obs), estimate(image_head, other_arm))
+    assert not torch.allclose(estimate(image_head, obs), estimate(image_head, other_image))
+    assert not torch.allclose(estimate(latent_head, obs), estimate(latent_head, other_arm))
+    assert "object_position" in image_head.losses(SimpleNamespace(**image_head_batch(obs)))
+
+
+def image_head_batch(obs: TensorDict) -> dict:
+    return {"observations": obs, "privileged_actions": obs[MEAN_GROUP], "privileged_stds": obs[STD_GROUP]}

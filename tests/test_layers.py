@@ -46,6 +46,7 @@ SIMULATION_FREE = [
     "dexgrasp.evaluation.paired",
     "dexgrasp.evaluation.factors",
     "dexgrasp.evaluation.position_error",
+    "dexgrasp.evaluation.position_probe",
     "dexgrasp.evaluation.results_page",
     "dexgrasp.learners.rsl_rl_runners",
     "dexgrasp.learners.distillation.algorithm",

@@ -93,21 +93,30 @@ def size_for_cpu(args: argparse.Namespace) -> None:
     )
 
 
-def add_policy_args(parser: argparse.ArgumentParser, checkpoint_help: str) -> None:
-    """``--checkpoint`` or ``--policy scripted`` (the scripted grasp expert); see :func:`check_policy_args`."""
+def add_policy_args(parser: argparse.ArgumentParser, checkpoint_help: str, modular: bool = False) -> None:
+    """``--checkpoint`` or ``--policy scripted`` (the scripted grasp expert), and with ``modular`` also
+    ``--policy modular``; see :func:`check_policy_args`."""
     parser.add_argument("--checkpoint", default=None, help=checkpoint_help)
+    help_text = "'scripted': the scripted grasp expert (privileged simulator state, no checkpoint)"
+    if modular:
+        help_text += (
+            "; 'modular': the scripted expert acting on the object position that the --checkpoint student's"
+            " position head reads from its images, instead of the simulator's"
+        )
     parser.add_argument(
         "--policy",
-        choices=("checkpoint", "scripted"),
+        choices=("checkpoint", "scripted", "modular") if modular else ("checkpoint", "scripted"),
         default="checkpoint",
-        help="'scripted': the scripted grasp expert (privileged simulator state, no checkpoint)",
+        help=help_text,
     )
 
 
-def add_evaluation_args(parser: argparse.ArgumentParser, episodes: int) -> None:
-    """What an evaluation's episodes are: how many, at which fixed curriculum level, on which object set. With the
-    seed they fix the episodes (:mod:`dexgrasp.evaluation.episode_plan`)."""
-    parser.add_argument("--episodes", type=int, default=episodes, help="episodes to evaluate")
+def add_evaluation_args(parser: argparse.ArgumentParser, episodes: int | None) -> None:
+    """What an evaluation's episodes are: how many (unless ``episodes`` is None: one per environment), at which fixed
+    curriculum level, on which object set. With the seed they fix the episodes
+    (:mod:`dexgrasp.evaluation.episode_plan`)."""
+    if episodes is not None:
+        parser.add_argument("--episodes", type=int, default=episodes, help="episodes to evaluate")
     parser.add_argument(
         "--level", type=float, default=0.0, help="ADR level held for the whole evaluation, 0 (none) to 1 (full)"
     )
@@ -120,7 +129,7 @@ def add_evaluation_args(parser: argparse.ArgumentParser, episodes: int) -> None:
 
 
 def check_evaluation_args(args: argparse.Namespace) -> None:
-    check_positive("--episodes", args.episodes)
+    check_positive("--episodes", getattr(args, "episodes", None))
     if not 0.0 <= args.level <= 1.0:
         raise UsageError(f"--level must lie in [0, 1], got {args.level}")
 
@@ -134,7 +143,7 @@ def evaluation_cfg(env_cfg, args: argparse.Namespace) -> int:
     if args.objects is not None:
         env_cfg.objects = getattr(ObjectSetPresetCfg(), OBJECT_SETS[args.objects])
     count = object_count(env_cfg.objects)
-    num_envs = args.num_envs or max(count, min(args.episodes, 4))
+    num_envs = args.num_envs or max(count, min(getattr(args, "episodes", 4), 4))
     if num_envs < count:
         print(
             f"[dexgrasp] warning: {num_envs} environments hold at most {num_envs} of the set's {count} objects;"

@@ -23,7 +23,7 @@ from .viewer_args import add_viewer_args, viewer_from_args
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="Evaluate a Kuka-Allegro grasp policy.")
     common.add_task_args(parser)
-    common.add_policy_args(parser, "checkpoint written by scripts/train.py or distill.py")
+    common.add_policy_args(parser, "checkpoint written by scripts/train.py or distill.py", modular=True)
     parser.add_argument(
         "--use_pretrained_checkpoint",
         action="store_true",
@@ -66,11 +66,17 @@ def main(argv: list[str]) -> int:
 
     meta = check_checkpoint(args.checkpoint, args.task) if args.checkpoint else {"library": "scripted"}
     library = meta.get("library", "rsl_rl")
+    if args.policy == "modular":
+        if library != "rsl_rl_distill" or meta.get("aux_obs_group") != "object_pos":
+            raise UsageError(
+                f"--policy modular needs a student of scripts/distill.py with an object-position head: {args.checkpoint}"
+            )
+        library = "modular"
     if args.stochastic and library not in STOCHASTIC_LIBRARIES:
         raise UsageError(f"--stochastic needs a PPO checkpoint; this policy is {library}")
     try:
         # a distilled student (rsl_rl_distill) carries its model in its checkpoint; the task's agent is a stand-in
-        agent_library = "rsl_rl" if library in ("rsl_rl_distill", "scripted") else library
+        agent_library = "rsl_rl" if library in ("rsl_rl_distill", "scripted", "modular") else library
         overrides = checkpoint_overrides(args.task, agent_library, meta, overrides)
         env_cfg, agent_cfg = load_cfgs(args.task, agent_library, overrides, None, args.device, args.seed, play=True)
     except ValueError as exc:

@@ -41,6 +41,15 @@ class CheckpointPolicy:
             self.library = "rsl_rl"  # acts on the RSL-RL wrapper; reads the simulator, not the observations
             self.env = RslRlVecEnvWrapper(env)
             self.policy = ExpertPolicy(env.unwrapped)
+        elif library == "modular":
+            from isaaclab_rl.rsl_rl import RslRlVecEnvWrapper
+
+            from dexgrasp.learners.distillation.policy import ModularPolicy
+
+            self.library = "rsl_rl"  # the expert's controller on the student's position estimate
+            self.env = RslRlVecEnvWrapper(env)
+            self.policy = ModularPolicy(env.unwrapped, checkpoint, self.env.get_observations(), self.env.num_actions,
+                                        device)  # fmt: skip
         elif library == "rsl_rl_distill":
             from isaaclab_rl.rsl_rl import RslRlVecEnvWrapper
 
@@ -104,7 +113,8 @@ def evaluate(
     on_done=None,
 ) -> dict:
     """Run the ``episodes`` planned episodes of ``seed`` at curriculum ``level`` with ``checkpoint`` (``library``: how
-    it was trained, or "scripted"); write frames, statistics (CSV/JSON) and an optional video into ``out``.
+    it was trained, "scripted", or "modular": the scripted expert on the position estimate of the student
+    ``checkpoint``); write frames, statistics (CSV/JSON) and an optional video into ``out``.
     ``stochastic``: sampled actions, else the mean. ``view_size`` (width, height) adds a third-person camera
     (:func:`view_size_for`) that the frames and the video show; without it they show what the policy sees.
     ``on_done(summary)`` runs when the episodes are written, before a browser view is kept up until Ctrl-C."""
@@ -123,6 +133,8 @@ def evaluate(
         plan = start_plan(env.unwrapped, seed, episodes, level)  # before the policy's wrapper resets the scene
         runner = CheckpointPolicy(env, env_cfg, agent_cfg, library, checkpoint, device, stochastic)
         info = {"task": task, "checkpoint": "scripted" if checkpoint in (None, "scripted") else checkpoint}
+        if library == "modular":
+            info["policy"] = "modular: the scripted expert on the checkpoint's object-position estimate"
         info["actions"] = "sampled" if stochastic else "mean"
         summary = run_episodes(env.unwrapped, runner, episode_success, plan, info, out, video)
         if on_done is not None:

@@ -126,6 +126,7 @@ def _metadata(p: Plan, train_cfg: dict) -> dict:
         "obs_groups": dict(train_cfg["obs_groups"]),
         "student_model": train_cfg["student"],
         "aux_obs_group": train_cfg["algorithm"].get("aux_obs_group"),
+        "aux_input": train_cfg["algorithm"].get("aux_input", "latent"),
         "teacher": {"task": p.teacher.task, "checkpoint": p.teacher.checkpoint} if p.teacher else None,
         "datasets": [os.path.abspath(d) for d in p.settings.datasets],
         "overrides": list(p.settings.overrides),

@@ -34,7 +34,7 @@ from rsl_rl.modules import MLP
 from rsl_rl.utils import reduce_gradients_in_buckets, resolve_class, resolve_obs_groups
 from tensordict import TensorDict
 
-from .policy import model_outputs
+from .policy import model_outputs, position_input, position_input_dim
 from .storage import AggregatedDataset, LabelledRolloutStorage
 
 
@@ -50,6 +50,7 @@ class GraspDistillation(Distillation):
         aux_obs_group: str | None = "object_pos",
         aux_hidden_dims: tuple[int, ...] | list[int] = (64,),
         aux_dim: int = 3,
+        aux_input: str = "latent",
         beta_start: float = 1.0,
         beta_end: float = 0.0,
         beta_iterations: int = 100,
@@ -65,9 +66,11 @@ class GraspDistillation(Distillation):
         self.std_loss_coef = std_loss_coef
         self.aux_loss_coef = aux_loss_coef
         self.aux_obs_group = aux_obs_group
+        self.aux_input = aux_input
         self.aux_head: nn.Module | None = None
         if aux_obs_group is not None:
-            self.aux_head = MLP(student._get_latent_dim(), aux_dim, list(aux_hidden_dims), "elu").to(self.device)
+            in_dim = position_input_dim(student, aux_input)
+            self.aux_head = MLP(in_dim, aux_dim, list(aux_hidden_dims), "elu").to(self.device)
             self.optimizer.add_param_group({"params": self.aux_head.parameters()})
         self.beta_start, self.beta_end, self.beta_iterations = beta_start, beta_end, max(1, beta_iterations)
         self._teacher_driven: torch.Tensor | None = None
@@ -202,7 +205,8 @@ class GraspDistillation(Distillation):
         terms = {"action_mean": error.mean(), "action_std": (std.expand_as(target_std) - target_std).square().mean()}
         if self.aux_head is not None:
             target = batch.observations[self.aux_obs_group]
-            terms["object_position"] = (self.aux_head(latent) - target).square().mean()
+            estimate = self.aux_head(position_input(self.student, latent, self.aux_input))
+            terms["object_position"] = (estimate - target).square().mean()
         return terms
 
     def _step(self, loss: torch.Tensor) -> None:

@@ -124,17 +124,33 @@ class ScriptedGraspExpert:
             self._position_error[starts] = self.cfg.position_error * draw[starts]
         return self._position_error
 
+    def palm_position(self) -> torch.Tensor:
+        """The palm's position in the environment frame (the robot's own state)."""
+        return self.env.scene["robot"].data.body_pos_w.torch[:, self._palm_id] - self.env.scene.env_origins
+
+    def pinch_point(self) -> torch.Tensor:
+        """Where the pinch closes (:data:`~dexgrasp.assets.hand_synergies.PINCH_POINT`), environment frame."""
+        return self.palm_position() + self._pinch_offset
+
+    def closure(self) -> torch.Tensor:
+        """The fingers' measured closure coefficient (synergy 1 of their joint positions)."""
+        fingers = self.env.scene["robot"].data.joint_pos.torch[:, self._finger_ids]
+        return (fingers - self._mean_posture) @ self._closure_row
+
     @torch.no_grad()
-    def act(self) -> torch.Tensor:
-        """Actions ``(num_envs, 11)`` in [-1, 1] for the current state."""
+    def act(self, object_pos: torch.Tensor | None = None) -> torch.Tensor:
+        """Actions ``(num_envs, 11)`` in [-1, 1] for the current state; ``object_pos`` (environment frame), where
+        given, replaces the simulator's object position (a modular policy's estimate from its camera)."""
         env, cfg = self.env, self.cfg
         origins = env.scene.env_origins
-        obj = env.scene["object"].data.root_pos_w.torch - origins + self._drawn_position_error()
+        if object_pos is None:
+            obj = env.scene["object"].data.root_pos_w.torch - origins + self._drawn_position_error()
+        else:
+            obj = object_pos
         robot = env.scene["robot"].data
-        palm = robot.body_pos_w.torch[:, self._palm_id] - origins
+        palm = self.palm_position()
         palm_speed = torch.linalg.norm(robot.body_lin_vel_w.torch[:, self._palm_id], dim=-1)
-        fingers = robot.joint_pos.torch[:, self._finger_ids]
-        closure = (fingers - self._mean_posture) @ self._closure_row
+        closure = self.closure()
         finger_speed = robot.joint_vel.torch[:, self._finger_ids].abs().amax(dim=-1)
 
         pinch_center = obj.clone()

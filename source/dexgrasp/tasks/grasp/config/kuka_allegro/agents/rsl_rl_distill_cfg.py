@@ -54,6 +54,11 @@ class GraspDistillationAlgorithmCfg(RslRlDistillationAlgorithmCfg):
     aux_obs_group: str | None = "object_pos"
     """Observation group holding the auxiliary target (object position); None disables the head."""
     aux_hidden_dims: list[int] = [64]
+    aux_input: str = "latent"
+    """What the head reads: "latent", the student's whole latent (its proprioception and its image features), or
+    "image", the image features alone (feed-forward image students), so that the position must come from the
+    image. Trained on the expert's episodes, a head on the whole latent reads the position off the arm's motion,
+    which follows the expert's knowledge of it; once the student drives, that estimate follows its own hand."""
     beta_start: float = 1.0
     """Fraction of episodes driven by the teacher at the first update (DAgger's beta)."""
     beta_end: float = 0.0
