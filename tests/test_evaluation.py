@@ -58,6 +58,9 @@ def test_starts_follow_the_seed_not_the_environments(tmp_path):
     with open(tmp_path / "a" / "paired.json") as f:
         result = json.load(f)
     assert result["success"]["episodes"] == 5 and 0.0 <= result["success"]["mcnemar_p"] <= 1.0
+    elsewhere = tmp_path / "paired" / "a_vs_b.json"  # --out in a folder that does not exist yet
+    assert run(["scripts/compare.py", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(elsewhere)]).returncode == 0
+    assert json.loads(elsewhere.read_text())["success"] == result["success"]
     refused = run(["scripts/compare.py", str(tmp_path / "a"), str(tmp_path / "c")])
     assert refused.returncode == 2 and "not the same episodes" in refused.stderr and "seed 0 vs 1" in refused.stderr
 

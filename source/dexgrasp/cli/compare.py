@@ -30,6 +30,7 @@ def main(argv: list[str]) -> int:
             if not os.path.isfile(os.path.join(folder, name)):
                 raise UsageError(f"{folder} holds no {name}: not an evaluation folder of scripts/play.py")
     out = args.out or os.path.join(args.first, "paired.json")
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     try:
         result = compare_folders(args.first, args.second, out)
     except ValueError as exc:
