@@ -36,7 +36,7 @@ def position_probe(env, policy, steps: int, every: int, drive: str, out: str, in
     errors, ages, probes = [], [], []
     for step in range(steps):
         true = scene["object"].data.root_pos_w.torch - scene.env_origins
-        reading = policy.reading(obs)
+        reading = policy.reading(obs, advance=drive == "expert")  # the modular policy reads once more to act
         errors.append(reading - true)
         ages.append(env.unwrapped.episode_length_buf.clone())
         if step % every == 0:
@@ -71,7 +71,7 @@ def _probe(policy, obs, reading: torch.Tensor, true: torch.Tensor) -> dict[str, 
         swapped = obs.clone()
         for group in groups:
             swapped[group] = obs[group][order]
-        shift = (policy.reading(swapped) - reading)[:, :2]
+        shift = (policy.reading(swapped, advance=False) - reading)[:, :2]
         offset = (source[order] - source)[:, :2]
         out[part] = (
             (shift * offset).sum().item(),

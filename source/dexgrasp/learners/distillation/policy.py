@@ -196,9 +196,14 @@ class ModularPolicy:
         self.closed = torch.zeros(env.num_envs, dtype=torch.bool, device=device)
 
     @torch.no_grad()
-    def reading(self, obs: TensorDict) -> torch.Tensor:
-        """The head's object position (environment frame) for ``obs``, as it comes."""
-        return self.head(position_input(self.student, self.student.get_latent(obs), self.head_input))
+    def reading(self, obs: TensorDict, advance: bool = True) -> torch.Tensor:
+        """The head's object position (environment frame) for ``obs``, as it comes; ``advance=False`` leaves a
+        recurrent student's memory where it was (a second look at the same step)."""
+        memory = self.student.get_hidden_state()
+        reading = self.head(position_input(self.student, self.student.get_latent(obs), self.head_input))
+        if not advance:
+            self.student.reset(hidden_state=memory)
+        return reading
 
     @torch.no_grad()
     def estimate(self, obs: TensorDict) -> torch.Tensor:
