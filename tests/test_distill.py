@@ -375,6 +375,26 @@ def test_a_modular_policy_plays_the_expert_on_the_students_position_estimate(wor
     assert summary["policy"].startswith("modular") and summary["episodes"] == 2
 
 
+def test_a_depth_student_with_a_position_bottleneck_distils_and_plays(work):
+    """``agent.student.position_bottleneck=3``: a feed-forward depth student whose actions see the object only as
+    the position its images give, distilled from the scripted expert; it plays as itself and, its own head being
+    the position head, as the modular policy's eyes."""
+    log_dir = work / "bottleneck"
+    args = ["scripts/distill.py", "--task", DEPTH, "--teacher", "scripted", "--max_iterations", "2"]
+    args += ["--log_dir", str(log_dir), *SCENE, "agent.num_steps_per_env=8", "agent.algorithm.gradient_length=8"]
+    args += ["agent.student.rnn_type=null", "agent.student.position_bottleneck=3", "agent.student.hidden_dims=[32]"]
+    out = ok(run(args, timeout=600))
+    checkpoint = re.search(r"^student_checkpoint: (.+)$", out, re.M).group(1)
+    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    assert state["infos"]["dexgrasp"]["student_model"]["position_bottleneck"] == 3
+    assert any(key.startswith("position_head.") for key in state["student_state_dict"])
+    assert math.isfinite(read_scalars(str(log_dir))["Loss/object_position"][-1][1])
+    for policy in ("checkpoint", "modular"):
+        play = ["scripts/play.py", "--task", DEPTH, "--policy", policy, "--checkpoint", checkpoint, "--episodes", "2"]
+        out = ok(run([*play, "--out", str(work / f"bottleneck_{policy}"), *SCENE], timeout=600))
+        assert re.search(r"^success_rate: [\d.]+$", out, re.M)
+
+
 def test_the_position_probe_says_where_a_students_estimate_comes_from(work, distilled):
     """The probe rolls the expert (or the modular policy) out and writes the estimate's error per stage of the
     episode and how much of it follows the student's arm and its images."""

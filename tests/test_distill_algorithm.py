@@ -210,3 +210,37 @@ def test_a_position_head_on_the_image_features_reads_the_image_and_not_the_propr
 
 def image_head_batch(obs: TensorDict) -> dict:
     return {"observations": obs, "privileged_actions": obs[MEAN_GROUP], "privileged_stds": obs[STD_GROUP]}
+
+
+def test_a_position_bottleneck_gives_the_actions_only_the_position_the_image_gives():
+    """``position_bottleneck=3``: the image features reach the actions only as the position the student's own head
+    reads from them; the action loss trains the MLP head and not that position, the object-position loss trains
+    the position and the image encoder; a changed arm state leaves the position as it was."""
+    cnn = {**IMAGE_STUDENTS["cnn"], "rnn_type": None, "position_bottleneck": 3}
+    with pytest.raises(ValueError, match="feed-forward"):
+        algorithm(cnn | {"rnn_type": "gru"}, images=True)
+    for refused in ({"aux_obs_group": None}, {"aux_dim": 2}):
+        with pytest.raises(ValueError, match="aux_obs_group"):
+            algorithm(cnn, images=True, **refused)
+    torch.manual_seed(0)
+    alg = algorithm(cnn, images=True)
+    student, obs = alg.student, observations()
+    assert student.mlp[-1][0].in_features == student.obs_dim + 3
+    other_arm, other_image = obs.clone(), obs.clone()
+    other_arm["policy"] = torch.randn_like(obs["policy"])
+    other_image["left_rgb"] = torch.randint_like(obs["left_rgb"], 0, 256)
+    with torch.no_grad():
+        position = [alg.aux_head(student.get_latent(o)) for o in (obs, other_arm, other_image)]
+    assert torch.equal(position[0], position[1]) and not torch.allclose(position[0], position[2])
+
+    def gradients(term: str) -> dict[str, bool]:
+        alg.optimizer.zero_grad()
+        alg.losses(SimpleNamespace(**image_head_batch(obs)))[term].backward()
+        parts = {"actions": student.mlp, "position": student.position_head, "images": student.cnns}
+        return {k: any(p.grad is not None and p.grad.abs().sum() > 0 for p in m.parameters()) for k, m in parts.items()}
+
+    assert gradients("action_mean") == {"actions": True, "position": False, "images": False}
+    assert gradients("object_position") == {"actions": False, "position": True, "images": True}
+    trained = {id(p) for group in alg.optimizer.param_groups for p in group["params"]}
+    assert {id(p) for p in student.position_head.parameters()} <= trained
+    assert alg.save()["aux_head_state_dict"] == {}

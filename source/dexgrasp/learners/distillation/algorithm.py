@@ -10,7 +10,8 @@ What changes against RSL-RL's algorithm:
   reaches, and a sampled grasp rarely closes, so sampled rollouts never produce the labels of the lift.
 * **The loss.** Squared error of the action means weighted by the teacher's inverse variance (dimensions
   the teacher is sure about count more; weights normalised to average 1 over the batch), plus squared error
-  of the stds, plus an auxiliary object-position loss from a small head on the student's latent.
+  of the stds, plus an auxiliary object-position loss from a small head on the student's latent (or on the
+  position a student with a position bottleneck gives its own actions).
 * **Recurrent teachers** keep their own hidden state across updates (RSL-RL rewinds it at each update).
 * **The aggregated dataset** (``dataset_size`` > 0, feed-forward students): every labelled step is kept and
   each update trains on ``num_learning_epochs`` mini-batches of ``dataset_batch_size`` steps drawn from all of
@@ -34,7 +35,7 @@ from rsl_rl.modules import MLP
 from rsl_rl.utils import reduce_gradients_in_buckets, resolve_class, resolve_obs_groups
 from tensordict import TensorDict
 
-from .policy import model_outputs, position_input, position_input_dim
+from .policy import LatentTail, model_outputs, position_bottleneck, position_input, position_input_dim
 from .storage import AggregatedDataset, LabelledRolloutStorage
 
 
@@ -68,7 +69,12 @@ class GraspDistillation(Distillation):
         self.aux_obs_group = aux_obs_group
         self.aux_input = aux_input
         self.aux_head: nn.Module | None = None
-        if aux_obs_group is not None:
+        if position_bottleneck(student) and (aux_obs_group is None or aux_dim != position_bottleneck(student)):
+            raise ValueError(f"a student with position_bottleneck={position_bottleneck(student)} learns that many "
+                             f"numbers from agent.algorithm.aux_obs_group, of aux_dim {aux_dim}; set both")  # fmt: skip
+        if position_bottleneck(student):  # the student's own head, trained with the rest of the student
+            self.aux_head = LatentTail(aux_dim)
+        elif aux_obs_group is not None:
             in_dim = position_input_dim(student, aux_input)
             self.aux_head = MLP(in_dim, aux_dim, list(aux_hidden_dims), "elu").to(self.device)
             self.optimizer.add_param_group({"params": self.aux_head.parameters()})

@@ -85,6 +85,24 @@ POSITION_INPUTS = ("latent", "image")
 """What a student's object-position head reads (``agent.algorithm.aux_input``)."""
 
 
+class LatentTail(torch.nn.Module):
+    """The position head of a student with a position bottleneck
+    (:class:`~dexgrasp.models.RecurrentCNNModel`, ``position_bottleneck``): the end of its latent, where its own
+    head put the position; its weights are the student's."""
+
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        self.width = width
+
+    def forward(self, latent: torch.Tensor) -> torch.Tensor:
+        return latent[..., -self.width :]
+
+
+def position_bottleneck(student: torch.nn.Module) -> int:
+    """How many numbers a student's own position head gives its actions (0: the student has no bottleneck)."""
+    return getattr(student, "position_bottleneck", 0)
+
+
 def position_input_dim(student: torch.nn.Module, aux_input: str) -> int:
     """The width of what the position head of ``student`` reads; refuses what the student cannot give."""
     if aux_input not in POSITION_INPUTS:
@@ -109,6 +127,8 @@ def load_position_head(checkpoint: str, student: torch.nn.Module, device: str) -
     weights) and what it reads (:data:`POSITION_INPUTS`)."""
     state = torch.load(checkpoint, map_location=device, weights_only=False)
     meta = (state.get("infos") or {}).get(METADATA_KEY, {})
+    if position_bottleneck(student) and meta.get("aux_obs_group") == "object_pos":
+        return LatentTail(position_bottleneck(student)).to(device), "latent"
     head = state.get("aux_head_state_dict")
     if head is None or meta.get("aux_obs_group") != "object_pos":
         raise CheckpointError(f"{checkpoint} holds no object-position head (a student of scripts/distill.py has one)")

@@ -29,6 +29,13 @@ class RslRlRecurrentCNNModelCfg(RslRlCNNModelCfg):
     spatial_softmax: bool = False
     """End each image's CNN in a spatial softmax (:class:`dexgrasp.models.keypoints.KeypointCNN`): the image point
     of each channel's activation instead of a flattened map, for a policy that must place the object precisely."""
+    position_bottleneck: int = 0
+    """3: the image features go only to a position head (``position_hidden_dims``), and the MLP head acts on the
+    proprioception and that position, detached from the action loss. The distillation's object-position loss
+    (``agent.algorithm.aux_obs_group``) trains the head; nothing else does. Feed-forward models only
+    (``rnn_type=null``). A student trained on the expert's episodes otherwise reads the object's position off its
+    own arm, which the expert moves towards the object."""
+    position_hidden_dims: list[int] = [64]
 
 
 GAUSSIAN = RslRlRNNModelCfg.GaussianDistributionCfg(init_std=0.8)
