@@ -69,11 +69,12 @@ class GraspDistillation(Distillation):
         self.aux_obs_group = aux_obs_group
         self.aux_input = aux_input
         self.aux_head: nn.Module | None = None
-        if position_bottleneck(student) and (aux_obs_group is None or aux_dim != position_bottleneck(student)):
-            raise ValueError(f"a student with position_bottleneck={position_bottleneck(student)} learns that many "
-                             f"numbers from agent.algorithm.aux_obs_group, of aux_dim {aux_dim}; set both")  # fmt: skip
-        if position_bottleneck(student):  # the student's own head, trained with the rest of the student
-            self.aux_head = LatentTail(aux_dim)
+        bottleneck = position_bottleneck(student)
+        if bottleneck and (aux_obs_group is None or aux_dim != bottleneck):
+            raise ValueError(f"a student with position_bottleneck={bottleneck} learns that many numbers from "
+                             f"agent.algorithm.aux_obs_group, of aux_dim {aux_dim}; set both")  # fmt: skip
+        if bottleneck:  # the student's own head, trained with the rest of the student
+            self.aux_head = LatentTail(bottleneck)
         elif aux_obs_group is not None:
             in_dim = position_input_dim(student, aux_input)
             self.aux_head = MLP(in_dim, aux_dim, list(aux_hidden_dims), "elu").to(self.device)

@@ -127,8 +127,9 @@ def load_position_head(checkpoint: str, student: torch.nn.Module, device: str) -
     weights) and what it reads (:data:`POSITION_INPUTS`)."""
     state = torch.load(checkpoint, map_location=device, weights_only=False)
     meta = (state.get("infos") or {}).get(METADATA_KEY, {})
-    if position_bottleneck(student) and meta.get("aux_obs_group") == "object_pos":
-        return LatentTail(position_bottleneck(student)).to(device), "latent"
+    bottleneck = position_bottleneck(student)
+    if bottleneck and meta.get("aux_obs_group") == "object_pos":
+        return LatentTail(bottleneck).to(device), "latent"
     head = state.get("aux_head_state_dict")
     if head is None or meta.get("aux_obs_group") != "object_pos":
         raise CheckpointError(f"{checkpoint} holds no object-position head (a student of scripts/distill.py has one)")
