@@ -375,16 +375,23 @@ def test_a_modular_policy_plays_the_expert_on_the_students_position_estimate(wor
     assert summary["policy"].startswith("modular") and summary["episodes"] == 2
 
 
-def test_a_depth_student_with_a_position_bottleneck_distils_and_plays(work):
+@pytest.fixture(scope="module")
+def depth_head(work) -> str:
+    """A feed-forward depth student with a position bottleneck, distilled from the scripted expert: two
+    iterations, enough for a head whose estimate is not the simulator's."""
+    args = ["scripts/distill.py", "--task", DEPTH, "--teacher", "scripted", "--max_iterations", "2"]
+    args += ["--log_dir", str(work / "bottleneck"), *SCENE, "agent.num_steps_per_env=8"]
+    args += ["agent.algorithm.gradient_length=8", "agent.student.rnn_type=null", "agent.student.position_bottleneck=3"]
+    args += ["agent.student.hidden_dims=[32]"]
+    out = ok(run(args, timeout=600))
+    return re.search(r"^student_checkpoint: (.+)$", out, re.M).group(1)
+
+
+def test_a_depth_student_with_a_position_bottleneck_distils_and_plays(work, depth_head):
     """``agent.student.position_bottleneck=3``: a feed-forward depth student whose actions see the object only as
     the position its images give, distilled from the scripted expert; it plays as itself and, its own head being
     the position head, as the modular policy's eyes."""
-    log_dir = work / "bottleneck"
-    args = ["scripts/distill.py", "--task", DEPTH, "--teacher", "scripted", "--max_iterations", "2"]
-    args += ["--log_dir", str(log_dir), *SCENE, "agent.num_steps_per_env=8", "agent.algorithm.gradient_length=8"]
-    args += ["agent.student.rnn_type=null", "agent.student.position_bottleneck=3", "agent.student.hidden_dims=[32]"]
-    out = ok(run(args, timeout=600))
-    checkpoint = re.search(r"^student_checkpoint: (.+)$", out, re.M).group(1)
+    log_dir, checkpoint = work / "bottleneck", depth_head
     state = torch.load(checkpoint, map_location="cpu", weights_only=False)
     assert state["infos"]["dexgrasp"]["student_model"]["position_bottleneck"] == 3
     assert any(key.startswith("position_head.") for key in state["student_state_dict"])
@@ -393,6 +400,36 @@ def test_a_depth_student_with_a_position_bottleneck_distils_and_plays(work):
         play = ["scripts/play.py", "--task", DEPTH, "--policy", policy, "--checkpoint", checkpoint, "--episodes", "2"]
         out = ok(run([*play, "--out", str(work / f"bottleneck_{policy}"), *SCENE], timeout=600))
         assert re.search(r"^success_rate: [\d.]+$", out, re.M)
+
+
+def test_a_stereo_head_learns_the_estimate_a_modular_depth_policy_acts_on(work, teacher, depth_head):
+    """``record.py --head_labels``: the expert's episodes in the stereo task, labelled besides with the object
+    position the modular policy on a depth head acts on (the scene gains the depth camera for it); a stereo student
+    whose head learns those labels offline (``aux_obs_group=head_object_pos``) plays as a modular policy."""
+    path = work / "head_labels.hdf5"
+    record = ["scripts/record.py", "--task", STEREO, "--policy", "scripted", "--episodes", "2", "--output", str(path)]
+    fails_with([*record, "--head_labels", teacher, *SCENE], "not a student of scripts/distill.py with a position head")
+    assert not path.exists()
+    ok(run([*record, "--head_labels", depth_head, *SCENE], timeout=600))
+    dataset = DatasetFile(str(path))
+    assert dataset.meta["head_labels"]["checkpoint"] == os.path.abspath(depth_head)
+    assert dataset.keys["obs/head_object_pos"][0] == (3,) and dataset.keys["obs/depth"][0] == (1, 32, 32)
+    estimate = np.concatenate([dataset.read(e, "obs/head_object_pos") for e in dataset.episodes])
+    truth = np.concatenate([dataset.read(e, "obs/object_pos") for e in dataset.episodes])
+    dataset.close()
+    assert np.isfinite(estimate).all() and not np.allclose(estimate, truth, atol=1e-3)
+    assert len(np.unique(estimate.round(6), axis=0)) > 2  # read from the images step by step, not a constant
+    log_dir = work / "stereo_from_depth_head"
+    distill = ["scripts/distill.py", "--task", STEREO, "--dataset", str(path), "--offline_epochs", "1"]
+    distill += ["--log_dir", str(log_dir), *SCENE, *STUDENT, "agent.student.rnn_type=null"]
+    out = ok(run([*distill, "agent.algorithm.aux_obs_group=head_object_pos", "agent.algorithm.aux_input=image"], 900))
+    checkpoint = re.search(r"^student_checkpoint: (.+)$", out, re.M).group(1)
+    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    assert state["infos"]["dexgrasp"]["aux_obs_group"] == "head_object_pos"
+    assert math.isfinite(read_scalars(str(log_dir))["Loss/object_position"][-1][1])
+    play = ["scripts/play.py", "--task", STEREO, "--policy", "modular", "--checkpoint", checkpoint, "--episodes", "2"]
+    out = ok(run([*play, "--out", str(work / "stereo_from_depth_head_play"), *SCENE], timeout=600))
+    assert re.search(r"^success_rate: [\d.]+$", out, re.M)
 
 
 def test_the_position_probe_says_where_a_students_estimate_comes_from(work, distilled):

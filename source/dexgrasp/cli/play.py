@@ -62,12 +62,13 @@ def main(argv: list[str]) -> int:
     from dexgrasp.envs.factory import load_cfgs
     from dexgrasp.envs.overrides import checkpoint_overrides
     from dexgrasp.evaluation.rollout import STOCHASTIC_LIBRARIES, evaluate, view_size_for
+    from dexgrasp.learners.distillation.policy import has_position_head
     from dexgrasp.runs import check_checkpoint
 
     meta = check_checkpoint(args.checkpoint, args.task) if args.checkpoint else {"library": "scripted"}
     library = meta.get("library", "rsl_rl")
     if args.policy == "modular":
-        if library != "rsl_rl_distill" or meta.get("aux_obs_group") != "object_pos":
+        if not has_position_head(meta):
             raise UsageError(
                 f"--policy modular needs a student of scripts/distill.py with an object-position head: {args.checkpoint}"
             )

@@ -41,10 +41,11 @@ def main(argv: list[str]) -> int:
     from dexgrasp.envs.overrides import checkpoint_overrides
     from dexgrasp.evaluation.position_probe import position_probe
     from dexgrasp.evaluation.rollout import CheckpointPolicy, start_plan
+    from dexgrasp.learners.distillation.policy import has_position_head
     from dexgrasp.runs import check_checkpoint, source_commit
 
     meta = check_checkpoint(args.checkpoint, args.task)
-    if meta.get("library") != "rsl_rl_distill" or meta.get("aux_obs_group") != "object_pos":
+    if not has_position_head(meta):
         raise UsageError(f"{args.checkpoint} is not a student of scripts/distill.py with an object-position head")
     try:
         overrides = checkpoint_overrides(args.task, "rsl_rl", meta, overrides)

@@ -24,6 +24,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     common.add_policy_args(parser, "acting policy: scripts/train.py or scripts/distill.py")
     parser.add_argument("--teacher", default=None, help="state or depth policy labelling every step")
+    parser.add_argument(
+        "--head_labels",
+        default=None,
+        help="distilled student with an object-position head (scripts/distill.py, e.g. of the depth task): record the"
+        " object position its modular policy acts on as obs/head_object_pos, a label for another student's head",
+    )
     parser.add_argument("--episodes", type=int, default=8, help="episodes to store")
     parser.add_argument("--output", required=True, help="HDF5 file to write (.hdf5)")
     parser.add_argument("--max_episodes", type=int, default=None, help="episodes to roll out at most (stored or not)")
@@ -41,6 +47,8 @@ def parse(argv: list[str]):
     common.check_policy_args(args)
     if args.policy == "scripted" and args.teacher is not None:
         raise UsageError("the scripted expert labels its own episodes: --teacher goes with --checkpoint only")
+    if args.head_labels is not None and not os.path.isfile(args.head_labels):
+        raise UsageError(f"--head_labels {args.head_labels} is not a file")
     if args.max_gb is not None and args.max_gb <= 0:
         raise UsageError(f"--max_gb must be positive, got {args.max_gb}")
     if not args.output.endswith((".hdf5", ".h5")):

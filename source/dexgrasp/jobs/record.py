@@ -24,6 +24,8 @@ class RecordSettings:
     output: str
     device: str
     teacher: str | None = None
+    head_labels: str | None = None
+    """A distilled student whose modular policy's object-position estimate is recorded beside the simulator's."""
     episodes: int = 8
     max_episodes: int | None = None
     max_gb: float | None = None
@@ -51,10 +53,15 @@ class Setup:
 def resolve(s: RecordSettings) -> Setup:
     """Check the acting policy and the teacher against the task; choose the scene (no simulator needed)."""
     from dexgrasp.learners.distillation.config import LIBRARY
+    from dexgrasp.learners.distillation.policy import has_position_head
     from dexgrasp.learners.distillation.teacher import TEACHER_TASKS, read_policy, read_teacher
     from dexgrasp.runs import CheckpointError, read_metadata
     from dexgrasp.tasks.grasp.distill_tasks import SCRIPTED, STATE, variant_for
 
+    if s.head_labels and not has_position_head(read_metadata(s.head_labels) or {}):
+        raise CheckpointError(
+            f"--head_labels {s.head_labels} is not a student of scripts/distill.py with a position head"
+        )
     if s.policy == SCRIPTED:
         # a student task is recorded in its scripted-teacher scene, which adds the auxiliary head's label
         task = s.task or STATE
@@ -108,6 +115,10 @@ def load_env_cfg(setup: Setup, s: RecordSettings):
         from dexgrasp.envs.factory import load_cfgs
 
         env_cfg, _ = load_cfgs(setup.task, "rsl_rl", overrides, num_envs, s.device, s.seed)
+    if s.head_labels:
+        from dexgrasp.learners.distillation.head_labels import add_head_labels
+
+        add_head_labels(env_cfg, s.head_labels)
     return env_cfg
 
 
@@ -173,6 +184,7 @@ def _record(wrapped, setup: Setup, s: RecordSettings, env_cfg):
             "teacher": {"checkpoint": setup.teacher_spec.checkpoint if setup.teacher_spec else None}
             if teacher
             else None,
+            "head_labels": {"checkpoint": os.path.abspath(s.head_labels)} if s.head_labels else None,
             "keys": schema.key_spec({key: value[0] for key, value in rows.items()}),
             "num_actions": num_actions,
             "num_envs": wrapped.num_envs,

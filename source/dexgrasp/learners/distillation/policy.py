@@ -84,6 +84,17 @@ def load_state(model: torch.nn.Module, state_dict: dict | None, what: str) -> No
 POSITION_INPUTS = ("latent", "image")
 """What a student's object-position head reads (``agent.algorithm.aux_input``)."""
 
+HEAD_LABEL_GROUP = "head_object_pos"
+"""The label group of a teacher head's object-position estimate (:mod:`.head_labels`)."""
+POSITION_LABELS = ("object_pos", HEAD_LABEL_GROUP)
+"""What an object-position head learns (``agent.algorithm.aux_obs_group``): the simulator's position, or the
+estimate a modular teacher acts on. Either way the head gives an object position a modular policy can act on."""
+
+
+def has_position_head(meta: dict) -> bool:
+    """Whether a checkpoint with metadata ``meta`` is a distilled student with an object-position head."""
+    return meta.get("library") == "rsl_rl_distill" and meta.get("aux_obs_group") in POSITION_LABELS
+
 
 class LatentTail(torch.nn.Module):
     """The position head of a student with a position bottleneck
@@ -128,10 +139,10 @@ def load_position_head(checkpoint: str, student: torch.nn.Module, device: str) -
     state = torch.load(checkpoint, map_location=device, weights_only=False)
     meta = (state.get("infos") or {}).get(METADATA_KEY, {})
     bottleneck = position_bottleneck(student)
-    if bottleneck and meta.get("aux_obs_group") == "object_pos":
+    if bottleneck and meta.get("aux_obs_group") in POSITION_LABELS:
         return LatentTail(bottleneck).to(device), "latent"
     head = state.get("aux_head_state_dict")
-    if head is None or meta.get("aux_obs_group") != "object_pos":
+    if head is None or meta.get("aux_obs_group") not in POSITION_LABELS:
         raise CheckpointError(f"{checkpoint} holds no object-position head (a student of scripts/distill.py has one)")
     aux_input = meta.get("aux_input", "latent")
     layers = sorted((key for key in head if key.endswith("weight")), key=lambda key: int(key.split(".")[0]))

@@ -54,6 +54,12 @@ class DepthWithStateTeacherObservationsCfg(DepthObservationsCfg):
     object_pos: ObjectPositionCfg = ObjectPositionCfg()
 
 
+def add_depth_camera(env_cfg) -> None:
+    """Give a scene the depth task's camera and its ``depth`` group, so a depth policy finds its inputs there."""
+    env_cfg.scene.depth_camera = camera_cfg("DepthCamera", ["distance_to_image_plane"])
+    env_cfg.observations.depth = DepthImageCfg()
+
+
 def _label_group(func) -> ObsGroup:
     @configclass
     class LabelCfg(ObsGroup):
@@ -129,7 +135,7 @@ class StereoRGBFromDepthEnvCfg(GraspStereoRGBEnvCfg):
 
     def __post_init__(self):
         super().__post_init__()
-        self.scene.depth_camera = camera_cfg("DepthCamera", ["distance_to_image_plane"])
+        add_depth_camera(self)
 
 
 @configclass
