@@ -402,9 +402,9 @@ def test_a_depth_student_with_a_position_bottleneck_distils_and_plays(work, dept
         assert re.search(r"^success_rate: [\d.]+$", out, re.M)
 
 
-def test_a_stereo_head_learns_the_estimate_a_modular_depth_policy_acts_on(work, teacher, depth_head):
+def test_a_stereo_head_learns_to_read_the_object_as_a_depth_head_does(work, teacher, depth_head):
     """``record.py --head_labels``: the expert's episodes in the stereo task, labelled besides with the object
-    position the modular policy on a depth head acts on (the scene gains the depth camera for it); a stereo student
+    position a depth head reads from each step's images (the scene gains the depth camera for it); a stereo student
     whose head learns those labels offline (``aux_obs_group=head_object_pos``) plays as a modular policy."""
     path = work / "head_labels.hdf5"
     record = ["scripts/record.py", "--task", STEREO, "--policy", "scripted", "--episodes", "2", "--output", str(path)]
@@ -414,11 +414,11 @@ def test_a_stereo_head_learns_the_estimate_a_modular_depth_policy_acts_on(work, 
     dataset = DatasetFile(str(path))
     assert dataset.meta["head_labels"]["checkpoint"] == os.path.abspath(depth_head)
     assert dataset.keys["obs/head_object_pos"][0] == (3,) and dataset.keys["obs/depth"][0] == (1, 32, 32)
-    estimate = np.concatenate([dataset.read(e, "obs/head_object_pos") for e in dataset.episodes])
+    reading = np.concatenate([dataset.read(e, "obs/head_object_pos") for e in dataset.episodes])
     truth = np.concatenate([dataset.read(e, "obs/object_pos") for e in dataset.episodes])
     dataset.close()
-    assert np.isfinite(estimate).all() and not np.allclose(estimate, truth, atol=1e-3)
-    assert len(np.unique(estimate.round(6), axis=0)) > 2  # read from the images step by step, not a constant
+    assert np.isfinite(reading).all() and not np.allclose(reading, truth, atol=1e-3)
+    assert len(np.unique(reading.round(6), axis=0)) > 2  # read from the images step by step, not a constant
     log_dir = work / "stereo_from_depth_head"
     distill = ["scripts/distill.py", "--task", STEREO, "--dataset", str(path), "--offline_epochs", "1"]
     distill += ["--log_dir", str(log_dir), *SCENE, *STUDENT, "agent.student.rnn_type=null"]

@@ -28,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--head_labels",
         default=None,
         help="distilled student with an object-position head (scripts/distill.py, e.g. of the depth task): record the"
-        " object position its modular policy acts on as obs/head_object_pos, a label for another student's head",
+        " object position its head reads from each frame as obs/head_object_pos, a label for another student's head",
     )
     parser.add_argument("--episodes", type=int, default=8, help="episodes to store")
     parser.add_argument("--output", required=True, help="HDF5 file to write (.hdf5)")

@@ -25,7 +25,7 @@ class RecordSettings:
     device: str
     teacher: str | None = None
     head_labels: str | None = None
-    """A distilled student whose modular policy's object-position estimate is recorded beside the simulator's."""
+    """A distilled student whose head's reading of the object's position is recorded beside the simulator's."""
     episodes: int = 8
     max_episodes: int | None = None
     max_gb: float | None = None

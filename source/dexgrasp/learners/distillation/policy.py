@@ -85,10 +85,10 @@ POSITION_INPUTS = ("latent", "image")
 """What a student's object-position head reads (``agent.algorithm.aux_input``)."""
 
 HEAD_LABEL_GROUP = "head_object_pos"
-"""The label group of a teacher head's object-position estimate (:mod:`.head_labels`)."""
+"""The label group of a teacher head's reading of the object's position (:mod:`.head_labels`)."""
 POSITION_LABELS = ("object_pos", HEAD_LABEL_GROUP)
-"""What an object-position head learns (``agent.algorithm.aux_obs_group``): the simulator's position, or the
-estimate a modular teacher acts on. Either way the head gives an object position a modular policy can act on."""
+"""What an object-position head learns (``agent.algorithm.aux_obs_group``): the simulator's position, or a modular
+teacher's reading of it. Either way the head gives an object position a modular policy can act on."""
 
 
 def has_position_head(meta: dict) -> bool:
