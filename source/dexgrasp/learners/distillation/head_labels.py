@@ -34,6 +34,7 @@ class head_object_position(ManagerTermBase):  # noqa: N801 - Isaac Lab names obs
 
     def __init__(self, cfg, env):
         super().__init__(cfg, env)
+        self._groups = student_groups(cfg.params["checkpoint"])
         self._policy: ModularPolicy | None = None
         self._step: int | None = None
         self._reading = torch.zeros(env.num_envs, 3, device=env.device)
@@ -51,8 +52,7 @@ class head_object_position(ManagerTermBase):  # noqa: N801 - Isaac Lab names obs
             return self._reading
         if self._step == env.common_step_counter:
             return self._reading
-        groups = student_groups(checkpoint)
-        obs = TensorDict({g: manager.compute_group(g) for g in groups}, batch_size=[env.num_envs])
+        obs = TensorDict({g: manager.compute_group(g) for g in self._groups}, batch_size=[env.num_envs])
         if self._policy is None:
             self._policy = ModularPolicy(env, checkpoint, obs, env.action_manager.total_action_dim, env.device)
         self._reading = self._policy.reading(obs)
