@@ -23,6 +23,7 @@ from conftest import ROOT
 from conftest import run as run_python
 from dexgrasp.datasets import DatasetFile, DatasetWriter, schema
 from dexgrasp.metrics.curves import read_scalars
+from dexgrasp.pretrained import cut
 from dexgrasp.runs import atomic_torch_save
 
 pytestmark = pytest.mark.slow
@@ -405,14 +406,19 @@ def test_a_depth_student_with_a_position_bottleneck_distils_and_plays(work, dept
 def test_a_stereo_head_learns_to_read_the_object_as_a_depth_head_does(work, teacher, depth_head):
     """``record.py --head_labels``: the expert's episodes in the stereo task, labelled besides with the object
     position a depth head reads from each step's images (the scene gains the depth camera for it); a stereo student
-    whose head learns those labels offline (``aux_obs_group=head_object_pos``) plays as a modular policy."""
+    whose head learns those labels offline (``aux_obs_group=head_object_pos``) plays as a modular policy. The depth
+    head is read from its cut copy (what playing needs only, as results keep it beside their figures)."""
     path = work / "head_labels.hdf5"
     record = ["scripts/record.py", "--task", STEREO, "--policy", "scripted", "--episodes", "2", "--output", str(path)]
     fails_with([*record, "--head_labels", teacher, *SCENE], "not a student of scripts/distill.py with a position head")
     assert not path.exists()
-    ok(run([*record, "--head_labels", depth_head, *SCENE], timeout=600))
+    cut_head = str(work / "kept" / "depth_head.pt")
+    assert cut(depth_head, cut_head)["task"] == DEPTH
+    assert os.path.getsize(cut_head) < os.path.getsize(depth_head)
+    assert "optimizer_state_dict" not in torch.load(cut_head, map_location="cpu", weights_only=False)
+    ok(run([*record, "--head_labels", cut_head, *SCENE], timeout=600))
     dataset = DatasetFile(str(path))
-    assert dataset.meta["head_labels"]["checkpoint"] == os.path.abspath(depth_head)
+    assert dataset.meta["head_labels"]["checkpoint"] == os.path.abspath(cut_head)
     assert dataset.keys["obs/head_object_pos"][0] == (3,) and dataset.keys["obs/depth"][0] == (1, 32, 32)
     reading = np.concatenate([dataset.read(e, "obs/head_object_pos") for e in dataset.episodes])
     truth = np.concatenate([dataset.read(e, "obs/object_pos") for e in dataset.episodes])

@@ -3,6 +3,7 @@
 import math
 
 import pytest
+import torch
 from conftest import report_of, run
 
 pytestmark = pytest.mark.slow  # every test here builds Isaac Lab scenes
@@ -117,10 +118,17 @@ DISTILL_SCENES = {
 @pytest.mark.parametrize("task", DISTILL_SCENES)
 def test_distillation_scenes_build_and_render(task):
     """Each (student, teacher) scene builds, renders its student's images and computes its teacher's inputs."""
-    groups = report_of(run(["tests/sim/build_task.py", task], timeout=900))["groups"]
+    report = report_of(run(["tests/sim/build_task.py", task], timeout=900))
+    groups = report["groups"]
     for name, shape in DISTILL_SCENES[task].items():
         assert [n if want is not None else None for n, want in zip(groups[name]["shape"], shape)] == shape, name
     for name in (*DISTILL_SCENES[task], "policy", "object_pos"):
         assert groups[name]["finite"], name
         if name != "teacher_action_std":  # the expert's std is one constant
             assert groups[name]["std"] > 0, name  # rendered or computed, not blank
+    if task == "DexGrasp-KukaAllegro-StereoRGB-FromDepth-v0":
+        # the teacher's depth camera moves with the student's stereo rig, at its centre (the depth task's camera
+        # position), not at the nominal pose the rig has left
+        pos = {k: torch.tensor(v) for k, v in report["camera_pos_top_level"].items()}
+        centre = (pos["left_camera"] + pos["right_camera"]) / 2
+        assert (pos["depth_camera"] - centre).norm(dim=-1).max() < 1e-4, pos

@@ -1,5 +1,5 @@
 """Builds one registered scene on the CPU (2 environments, 32x32 images), steps it twice, prints a JSON report of its
-observation groups. Usage: python build_task.py TASK_ID"""
+observation groups (and, in a scene with cameras, where each camera is after a reset at the top level). Usage: python build_task.py TASK_ID"""
 
 import json
 import sys
@@ -19,5 +19,12 @@ with simulation(env_cfg, "cpu", enable_cameras=True):
         obs, rew, *_ = env.step(zero)
     groups = {k: {"shape": list(v.shape), "finite": bool(torch.isfinite(v.float()).all()), "std": float(v.float().std())}
               for k, v in obs.items()}  # fmt: skip
-    print("REPORT " + json.dumps({"groups": groups, "reward_finite": bool(torch.isfinite(rew).all())}), flush=True)
+    report = {"groups": groups, "reward_finite": bool(torch.isfinite(rew).all())}
+    cameras = {k: v for k, v in env.scene.sensors.items() if k.endswith("_camera")}
+    if cameras:  # at the top level each reset moves the camera rig: where each camera went, per environment
+        env.curriculum.set_step(env.curriculum.num_steps)
+        env.reset()
+        env.step(zero)
+        report["camera_pos_top_level"] = {k: v.data.pos_w.torch.tolist() for k, v in cameras.items()}
+    print("REPORT " + json.dumps(report), flush=True)
     env.close()

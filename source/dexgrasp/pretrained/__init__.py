@@ -39,10 +39,11 @@ def pretrained_checkpoint(task: str) -> str:
     return found[task]
 
 
-def ship(source: str, name: str, card: dict, overrides: list[str] | None = None) -> str:
-    """Cut ``source`` down to what playing needs into ``<name>.pt`` here, with ``card`` (evaluation files, commit,
-    command) and the task in ``<name>.json``; returns the checkpoint's path. ``overrides``: the run's presets and
-    overrides, for a checkpoint written before checkpoints recorded them."""
+def cut(source: str, path: str, overrides: list[str] | None = None) -> dict:
+    """Write what playing needs of the checkpoint ``source`` (:data:`PLAY_KEYS`) to ``path``, atomically; returns
+    ``source``'s package metadata. A cut checkpoint plays, records (``--head_labels``) and evaluates as its source
+    does, at a fraction of its size, so a result's policy can be kept beside its figures. ``overrides``: the run's
+    presets and overrides, for a checkpoint written before checkpoints recorded them."""
     import torch
 
     meta = read_metadata(source)
@@ -53,8 +54,15 @@ def ship(source: str, name: str, card: dict, overrides: list[str] | None = None)
     if overrides is not None:
         recorded = kept["infos"] if "infos" in kept else kept
         recorded[METADATA_KEY] = {**meta, "overrides": list(overrides)}
-    path = os.path.join(HERE, f"{name}.pt")
     atomic_torch_save(kept, path)
+    return meta
+
+
+def ship(source: str, name: str, card: dict, overrides: list[str] | None = None) -> str:
+    """Cut ``source`` down to what playing needs into ``<name>.pt`` here (:func:`cut`), with ``card`` (evaluation
+    files, commit, command) and the task in ``<name>.json``; returns the checkpoint's path."""
+    path = os.path.join(HERE, f"{name}.pt")
+    meta = cut(source, path, overrides)
     with open(os.path.join(HERE, f"{name}.json"), "w") as f:
         card = {"task": meta["task"], "library": meta["library"], "cut_from": os.path.relpath(source), **card}
         json.dump(card, f, indent=2)

@@ -55,9 +55,16 @@ class DepthWithStateTeacherObservationsCfg(DepthObservationsCfg):
 
 
 def add_depth_camera(env_cfg) -> None:
-    """Give a scene the depth task's camera and its ``depth`` group, so a depth policy finds its inputs there."""
+    """Give a scene the depth task's camera and its ``depth`` group, so a depth policy finds its inputs there.
+
+    Where the scene moves a camera rig per episode (the stereo pair), the depth camera joins the rig at its centre, the
+    depth task's camera position: a depth teacher then sees its camera moved as in its own task, and at the moment its
+    student's cameras see, rather than from a fixed pose the student's rig has left."""
     env_cfg.scene.depth_camera = camera_cfg("DepthCamera", ["distance_to_image_plane"])
     env_cfg.observations.depth = DepthImageCfg()
+    rig_event = getattr(env_cfg.events, "camera_pose", None)
+    if rig_event is not None:
+        rig_event.params["rig"] = {**rig_event.params["rig"], "depth_camera": 0.0}
 
 
 def _label_group(func) -> ObsGroup:
