@@ -189,6 +189,20 @@ def test_play_writes_video(trained, tmp_path):
     assert about["episode"] is not None and isinstance(about["success"], bool)
 
 
+def test_play_shows_what_every_policy_sees(tmp_path):
+    """``--all_cameras`` in the state task, which has no camera of its own: each moment of ``frames.png`` is the
+    third-person view beside the depth image and the stereo pair that the camera policies would see (without the
+    flag, the view alone, four moments to a line)."""
+    args = ["scripts/play.py", "--task", STATE, "--policy", "scripted", "--all_cameras", "--device", "cpu"]
+    args += ["--num_envs", "1", "--episodes", "1", "--out", str(tmp_path), "presets=res32", "env.episode_length_s=1"]
+    proc = run(args, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    from PIL import Image
+
+    sheet = Image.open(tmp_path / "frames.png")  # two moments to a line: 320 (view) + 3 x 240 (images) wide each
+    assert sheet.width >= 2 * (320 + 3 * 240), sheet.size
+
+
 STOPPED_RUNS = {
     "train": ["scripts/train.py", "--task", STATE, *TINY_AGENT["rsl_rl"]],
     # DAgger of the scripted expert: it ignored the signal until distillation took the stop at its next step

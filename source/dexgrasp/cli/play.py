@@ -7,7 +7,8 @@ Wilson intervals, the setting, the commit, the per-object table), ``episodes.csv
 ``objects.csv`` and ``frames.png`` into ``--out``: environment 0 over its first successful episode (else its first),
 each moment a third-person view beside the images the policy sees (depth colour-mapped, stereo pairs side by side;
 the third-person view up to 64 environments). ``--video`` adds ``video.mp4``: environment 0 in real time from the
-third-person camera, ``--video_size`` pixels.
+third-person camera, ``--video_size`` pixels. ``--all_cameras`` renders the depth camera and the stereo pair in
+any task's scene, so ``frames.png`` shows what the state, depth and stereo policies see at the same moments.
 """
 
 from __future__ import annotations
@@ -35,6 +36,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--video", action="store_true", help="also write an MP4 of environment 0 from a third-person camera"
     )
     parser.add_argument("--video_size", default="640x480", help="the video's WIDTHxHEIGHT in pixels")
+    parser.add_argument(
+        "--all_cameras",
+        action="store_true",
+        help="render every policy's cameras in this scene (depth, stereo left and right), so frames.png shows what "
+        "each policy sees at each moment; the policy acts on its own observations",
+    )
     parser.add_argument(
         "--stochastic",
         action="store_true",
@@ -83,6 +90,10 @@ def main(argv: list[str]) -> int:
     except ValueError as exc:
         raise UsageError(str(exc).splitlines()[0]) from exc
     num_envs = common.evaluation_cfg(env_cfg, args)
+    if args.all_cameras:
+        from dexgrasp.tasks.grasp.config.kuka_allegro.distill_env_cfg import add_every_policy_camera
+
+        add_every_policy_camera(env_cfg)
     # the policy is rebuilt as it was trained (sizes may have been overridden at training time)
     if library == "rsl_rl":
         agent_cfg = {**agent_cfg.to_dict(), **meta.get("agent_cfg", {}), "device": args.device}

@@ -30,9 +30,10 @@ from ...observations_cfg import (
     StateObservationsCfg,
     StereoObservationsCfg,
     TeacherPolicyCfg,
+    rgb_group,
 )
 from ...scripted_expert import expert_action, expert_action_std
-from .camera_cfg import camera_cfg
+from .camera_cfg import STEREO_BASELINE, camera_cfg, stereo_pair_cfg
 from .kuka_allegro_env_cfg import GraspDepthEnvCfg, GraspStateEnvCfg, GraspStereoRGBEnvCfg
 
 
@@ -65,6 +66,23 @@ def add_depth_camera(env_cfg) -> None:
     rig_event = getattr(env_cfg.events, "camera_pose", None)
     if rig_event is not None:
         rig_event.params["rig"] = {**rig_event.params["rig"], "depth_camera": 0.0}
+
+
+def add_every_policy_camera(env_cfg) -> None:
+    """Give a scene the cameras of every policy it lacks: the depth task's camera (:func:`add_depth_camera`) and the
+    stereo pair with its ``left_rgb``/``right_rgb`` groups, those joining the scene's camera rig where it has one.
+    For pictures of what each policy sees at one moment (``scripts/play.py --all_cameras``); the policy still acts
+    on its own groups."""
+    if getattr(env_cfg.scene, "depth_camera", None) is None:
+        add_depth_camera(env_cfg)
+    if getattr(env_cfg.scene, "left_camera", None) is None:
+        env_cfg.scene.left_camera, env_cfg.scene.right_camera = stereo_pair_cfg()
+        env_cfg.observations.left_rgb = rgb_group("left_camera")
+        env_cfg.observations.right_rgb = rgb_group("right_camera")
+        rig_event = getattr(env_cfg.events, "camera_pose", None)
+        if rig_event is not None:
+            pair = {"left_camera": -STEREO_BASELINE / 2, "right_camera": STEREO_BASELINE / 2}
+            rig_event.params["rig"] = {**rig_event.params["rig"], **pair}
 
 
 def _label_group(func) -> ObsGroup:
