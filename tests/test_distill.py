@@ -432,6 +432,8 @@ def test_a_stereo_head_learns_to_read_the_object_as_a_depth_head_does(work, teac
     checkpoint = re.search(r"^student_checkpoint: (.+)$", out, re.M).group(1)
     state = torch.load(checkpoint, map_location="cpu", weights_only=False)
     assert state["infos"]["dexgrasp"]["aux_obs_group"] == "head_object_pos"
+    kept = cut(checkpoint, str(work / "kept" / "stereo_head.pt"))  # names its dataset without the machine's folders
+    assert state["infos"]["dexgrasp"]["datasets"] == [str(path)] and kept["datasets"] == [os.path.relpath(path)]
     assert math.isfinite(read_scalars(str(log_dir))["Loss/object_position"][-1][1])
     play = ["scripts/play.py", "--task", STEREO, "--policy", "modular", "--checkpoint", checkpoint, "--episodes", "2"]
     out = ok(run([*play, "--out", str(work / "stereo_from_depth_head_play"), *SCENE], timeout=600))

@@ -41,9 +41,10 @@ def pretrained_checkpoint(task: str) -> str:
 
 def cut(source: str, path: str, overrides: list[str] | None = None) -> dict:
     """Write what playing needs of the checkpoint ``source`` (:data:`PLAY_KEYS`) to ``path``, atomically; returns
-    ``source``'s package metadata. A cut checkpoint plays, records (``--head_labels``) and evaluates as its source
-    does, at a fraction of its size, so a result's policy can be kept beside its figures. ``overrides``: the run's
-    presets and overrides, for a checkpoint written before checkpoints recorded them."""
+    the metadata written. A cut checkpoint plays, records (``--head_labels``) and evaluates as its source does, at a
+    fraction of its size, so a result's policy can be kept beside its figures; the datasets it was trained on are
+    named relative to the working directory (the checkout), not by a machine's absolute path. ``overrides``: the
+    run's presets and overrides, for a checkpoint written before checkpoints recorded them."""
     import torch
 
     meta = read_metadata(source)
@@ -51,9 +52,13 @@ def cut(source: str, path: str, overrides: list[str] | None = None) -> dict:
         raise CheckpointError(f"{source} was not written by this package (no task metadata)")
     state = torch.load(source, map_location="cpu", weights_only=False)
     kept = {key: value for key, value in state.items() if key in PLAY_KEYS}
+    if meta.get("datasets"):
+        meta = {**meta, "datasets": [os.path.relpath(d) for d in meta["datasets"]]}
     if overrides is not None:
-        recorded = kept["infos"] if "infos" in kept else kept
-        recorded[METADATA_KEY] = {**meta, "overrides": list(overrides)}
+        meta = {**meta, "overrides": list(overrides)}
+    infos = kept.get("infos")
+    recorded = infos if isinstance(infos, dict) and METADATA_KEY in infos else kept  # where read_metadata found it
+    recorded[METADATA_KEY] = meta
     atomic_torch_save(kept, path)
     return meta
 
