@@ -30,6 +30,10 @@ CAMERA_QUAT_ROS_WXYZ = (0.51567701, -0.52073085, 0.53658829, 0.41831759)
 LOOK_AT = (-0.55, 0.1, 0.28)
 """Workspace centre on the table, where level-0 objects rest: in view of every camera [m]."""
 STEREO_BASELINE = 0.055
+STEREO_RIG = {"left_camera": -STEREO_BASELINE / 2, "right_camera": STEREO_BASELINE / 2}
+"""The stereo pair as a camera rig: each camera and its shift along the reference camera's right axis [m]."""
+DEPTH_RIG = {"depth_camera": 0.0}
+"""The depth camera as a camera rig: one camera at the reference position."""
 FOCAL_LENGTH = 23.59
 HORIZONTAL_APERTURE = 21.02
 CLIPPING_RANGE = (0.01, 2.0)
@@ -113,6 +117,15 @@ def stereo_pair_cfg(baseline: float = STEREO_BASELINE) -> tuple[CameraCfg, Camer
     )
 
 
+def join_camera_rig(env_cfg, cameras: dict[str, float]) -> None:
+    """Let the per-episode rig noise of ``env_cfg`` (its ``camera_pose`` event) move ``cameras`` too, at their
+    shifts along the rig's right axis, so added cameras keep their pose relative to the scene's own; a scene
+    without a rig is left as it is."""
+    rig_event = getattr(env_cfg.events, "camera_pose", None)
+    if rig_event is not None:
+        rig_event.params["rig"] = {**rig_event.params["rig"], **cameras}
+
+
 def camera_pose_event(rig: dict[str, float]) -> EventTerm:
     """Per-episode camera rig pose noise, up to the reference's +-3 cm and +-3 deg at ADR level 1.
 
@@ -124,7 +137,7 @@ def camera_pose_event(rig: dict[str, float]) -> EventTerm:
         params={
             "position_range": 0.03,
             "rotation_range_deg": 3.0,
-            "rig": rig,
+            "rig": dict(rig),
             "pos": CAMERA_POS,
             "quat_ros_wxyz": CAMERA_QUAT_ROS_WXYZ,
         },

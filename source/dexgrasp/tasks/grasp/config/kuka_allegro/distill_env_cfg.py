@@ -33,7 +33,7 @@ from ...observations_cfg import (
     rgb_group,
 )
 from ...scripted_expert import expert_action, expert_action_std
-from .camera_cfg import STEREO_BASELINE, camera_cfg, stereo_pair_cfg
+from .camera_cfg import DEPTH_RIG, STEREO_RIG, camera_cfg, join_camera_rig, stereo_pair_cfg
 from .kuka_allegro_env_cfg import GraspDepthEnvCfg, GraspStateEnvCfg, GraspStereoRGBEnvCfg
 
 
@@ -63,9 +63,7 @@ def add_depth_camera(env_cfg) -> None:
     student's cameras see, rather than from a fixed pose the student's rig has left."""
     env_cfg.scene.depth_camera = camera_cfg("DepthCamera", ["distance_to_image_plane"])
     env_cfg.observations.depth = DepthImageCfg()
-    rig_event = getattr(env_cfg.events, "camera_pose", None)
-    if rig_event is not None:
-        rig_event.params["rig"] = {**rig_event.params["rig"], "depth_camera": 0.0}
+    join_camera_rig(env_cfg, DEPTH_RIG)
 
 
 def add_every_policy_camera(env_cfg) -> None:
@@ -79,10 +77,7 @@ def add_every_policy_camera(env_cfg) -> None:
         env_cfg.scene.left_camera, env_cfg.scene.right_camera = stereo_pair_cfg()
         env_cfg.observations.left_rgb = rgb_group("left_camera")
         env_cfg.observations.right_rgb = rgb_group("right_camera")
-        rig_event = getattr(env_cfg.events, "camera_pose", None)
-        if rig_event is not None:
-            pair = {"left_camera": -STEREO_BASELINE / 2, "right_camera": STEREO_BASELINE / 2}
-            rig_event.params["rig"] = {**rig_event.params["rig"], **pair}
+        join_camera_rig(env_cfg, STEREO_RIG)
 
 
 def _label_group(func) -> ObsGroup:

@@ -31,7 +31,7 @@ from ...grasp_env_cfg import GraspEnvCfg
 from ...mdp_cfg import GraspRewardsCfg, RewardsCfg
 from ...observations_cfg import DepthObservationsCfg, StateObservationsCfg, StereoObservationsCfg
 from ...scene_cfg import GraspSceneCfg
-from .camera_cfg import STEREO_BASELINE, camera_cfg, camera_pose_event, stereo_pair_cfg
+from .camera_cfg import DEPTH_RIG, STEREO_RIG, camera_cfg, camera_pose_event, stereo_pair_cfg
 
 HAND_BODIES = [PALM_BODY_NAME] + FINGERTIP_BODY_NAMES
 """The hand's keypoints: palm first, then the fingertips."""
@@ -213,7 +213,7 @@ class GraspDepthEnvCfg(KukaAllegroGraspEnvCfg):
     def __post_init__(self):
         super().__post_init__()
         self.scene.depth_camera = camera_cfg("DepthCamera", ["distance_to_image_plane"])
-        self.events.camera_pose = camera_pose_event({"depth_camera": 0.0})
+        self.events.camera_pose = camera_pose_event(DEPTH_RIG)
 
 
 @configclass
@@ -225,6 +225,4 @@ class GraspStereoRGBEnvCfg(KukaAllegroGraspEnvCfg):
     def __post_init__(self):
         super().__post_init__()
         self.scene.left_camera, self.scene.right_camera = stereo_pair_cfg()
-        self.events.camera_pose = camera_pose_event(
-            {"left_camera": -STEREO_BASELINE / 2, "right_camera": STEREO_BASELINE / 2}
-        )
+        self.events.camera_pose = camera_pose_event(STEREO_RIG)
